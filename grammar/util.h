@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Allocation helpers that abort on exhaustion, and a growable-array macro. */
+#ifndef KFP_GRAMMAR_UTIL_H
+#define KFP_GRAMMAR_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void *kfp_xmalloc(size_t n);
+void *kfp_xcalloc(size_t n, size_t size);
+void *kfp_xrealloc(void *p, size_t n);
+char *kfp_xstrdup(const char *s);
+char *kfp_xstrndup(const char *s, size_t n);
+char *kfp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *kfp_xvasprintf(const char *fmt, va_list ap);
+
+/* Appends x to the array (arr, n, cap), growing it as needed. */
+#define KFP_VEC_PUSH(arr, n, cap, x)                                           \
+	do {                                                                   \
+		if ((n) == (cap)) {                                            \
+			(cap) = (cap) ? 2 * (cap) : 8;                         \
+			(arr) = kfp_xrealloc((arr), (cap) * sizeof(*(arr)));   \
+		}                                                              \
+		(arr)[(n)++] = (x);                                            \
+	} while (0)
+
+#endif
