@@ -85,18 +85,33 @@ static void undefined_group(struct kfp_ctx *ctx, const struct defs *d,
 
 /* Depth-first walk of group references; `path` holds the groups being
  * expanded, so meeting one of them again is a cycle. */
+static size_t group_index(const struct defs *d, const struct kfp_node *g)
+{
+	size_t i = 0;
+	while (d->groups[i] != g)
+		i++;
+	return i;
+}
+
 static void check_group(struct kfp_ctx *ctx, const struct defs *d,
 			const struct kfp_node *g, const struct kfp_node **path,
-			size_t depth)
+			size_t depth, bool *in_reported_cycle)
 {
-	for (size_t i = 0; i < depth; i++)
-		if (path[i] == g) {
-			kfp_error(ctx, &g->name_loc, "group '%s' includes itself", g->name);
-			for (size_t j = i + 1; j < depth; j++)
+	for (size_t i = 0; i < depth; i++) {
+		if (path[i] != g)
+			continue;
+		/* Report each cycle once, at the group where the walk met it. */
+		if (in_reported_cycle[group_index(d, g)])
+			return;
+		kfp_error(ctx, &g->name_loc, "group '%s' includes itself", g->name);
+		for (size_t j = i; j < depth; j++) {
+			in_reported_cycle[group_index(d, path[j])] = true;
+			if (j > i)
 				kfp_note(ctx, &path[j]->name_loc, "through group '%s'",
 					 path[j]->name);
-			return;
 		}
+		return;
+	}
 	if (depth >= d->ngroups)
 		return;
 	path[depth] = g;
@@ -106,7 +121,7 @@ static void check_group(struct kfp_ctx *ctx, const struct defs *d,
 			continue;
 		const struct kfp_node *sub = find_group(d, m->text);
 		if (sub)
-			check_group(ctx, d, sub, path, depth + 1);
+			check_group(ctx, d, sub, path, depth + 1, in_reported_cycle);
 	}
 }
 
@@ -322,8 +337,10 @@ unsigned kfp_check_structure(struct kfp_ctx *ctx, const struct kfp_unit *unit)
 	check_unit(ctx, &d, unit);
 	if (d.ngroups) {
 		const struct kfp_node **path = kfp_xcalloc(d.ngroups, sizeof(*path));
+		bool *reported = kfp_xcalloc(d.ngroups, sizeof(*reported));
 		for (size_t i = 0; i < d.ngroups; i++)
-			check_group(ctx, &d, d.groups[i], path, 0);
+			check_group(ctx, &d, d.groups[i], path, 0, reported);
+		free(reported);
 		free(path);
 	}
 	free(d.fleets);

@@ -85,7 +85,8 @@ void kfp_warning(struct kfp_ctx *ctx, const struct kfp_loc *loc,
 void kfp_note(struct kfp_ctx *ctx, const struct kfp_loc *loc,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void kfp_vdiag(struct kfp_ctx *ctx, enum kfp_severity sev,
-	       const struct kfp_loc *loc, const char *fmt, va_list ap);
+	       const struct kfp_loc *loc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /* Prints every queued diagnostic, in order, with source excerpts and the
  * "included from" chain. */

@@ -512,6 +512,13 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, struct kfp_lexer *lx)
 	if (semi && loc->line > lx->last_line)
 		kfp_note(lx->ctx, loc, "is a ';' missing at the end of line %u?", lx->last_line);
 
+	/* Names, paths and globs are strings: say how to write one. */
+	bool want_string = false;
+	for (int i = 0; i < n; i++)
+		want_string |= expected[i] == YYSYMBOL_STRING;
+	if (want_string && tok == YYSYMBOL_IDENT && text)
+		kfp_note(lx->ctx, loc, "names, paths and globs are written in double quotes");
+
 	/* A misspelled keyword gets "did you mean". */
 	if (tok == YYSYMBOL_IDENT && text) {
 		const char *cands[YYNTOKENS];

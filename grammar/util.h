@@ -12,7 +12,7 @@ void *kfp_xrealloc(void *p, size_t n);
 char *kfp_xstrdup(const char *s);
 char *kfp_xstrndup(const char *s, size_t n);
 char *kfp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *kfp_xvasprintf(const char *fmt, va_list ap);
+char *kfp_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Appends x to the array (arr, n, cap), growing it as needed. */
 #define KFP_VEC_PUSH(arr, n, cap, x)                                           \
