@@ -274,6 +274,27 @@ static void check_fleet(struct kfp_ctx *ctx, const struct defs *d,
 		}
 		*seen = n;
 	}
+	const struct kfp_node *kernels = NULL;
+	for (const struct kfp_node *n = f->children; n; n = n->next) {
+		if (n->kind != KFP_N_KERNELS)
+			continue;
+		if (kernels) {
+			kfp_error(ctx, &n->loc, "fleet \"%s\" sets 'kernels' twice", f->name);
+			kfp_note(ctx, &kernels->loc, "it is first set here");
+		}
+		kernels = n;
+		for (size_t i = 0; min && i < n->u.kernels.n; i++)
+			if (kfp_kver_cmp(&n->u.kernels.v[i], &min->u.min_kernel) < 0) {
+				kfp_error(ctx, &n->u.kernels.v[i].loc,
+					  "kernel %u.%u is older than the fleet's min_kernel",
+					  n->u.kernels.v[i].major, n->u.kernels.v[i].minor);
+				kfp_note(ctx, &min->loc, "min_kernel is set here");
+			}
+		for (size_t i = 1; i < n->u.kernels.n; i++)
+			if (kfp_kver_cmp(&n->u.kernels.v[i - 1], &n->u.kernels.v[i]) >= 0)
+				kfp_error(ctx, &n->u.kernels.v[i].loc,
+					  "list kernels once each, oldest first");
+	}
 	if (!arch)
 		kfp_error(ctx, &f->name_loc,
 			  "fleet \"%s\" has no 'arch' (add 'arch x86_64;' or 'arch arm64;')",

@@ -21,6 +21,11 @@ void kfp_names_push(struct kfp_names *names, struct kfp_name name)
 	KFP_VEC_PUSH(names->v, names->n, names->cap, name);
 }
 
+void kfp_kvers_push(struct kfp_kvers *kvers, struct kfp_kver kv)
+{
+	KFP_VEC_PUSH(kvers->v, kvers->n, kvers->cap, kv);
+}
+
 void kfp_names_free(struct kfp_names *names)
 {
 	for (size_t i = 0; i < names->n; i++)
@@ -44,6 +49,9 @@ void kfp_node_free(struct kfp_node *n)
 			break;
 		case KFP_N_GROUP:
 			kfp_names_free(&n->u.group);
+			break;
+		case KFP_N_KERNELS:
+			free(n->u.kernels.v);
 			break;
 		case KFP_N_CPUID:
 			free(n->u.cpuid.reg);
@@ -103,6 +111,14 @@ static bool node_equal_one(const struct kfp_node *a, const struct kfp_node *b)
 	case KFP_N_MIN_KERNEL:
 		return kfp_kver_cmp(&a->u.min_kernel, &b->u.min_kernel) == 0 &&
 		       a->u.min_kernel.parts == b->u.min_kernel.parts;
+	case KFP_N_KERNELS:
+		if (a->u.kernels.n != b->u.kernels.n)
+			return false;
+		for (size_t i = 0; i < a->u.kernels.n; i++)
+			if (kfp_kver_cmp(&a->u.kernels.v[i], &b->u.kernels.v[i]) ||
+			    a->u.kernels.v[i].parts != b->u.kernels.v[i].parts)
+				return false;
+		return true;
 	case KFP_N_FEATURES:
 		return a->u.features.domain == b->u.features.domain &&
 		       a->u.features.action == b->u.features.action &&
@@ -194,6 +210,7 @@ const char *kfp_node_kind_name(enum kfp_node_kind kind)
 		[KFP_N_FLEET] = "fleet",         [KFP_N_GROUP] = "group",
 		[KFP_N_SECTION] = "section",     [KFP_N_ARCH] = "arch",
 		[KFP_N_MIN_KERNEL] = "min_kernel", [KFP_N_HOSTS] = "hosts",
+		[KFP_N_KERNELS] = "kernels",
 		[KFP_N_FEATURES] = "feature list", [KFP_N_MSR] = "msr",
 		[KFP_N_CPUID] = "cpuid",         [KFP_N_UNKNOWN] = "unknown",
 		[KFP_N_ID_REG] = "id_reg",       [KFP_N_FIELD] = "field",

@@ -24,6 +24,7 @@ enum kfp_node_kind {
 	/* fleet body */
 	KFP_N_ARCH,          /* arch x86_64; */
 	KFP_N_MIN_KERNEL,    /* min_kernel 5.10; */
+	KFP_N_KERNELS,       /* kernels 5.10 6.1 6.12; */
 	KFP_N_HOSTS,         /* hosts "glob"; */
 	/* section body */
 	KFP_N_FEATURES,      /* [xsave|kvm|vmx] allow|deny|require names; */
@@ -80,6 +81,11 @@ struct kfp_kver {
 	struct kfp_loc loc;
 };
 
+struct kfp_kvers {
+	struct kfp_kver *v;
+	size_t n, cap;
+};
+
 /* A field value: a number or a named value (e.g. IMP). */
 struct kfp_value {
 	bool named;
@@ -112,6 +118,7 @@ struct kfp_node {
 			bool alias; /* written "aarch64" */
 		} arch;            /* KFP_N_SECTION and KFP_N_ARCH */
 		struct kfp_kver min_kernel;
+		struct kfp_kvers kernels;
 		struct {
 			enum kfp_domain domain;
 			enum kfp_action action;
@@ -150,6 +157,7 @@ void kfp_node_free(struct kfp_node *n);     /* the node and its siblings */
 void kfp_unit_free(struct kfp_unit *unit);  /* with included units */
 void kfp_names_push(struct kfp_names *names, struct kfp_name name);
 void kfp_names_free(struct kfp_names *names);
+void kfp_kvers_push(struct kfp_kvers *kvers, struct kfp_kver kv);
 
 /* Structural equality, ignoring locations and comments (for round trips). */
 bool kfp_node_equal(const struct kfp_node *a, const struct kfp_node *b);

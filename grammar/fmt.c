@@ -83,6 +83,13 @@ static void print_number(FILE *out, const struct kfp_number *n)
 		fprintf(out, "%" PRIu64, n->value);
 }
 
+static void print_kver(FILE *out, const struct kfp_kver *v)
+{
+	fprintf(out, "%u.%u", v->major, v->minor);
+	if (v->parts > 2)
+		fprintf(out, ".%u", v->patch);
+}
+
 static void print_names(FILE *out, const struct kfp_names *names)
 {
 	for (size_t i = 0; i < names->n; i++)
@@ -121,10 +128,16 @@ static void print_stmt(struct printer *p, const struct kfp_node *n, int depth)
 		fprintf(out, "arch %s;", kfp_arch_name(n->u.arch.arch));
 		break;
 	case KFP_N_MIN_KERNEL:
-		fprintf(out, "min_kernel %u.%u", n->u.min_kernel.major,
-			n->u.min_kernel.minor);
-		if (n->u.min_kernel.parts > 2)
-			fprintf(out, ".%u", n->u.min_kernel.patch);
+		fputs("min_kernel ", out);
+		print_kver(out, &n->u.min_kernel);
+		fputc(';', out);
+		break;
+	case KFP_N_KERNELS:
+		fputs("kernels", out);
+		for (size_t i = 0; i < n->u.kernels.n; i++) {
+			fputc(' ', out);
+			print_kver(out, &n->u.kernels.v[i]);
+		}
 		fputc(';', out);
 		break;
 	case KFP_N_GROUP:

@@ -110,6 +110,7 @@ static void yyerror(const KFP_YYLTYPE *loc, struct kfp_lexer *lx, const char *ms
 	struct kfp_names names;
 	struct kfp_name name;
 	struct kfp_value value;
+	struct kfp_kvers kvers;
 	int ival;
 }
 
@@ -121,7 +122,7 @@ static void yyerror(const KFP_YYLTYPE *loc, struct kfp_lexer *lx, const char *ms
 %token JUNK "invalid input"
 %token LE "<=" GE ">="
 %token KW_POLICY "policy" KW_VERSION "version" KW_INCLUDE "include"
-%token KW_FLEET "fleet" KW_ARCH "arch" KW_MIN_KERNEL "min_kernel"
+%token KW_FLEET "fleet" KW_ARCH "arch" KW_MIN_KERNEL "min_kernel" KW_KERNELS "kernels"
 %token KW_HOSTS "hosts" KW_GROUP "group" KW_X86_64 "x86_64" KW_ARM64 "arm64"
 %token KW_AARCH64 "aarch64" KW_ALLOW "allow" KW_DENY "deny"
 %token KW_REQUIRE "require" KW_XSAVE "xsave" KW_KVM "kvm" KW_VMX "vmx"
@@ -133,6 +134,7 @@ static void yyerror(const KFP_YYLTYPE *loc, struct kfp_lexer *lx, const char *ms
 %type <node> top_stmt policy_stmt include_stmt fleet_stmt group_stmt section
 %type <node> fleet_item sec_stmt msr_stmt field_stmt switch_stmt
 %type <names> name_list
+%type <kvers> kver_list
 %type <name> name_item
 %type <ival> arch_kw action domain_kw cmp unknown_rule switch_state
 %type <value> value
@@ -143,6 +145,7 @@ static void yyerror(const KFP_YYLTYPE *loc, struct kfp_lexer *lx, const char *ms
 %destructor { kfp_names_free(&$$); } <names>
 %destructor { free($$.text); } <name>
 %destructor { free($$.name); } <value>
+%destructor { free($$.v); } <kvers>
 
 %start file
 
@@ -232,6 +235,11 @@ fleet_item
 				  (unsigned long long)$2.value);
 			$$ = NULL;
 		}
+	| KW_KERNELS kver_list ';'
+		{
+			$$ = node(KFP_N_KERNELS, &@$);
+			$$->u.kernels = $2;
+		}
 	| KW_HOSTS STRING ';'
 		{
 			$$ = node(KFP_N_HOSTS, &@$);
@@ -239,6 +247,11 @@ fleet_item
 			$$->name_loc = @2;
 		}
 	| section
+	;
+
+kver_list
+	: KVER                          { $$ = (struct kfp_kvers){ 0 }; kfp_kvers_push(&$$, $1); }
+	| kver_list KVER                { $$ = $1; kfp_kvers_push(&$$, $2); }
 	;
 
 group_stmt

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The feature catalog: where every feature lives and from which kernel KVM
+ * exposes it and can hide it.  Loaded from one YAML file per architecture in
+ * compiler/catalog/: data with provenance, checked against kernel sources by
+ * scripts/check-catalog.
+ */
+#ifndef KFP_COMPILER_CATALOG_H
+#define KFP_COMPILER_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Kernel versions as one comparable number. */
+typedef uint32_t kfp_kv;
+#define KFP_KV(major, minor) ((kfp_kv)(major) << 16 | (kfp_kv)(minor) << 8)
+#define KFP_KV_ALWAYS ((kfp_kv)0)      /* "always": every kernel */
+#define KFP_KV_NEVER ((kfp_kv)UINT32_MAX) /* "never": no kernel */
+/* Formats a version ("5.10", "always", "never") into buf. */
+const char *kfp_kv_str(kfp_kv v, char buf[16]);
+
+/* What every catalog entry has. */
+struct kfp_cat_common {
+	const char *name;
+	const char **aliases; /* NULL-terminated, may be empty */
+	kfp_kv exposed_since;
+	kfp_kv hideable_since;
+	const char *source;
+	uint32_t line; /* in the catalog file, for diagnostics */
+};
+
+enum kfp_cpuid_reg { KFP_EAX, KFP_EBX, KFP_ECX, KFP_EDX };
+
+struct kfp_cat_cpuid {
+	struct kfp_cat_common c;
+	uint32_t leaf, subleaf;
+	enum kfp_cpuid_reg reg;
+	uint8_t bit;
+	const struct kfp_cat_cpuid **requires; /* NULL-terminated */
+	const struct kfp_cat_xsave **requires_xsave; /* NULL-terminated */
+};
+
+struct kfp_cat_kvm {
+	struct kfp_cat_common c;
+	uint8_t bit; /* in CPUID 0x40000001 EAX */
+};
+
+struct kfp_cat_xsave {
+	struct kfp_cat_common c;
+	uint8_t bit;
+	bool xss; /* supervisor state (IA32_XSS) rather than XCR0 */
+	bool kvm_supported;
+	const struct kfp_cat_cpuid **requires; /* NULL-terminated */
+};
+
+struct kfp_cat_vmx {
+	struct kfp_cat_common c;
+	uint32_t msr;
+	const char *msr_name;
+	uint8_t bit; /* in the 64-bit MSR value */
+};
+
+struct kfp_cat_msr_bit {
+	struct kfp_cat_common c;
+	uint8_t bit;
+	bool kvm_supported;
+	const struct kfp_cat_msr *msr;
+};
+
+struct kfp_cat_msr {
+	struct kfp_cat_common c;
+	uint32_t index;
+	struct kfp_cat_msr_bit *bits;
+	size_t nbits;
+};
+
+enum kfp_safe { KFP_SAFE_LOWER, KFP_SAFE_HIGHER, KFP_SAFE_EXACT };
+
+struct kfp_cat_value {
+	const char *name;
+	uint64_t value;
+};
+
+struct kfp_cat_field {
+	struct kfp_cat_common c;
+	uint8_t shift, width;
+	bool is_signed;
+	enum kfp_safe safe;
+	struct kfp_cat_value *values;
+	size_t nvalues;
+	const struct kfp_cat_id_reg *reg;
+};
+
+struct kfp_cat_id_reg {
+	struct kfp_cat_common c;
+	uint8_t op0, op1, crn, crm, op2;
+	uint64_t id; /* KVM ONE_REG id */
+	struct kfp_cat_field *fields;
+	size_t nfields;
+};
+
+struct kfp_cat_fw_bit {
+	struct kfp_cat_common c;
+	uint8_t bit;
+	const struct kfp_cat_fw_reg *reg;
+};
+
+struct kfp_cat_fw_reg {
+	struct kfp_cat_common c;
+	uint64_t id;
+	bool bitmap;
+	struct kfp_cat_fw_bit *bits;
+	size_t nbits;
+};
+
+struct kfp_cat_vcpu_feature {
+	struct kfp_cat_common c;
+	uint8_t bit;
+	uint32_t capability;
+};
+
+struct kfp_catalog {
+	kfp_kv baseline; /* oldest kernel described (both files agree) */
+	/* x86_64 */
+	struct kfp_cat_cpuid *cpuid;
+	size_t ncpuid;
+	struct kfp_cat_kvm *kvm;
+	size_t nkvm;
+	struct kfp_cat_xsave *xsave;
+	size_t nxsave;
+	struct kfp_cat_vmx *vmx;
+	size_t nvmx;
+	struct kfp_cat_msr *msrs;
+	size_t nmsrs;
+	/* arm64 */
+	struct kfp_cat_id_reg *id_regs;
+	size_t nid_regs;
+	struct kfp_cat_fw_reg *fw_regs;
+	size_t nfw_regs;
+	struct kfp_cat_vcpu_feature *vcpu;
+	size_t nvcpu;
+	/* storage */
+	void *arena;
+	char *dir;
+};
+
+/* The directory kfpc reads the catalog from when none is given: $KFP_CATALOG
+ * if set, else the source tree's compiler/catalog when it exists (running
+ * from a build tree), else the installed one. */
+const char *kfp_catalog_default_dir(void);
+
+/* Loads x86_64.yaml and arm64.yaml from dir.  On failure returns NULL and
+ * sets *err to a malloc'd "FILE:LINE:COL: message". */
+struct kfp_catalog *kfp_catalog_load(const char *dir, char **err);
+/* Same, from in-memory documents (fuzzers, tests); either may be NULL. */
+struct kfp_catalog *kfp_catalog_parse(const char *x86, size_t x86_len,
+				      const char *arm64, size_t arm64_len,
+				      char **err);
+void kfp_catalog_free(struct kfp_catalog *cat);
+
+/* Name lookups; aliases match too.  NULL if unknown. */
+const struct kfp_cat_cpuid *kfp_cat_find_cpuid(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_kvm *kfp_cat_find_kvm(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_xsave *kfp_cat_find_xsave(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_vmx *kfp_cat_find_vmx(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_msr *kfp_cat_find_msr(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_msr_bit *kfp_cat_find_msr_bit(const struct kfp_cat_msr *msr, const char *name);
+const struct kfp_cat_id_reg *kfp_cat_find_id_reg(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_id_reg *kfp_cat_find_id_reg_by_id(const struct kfp_catalog *cat, uint64_t id);
+const struct kfp_cat_field *kfp_cat_find_field(const struct kfp_cat_id_reg *reg, const char *name);
+const struct kfp_cat_fw_bit *kfp_cat_find_fw_bit(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_fw_reg *kfp_cat_find_fw_reg_by_id(const struct kfp_catalog *cat, uint64_t id);
+const struct kfp_cat_vcpu_feature *kfp_cat_find_vcpu(const struct kfp_catalog *cat, const char *name);
+/* The CPUID feature at a bit position, or NULL. */
+const struct kfp_cat_cpuid *kfp_cat_cpuid_at(const struct kfp_catalog *cat, uint32_t leaf,
+					     uint32_t subleaf, enum kfp_cpuid_reg reg,
+					     unsigned bit);
+
+/* ONE_REG id of an AArch64 system register. */
+static inline uint64_t kfp_arm64_sysreg_id(unsigned op0, unsigned op1, unsigned crn,
+					   unsigned crm, unsigned op2)
+{
+	return 0x6030000000130000ull | (uint64_t)op0 << 14 | (uint64_t)op1 << 11 |
+	       (uint64_t)crn << 7 | (uint64_t)crm << 3 | op2;
+}
+
+const char *kfp_cpuid_reg_name(enum kfp_cpuid_reg reg);
+
+#endif
