@@ -1,18 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * kfpc: the kfp policy compiler.  Each command reads its inputs, runs the
- * pipeline (load -> structure -> ...), prints the queued diagnostics once,
- * and exits 0 (clean), 1 (the policy has errors) or 2 (usage or I/O error).
+ * kfpc: the kfp policy compiler.  Each command runs one pipeline: load the
+ * policy (with its includes), check its structure, resolve it against the
+ * catalog and the fleets' host profiles, then print or emit.  Diagnostics
+ * are queued and printed once; nothing is written if any error was queued.
+ *
+ * Exit status: 0 clean, 1 the policy has errors (or, for diff, the fleets
+ * differ), 2 usage or I/O error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "catalog.h"
+#include "config.h"
 #include "ctx.h"
+#include "emit.h"
 #include "fmt.h"
 #include "parse.h"
+#include "profile.h"
+#include "report.h"
 #include "structure.h"
 
 #ifndef KFP_VERSION
@@ -22,23 +33,41 @@
 enum { EXIT_CLEAN = 0, EXIT_POLICY = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-	"usage: kfpc COMMAND [OPTIONS] FILE...\n"
+	"usage: kfpc COMMAND [OPTIONS] ARGS...\n"
 	"\n"
 	"Compiles kfp policies (.kfp) into the tables the kfp runtime applies to KVM.\n"
 	"\n"
 	"Commands:\n"
-	"  check FILE...        parse and check policies; print diagnostics\n"
-	"  fmt [--check] FILE   print FILE in canonical form (comments kept);\n"
-	"                       with --check, print nothing and exit 1 if FILE\n"
-	"                       is not already in canonical form\n"
+	"  check FILE...                  parse and check policies against the catalog\n"
+	"                                 and their fleets' host profiles\n"
+	"  compile POLICY -o OUT.c --header OUT.h\n"
+	"                                 emit C tables (kfp/table.h), one config per fleet\n"
+	"  dump POLICY                    print each fleet's resolved configuration\n"
+	"  explain POLICY FEATURE         why FEATURE (a feature name or REG.FIELD) is\n"
+	"                                 on or off, with the lines, hosts and kernel rules\n"
+	"  diff OLD.kfp NEW.kfp           per fleet: features added and removed, and\n"
+	"                                 whether VMs can move between them\n"
+	"  fmt [--check] FILE             print FILE in canonical form (comments kept);\n"
+	"                                 with --check, exit 1 if it is not canonical\n"
+	"  catalog [--arch A] [--format md|yaml]\n"
+	"                                 print the feature catalog (md: the kernel matrix)\n"
+	"  import-fingerprint FILE.json [-o OUT.yaml] [--name HOST]\n"
+	"                                 turn a Firecracker cpu-template-helper\n"
+	"                                 fingerprint into a host profile\n"
 	"\n"
 	"Options:\n"
-	"  --max-errors N       stop after N errors (default 20)\n"
-	"  -h, --help           show this help\n"
-	"  -V, --version        show the version\n"
+	"  --fleet NAME        only this fleet\n"
+	"  --hosts DIR         use the host profiles DIR/*.yaml instead of the fleets'\n"
+	"                      'hosts' lines\n"
+	"  --catalog DIR       read the catalog from DIR (default: $KFP_CATALOG, else\n"
+	"                      the installed one)\n"
+	"  --max-errors N      stop after N errors (default 20)\n"
+	"  -h, --help          show this help\n"
+	"  -V, --version       show the version\n"
 	"\n"
-	"Exit status: 0 clean, 1 the policy has errors, 2 usage or I/O error.\n"
-	"The language is described in docs/language.md.\n";
+	"Exit status: 0 clean, 1 the policy has errors (diff: the fleets differ),\n"
+	"2 usage or I/O error.  The language is described in kfp(5) and\n"
+	"docs/language.md.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -55,24 +84,33 @@ static int usage_error(const char *fmt, ...)
 struct opts {
 	unsigned max_errors;
 	bool check_only;
+	const char *fleet, *hosts, *catalog, *out, *header, *arch, *format, *name;
 };
 
-/* Parses the options every command shares; returns the index of the first
- * operand, or -1 after a usage error was printed. */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
+	enum { O_MAX = 256, O_CHECK, O_FLEET, O_HOSTS, O_CATALOG, O_HEADER, O_ARCH,
+	       O_FORMAT, O_NAME };
 	static const struct option longopts[] = {
-		{ "max-errors", required_argument, NULL, 'm' },
-		{ "check", no_argument, NULL, 'c' },
+		{ "max-errors", required_argument, NULL, O_MAX },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "fleet", required_argument, NULL, O_FLEET },
+		{ "hosts", required_argument, NULL, O_HOSTS },
+		{ "catalog", required_argument, NULL, O_CATALOG },
+		{ "header", required_argument, NULL, O_HEADER },
+		{ "arch", required_argument, NULL, O_ARCH },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': {
+		case O_MAX: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || v == 0 || v > 10000) {
@@ -83,9 +121,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->max_errors = (unsigned)v;
 			break;
 		}
-		case 'c':
-			o->check_only = true;
-			break;
+		case O_CHECK: o->check_only = true; break;
+		case O_FLEET: o->fleet = optarg; break;
+		case O_HOSTS: o->hosts = optarg; break;
+		case O_CATALOG: o->catalog = optarg; break;
+		case O_HEADER: o->header = optarg; break;
+		case O_ARCH: o->arch = optarg; break;
+		case O_FORMAT: o->format = optarg; break;
+		case O_NAME: o->name = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EXIT_CLEAN);
@@ -97,13 +141,50 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return optind;
 }
 
-/* True when the only errors are unreadable files (exit 2, not 1). */
-static int finish(struct kfp_ctx *ctx, bool io_error)
+static struct kfp_catalog *load_catalog(const struct opts *o)
 {
-	kfp_diags_print(ctx, stderr);
-	int status = io_error ? EXIT_USAGE : ctx->errors ? EXIT_POLICY : EXIT_CLEAN;
-	kfp_ctx_fini(ctx);
-	return status;
+	char *err = NULL;
+	const char *dir = o->catalog ? o->catalog : kfp_catalog_default_dir();
+	struct kfp_catalog *cat = kfp_catalog_load(dir, &err);
+	if (!cat) {
+		fprintf(stderr, "kfpc: %s\n", err);
+		free(err);
+	}
+	return cat;
+}
+
+/* The front half of every policy command: load, check, resolve.  Returns
+ * NULL after printing diagnostics if anything failed; *status says how. */
+struct session {
+	struct kfp_ctx ctx;
+	struct kfp_unit *unit;
+	struct kfp_policy *pol;
+};
+
+static int compile_policy(struct session *s, const char *path, const struct opts *o,
+			  const struct kfp_catalog *cat)
+{
+	kfp_ctx_init(&s->ctx);
+	if (o->max_errors)
+		s->ctx.max_errors = o->max_errors;
+	s->unit = kfp_load(&s->ctx, path);
+	if (!s->unit)
+		return EXIT_USAGE;
+	/* After syntax errors the tree is partial: checking it further would
+	 * only add noise. */
+	if (s->ctx.errors || kfp_check_structure(&s->ctx, s->unit))
+		return EXIT_POLICY;
+	struct kfp_compile_opts co = { .fleet = o->fleet, .hosts_dir = o->hosts };
+	s->pol = kfp_compile(&s->ctx, s->unit, cat, &co);
+	return s->ctx.errors ? EXIT_POLICY : EXIT_CLEAN;
+}
+
+static void session_end(struct session *s)
+{
+	kfp_diags_print(&s->ctx, stderr);
+	kfp_policy_free(s->pol);
+	kfp_unit_free(s->unit);
+	kfp_ctx_fini(&s->ctx);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -113,24 +194,153 @@ static int cmd_check(int argc, char **argv)
 	if (first < 0)
 		return EXIT_USAGE;
 	if (first >= argc)
-		return usage_error("%s needs at least one policy file", "check");
-
+		return usage_error("check needs at least one policy file");
+	struct kfp_catalog *cat = load_catalog(&o);
+	if (!cat)
+		return EXIT_USAGE;
 	int status = EXIT_CLEAN;
 	for (int i = first; i < argc; i++) {
-		struct kfp_ctx ctx;
-		kfp_ctx_init(&ctx);
-		if (o.max_errors)
-			ctx.max_errors = o.max_errors;
-		struct kfp_unit *unit = kfp_load(&ctx, argv[i]);
-		/* After syntax errors the tree is partial: checking its
-		 * structure would only add noise. */
-		if (unit && !ctx.errors)
-			kfp_check_structure(&ctx, unit);
-		kfp_unit_free(unit);
-		int s = finish(&ctx, !unit);
-		if (s > status)
-			status = s;
+		struct session s = { 0 };
+		int st = compile_policy(&s, argv[i], &o, cat);
+		session_end(&s);
+		if (st > status)
+			status = st;
 	}
+	kfp_catalog_free(cat);
+	return status;
+}
+
+/* Writes to path through a temporary file, so a failed run leaves no half
+ * file behind. */
+static FILE *open_out(const char *path, char **tmp)
+{
+	*tmp = NULL;
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	size_t n = strlen(path) + 16;
+	*tmp = malloc(n);
+	snprintf(*tmp, n, "%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(*tmp, "w");
+	if (!f)
+		fprintf(stderr, "kfpc: cannot write %s: %s\n", *tmp, strerror(errno));
+	return f;
+}
+
+static bool close_out(FILE *f, char *tmp, const char *path)
+{
+	if (f == stdout)
+		return fflush(stdout) == 0;
+	bool ok = !ferror(f);
+	ok &= fclose(f) == 0;
+	if (ok && rename(tmp, path) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "kfpc: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ok;
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 1)
+		return usage_error("compile takes one policy file");
+	if (!o.out || !o.header)
+		return usage_error("compile needs -o OUT.c and --header OUT.h");
+	struct kfp_catalog *cat = load_catalog(&o);
+	if (!cat)
+		return EXIT_USAGE;
+	struct session s = { 0 };
+	int status = compile_policy(&s, argv[first], &o, cat);
+	if (status == EXIT_CLEAN) {
+		char *tc, *th;
+		FILE *c = open_out(o.out, &tc), *h = c ? open_out(o.header, &th) : NULL;
+		if (!c || !h) {
+			status = EXIT_USAGE;
+		} else {
+			/* The .c includes the header by its base name. */
+			const char *base = strrchr(o.header, '/');
+			kfp_emit_c(s.pol, base ? base + 1 : o.header, c, h);
+			if (!close_out(c, tc, o.out) || !close_out(h, th, o.header))
+				status = EXIT_USAGE;
+		}
+	}
+	session_end(&s);
+	kfp_catalog_free(cat);
+	return status;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 1)
+		return usage_error("dump takes one policy file");
+	struct kfp_catalog *cat = load_catalog(&o);
+	if (!cat)
+		return EXIT_USAGE;
+	struct session s = { 0 };
+	int status = compile_policy(&s, argv[first], &o, cat);
+	if (status == EXIT_CLEAN)
+		for (size_t i = 0; i < s.pol->nfleets; i++)
+			kfp_dump_fleet(s.pol, &s.pol->fleets[i], stdout, true);
+	session_end(&s);
+	kfp_catalog_free(cat);
+	return status;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 2)
+		return usage_error("explain takes a policy file and a feature name");
+	struct kfp_catalog *cat = load_catalog(&o);
+	if (!cat)
+		return EXIT_USAGE;
+	struct session s = { 0 };
+	int status = compile_policy(&s, argv[first], &o, cat);
+	/* Explaining is most useful when the policy has errors, as long as
+	 * the fleets resolved. */
+	if (s.pol) {
+		int st = kfp_explain(s.pol, argv[first + 1], stdout);
+		if (st && status == EXIT_CLEAN)
+			status = EXIT_USAGE;
+	}
+	session_end(&s);
+	kfp_catalog_free(cat);
+	return status;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 2)
+		return usage_error("diff takes two policy files: OLD.kfp NEW.kfp");
+	struct kfp_catalog *cat = load_catalog(&o);
+	if (!cat)
+		return EXIT_USAGE;
+	struct session a = { 0 }, b = { 0 };
+	int sa = compile_policy(&a, argv[first], &o, cat);
+	int sb = compile_policy(&b, argv[first + 1], &o, cat);
+	int status = sa > sb ? sa : sb;
+	if (status == EXIT_CLEAN)
+		status = kfp_diff(a.pol, b.pol, stdout) ? EXIT_POLICY : EXIT_CLEAN;
+	session_end(&a);
+	session_end(&b);
+	kfp_catalog_free(cat);
 	return status;
 }
 
@@ -141,7 +351,7 @@ static int cmd_fmt(int argc, char **argv)
 	if (first < 0)
 		return EXIT_USAGE;
 	if (argc - first != 1)
-		return usage_error("%s takes exactly one policy file", "fmt");
+		return usage_error("fmt takes exactly one policy file");
 
 	struct kfp_ctx ctx;
 	kfp_ctx_init(&ctx);
@@ -149,7 +359,7 @@ static int cmd_fmt(int argc, char **argv)
 		ctx.max_errors = o.max_errors;
 	struct kfp_source *src = kfp_source_load(&ctx, argv[first]);
 	if (!src) {
-		perror(argv[first]);
+		fprintf(stderr, "kfpc: cannot read '%s': %s\n", argv[first], strerror(errno));
 		kfp_ctx_fini(&ctx);
 		return EXIT_USAGE;
 	}
@@ -157,20 +367,14 @@ static int cmd_fmt(int argc, char **argv)
 	struct kfp_node *stmts = kfp_parse_source(&ctx, src);
 	if (ctx.errors) {
 		kfp_node_free(stmts);
-		fprintf(stderr, "kfpc: not formatting %s: it has syntax errors\n",
-			argv[first]);
-		return finish(&ctx, false);
+		kfp_diags_print(&ctx, stderr);
+		fprintf(stderr, "kfpc: not formatting %s: it has syntax errors\n", argv[first]);
+		kfp_ctx_fini(&ctx);
+		return EXIT_POLICY;
 	}
-
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
-	if (!mem) {
-		perror("kfpc");
-		kfp_node_free(stmts);
-		kfp_ctx_fini(&ctx);
-		return EXIT_USAGE;
-	}
 	kfp_fmt(src, stmts, mem);
 	fclose(mem);
 
@@ -190,20 +394,98 @@ static int cmd_fmt(int argc, char **argv)
 	return status;
 }
 
+static int cmd_catalog(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (first != argc)
+		return usage_error("catalog takes no file arguments");
+	const char *fmt = o.format ? o.format : "md";
+	if (strcmp(fmt, "md") && strcmp(fmt, "yaml"))
+		return usage_error("--format is md or yaml, not '%s'", fmt);
+	int arch = -1;
+	if (o.arch) {
+		if (!strcmp(o.arch, "x86_64"))
+			arch = KFP_ARCH_X86_64;
+		else if (!strcmp(o.arch, "arm64") || !strcmp(o.arch, "aarch64"))
+			arch = KFP_ARCH_ARM64;
+		else
+			return usage_error("--arch is x86_64 or arm64, not '%s'", o.arch);
+	}
+	struct kfp_catalog *cat = load_catalog(&o);
+	if (!cat)
+		return EXIT_USAGE;
+	if (!strcmp(fmt, "md"))
+		kfp_catalog_markdown(cat, arch, stdout);
+	else
+		kfp_catalog_yaml(cat, arch, stdout);
+	kfp_catalog_free(cat);
+	return EXIT_CLEAN;
+}
+
+static int cmd_import_fingerprint(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 1)
+		return usage_error("import-fingerprint takes one fingerprint file");
+	const char *path = argv[first];
+	char *name = NULL;
+	if (o.name) {
+		name = strdup(o.name);
+	} else {
+		/* fingerprint_INTEL_CASCADELAKE_6.1host.json -> INTEL_CASCADELAKE_6.1host */
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (!strncmp(base, "fingerprint_", 12))
+			base += 12;
+		name = strdup(base);
+		char *dot = strstr(name, ".json");
+		if (dot)
+			*dot = 0;
+	}
+	char *err = NULL;
+	struct kfp_host_profile *p = kfp_profile_from_fingerprint(path, name, &err);
+	free(name);
+	if (!p) {
+		fprintf(stderr, "kfpc: %s\n", err);
+		free(err);
+		return EXIT_POLICY;
+	}
+	char *tmp;
+	FILE *out = open_out(o.out, &tmp);
+	int status = EXIT_CLEAN;
+	if (!out || kfp_profile_write(p, out) != 0 || !close_out(out, tmp, o.out))
+		status = EXIT_USAGE;
+	kfp_profile_free(p);
+	return status;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "check", cmd_check },
+	{ "compile", cmd_compile },
+	{ "dump", cmd_dump },
+	{ "explain", cmd_explain },
+	{ "diff", cmd_diff },
 	{ "fmt", cmd_fmt },
+	{ "catalog", cmd_catalog },
+	{ "import-fingerprint", cmd_import_fingerprint },
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("%s", "missing command");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
+		return usage_error("missing command");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
 		return EXIT_CLEAN;
 	}
@@ -211,14 +493,14 @@ int main(int argc, char **argv)
 		printf("kfpc %s\n", KFP_VERSION);
 		return EXIT_CLEAN;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
 
-	const char *names[sizeof(commands) / sizeof(commands[0])];
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	const char *names[NCOMMANDS];
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		names[i] = commands[i].name;
-	const char *s = kfp_suggest(argv[1], names, sizeof(names) / sizeof(names[0]));
+	const char *s = kfp_suggest(argv[1], names, NCOMMANDS);
 	fprintf(stderr, "kfpc: unknown command '%s'", argv[1]);
 	if (s)
 		fprintf(stderr, "; did you mean '%s'?", s);

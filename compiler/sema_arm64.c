@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Semantic analysis for arm64 fleets: ID-register fields, vcpu_init
+ * features and hypercall bitmaps.
+ *
+ * A field's guest value is chosen by its safe direction: a lower-safe field
+ * may be lowered (default deny lowers it to "not implemented"), a
+ * higher-safe one only raised, an exact one never changed.  With host
+ * profiles every field gets one fixed value for the whole fleet: lower-safe
+ * fields take the minimum over hosts, higher-safe ones the maximum, and an
+ * exact field whose hosts disagree is an error.  Changing a field needs a
+ * kernel that lets the VMM write it, on every fleet kernel that shows it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sema.h"
+#include "util.h"
+
+/* ---- field arithmetic ---- */
+
+static uint64_t field_mask(const struct kfp_cat_field *f)
+{
+	return f->width >= 64 ? ~0ull : (1ull << f->width) - 1;
+}
+
+uint64_t kfp_field_get(const struct kfp_cat_field *f, uint64_t reg)
+{
+	return reg >> f->shift & field_mask(f);
+}
+
+int64_t kfp_field_signed(const struct kfp_cat_field *f, uint64_t raw)
+{
+	if (!f->is_signed || f->width >= 64 || !(raw >> (f->width - 1) & 1))
+		return (int64_t)raw;
+	return (int64_t)raw - (int64_t)(1ull << f->width);
+}
+
+int kfp_field_cmp(const struct kfp_cat_field *f, uint64_t a, uint64_t b)
+{
+	if (f->is_signed) {
+		int64_t x = kfp_field_signed(f, a), y = kfp_field_signed(f, b);
+		return x < y ? -1 : x > y;
+	}
+	return a < b ? -1 : a > b;
+}
+
+uint64_t kfp_field_hidden(const struct kfp_cat_field *f)
+{
+	return f->is_signed ? field_mask(f) : 0;
+}
+
+/* A field is a feature when "not implemented" is one of its architectural
+ * values (named NI in the Arm sysreg data): default deny hides those.  The
+ * others describe the machine (EL0, DebugVer, PARange, cache line sizes,
+ * breakpoint counts) and cannot be "not implemented". */
+bool kfp_field_is_feature(const struct kfp_cat_field *f)
+{
+	for (size_t i = 0; i < f->nvalues; i++)
+		if (!strcmp(f->values[i].name, "NI") && f->values[i].value == kfp_field_hidden(f))
+			return true;
+	return false;
+}
+
+/* ---- fields that a vcpu_init feature controls ---- */
+
+/* KVM reports these fields as 0 unless the vCPU is created with the
+ * feature, so turning the feature off hides them without any write. */
+static const struct {
+	const char *reg, *field, *feature;
+} vcpu_fields[] = {
+	{ "ID_AA64PFR0_EL1", "SVE", "sve" },
+	{ "ID_AA64PFR0_EL1", "EL2", "has_el2" },
+	{ "ID_AA64ISAR1_EL1", "APA", "ptrauth_address" },
+	{ "ID_AA64ISAR1_EL1", "API", "ptrauth_address" },
+	{ "ID_AA64ISAR2_EL1", "APA3", "ptrauth_address" },
+	{ "ID_AA64ISAR1_EL1", "GPA", "ptrauth_generic" },
+	{ "ID_AA64ISAR1_EL1", "GPI", "ptrauth_generic" },
+	{ "ID_AA64ISAR2_EL1", "GPA3", "ptrauth_generic" },
+	{ "ID_AA64DFR0_EL1", "PMUVer", "pmu_v3" },
+	{ "ID_DFR0_EL1", "PerfMon", "pmu_v3" },
+	{ "ID_AA64ZFR0_EL1", NULL, "sve" }, /* the whole register */
+};
+
+static const struct kfp_cat_vcpu_feature *controlling(const struct kfp_catalog *cat,
+						      const struct kfp_cat_field *f)
+{
+	for (size_t i = 0; i < sizeof(vcpu_fields) / sizeof(vcpu_fields[0]); i++)
+		if (!strcmp(vcpu_fields[i].reg, f->reg->c.name) &&
+		    (!vcpu_fields[i].field || !strcmp(vcpu_fields[i].field, f->c.name)))
+			return kfp_cat_find_vcpu(cat, vcpu_fields[i].feature);
+	return NULL;
+}
+
+/* ---- statements ---- */
+
+static struct kfp_reg_plan *plan_of(struct kfp_fleet *fl, const struct kfp_cat_id_reg *r)
+{
+	for (size_t i = 0; i < fl->nregs; i++)
+		if (fl->regs[i].r == r)
+			return &fl->regs[i];
+	return NULL;
+}
+
+static void unknown_reg(struct sema *s, const struct kfp_node *n)
+{
+	size_t cnt = s->cat->nid_regs;
+	const struct kfp_cat_common **all = kfp_xcalloc(cnt + 1, sizeof(*all));
+	for (size_t i = 0; i < cnt; i++)
+		all[i] = &s->cat->id_regs[i].c;
+	struct kfp_name nm = { .text = n->name, .loc = n->name_loc };
+	kfp_sema_unknown_name(s, &nm, "ID register", all, cnt);
+	free(all);
+}
+
+static void unknown_field(struct sema *s, const struct kfp_cat_id_reg *r,
+			  const struct kfp_node *n)
+{
+	const struct kfp_cat_common **all = kfp_xcalloc(r->nfields + 1, sizeof(*all));
+	for (size_t i = 0; i < r->nfields; i++)
+		all[i] = &r->fields[i].c;
+	struct kfp_name nm = { .text = n->name, .loc = n->name_loc };
+	char *what = kfp_xasprintf("field of %s", r->c.name);
+	kfp_sema_unknown_name(s, &nm, what, all, r->nfields);
+	free(what);
+	free(all);
+	for (size_t i = 0; i < s->cat->nid_regs; i++)
+		if (&s->cat->id_regs[i] != r && kfp_cat_find_field(&s->cat->id_regs[i], n->name)) {
+			kfp_note(s->ctx, &n->name_loc, "%s is a field of %s", n->name,
+				 s->cat->id_regs[i].c.name);
+			break;
+		}
+}
+
+/* The highest value a statement lets the guest see, in field order, for the
+ * narrowing check: `>=` allows anything the host has. */
+static bool looser(const struct kfp_cat_field *f, enum kfp_cmp c1, uint64_t v1,
+		   enum kfp_cmp c2, uint64_t v2)
+{
+	bool up1 = c1 == KFP_CMP_GE, up2 = c2 == KFP_CMP_GE;
+	if (up1 != up2)
+		return up1;
+	return kfp_field_cmp(f, v1, v2) > 0;
+}
+
+static void field_stmt(struct sema *s, struct kfp_reg_plan *rp,
+		       const struct kfp_node *n, bool in_fleet)
+{
+	const struct kfp_cat_field *f = kfp_cat_find_field(rp->r, n->name);
+	if (!f) {
+		unknown_field(s, rp->r, n);
+		return;
+	}
+	struct kfp_field_plan *fp = &rp->fields[f - rp->r->fields];
+	const struct kfp_value *v = &n->u.field.value;
+	uint64_t raw;
+
+	if (v->named) {
+		size_t k;
+		for (k = 0; k < f->nvalues && strcmp(f->values[k].name, v->name); k++)
+			;
+		if (k == f->nvalues) {
+			const char **names = kfp_xcalloc(f->nvalues + 1, sizeof(*names));
+			for (size_t i = 0; i < f->nvalues; i++)
+				names[i] = f->values[i].name;
+			const char *sug = kfp_suggest(v->name, names, f->nvalues);
+			if (sug)
+				kfp_error(s->ctx, &v->loc, "%s.%s has no value '%s'; did you mean '%s'?",
+					  rp->r->c.name, f->c.name, v->name, sug);
+			else if (f->nvalues)
+				kfp_error(s->ctx, &v->loc, "%s.%s has no value '%s' (it has %s%s)",
+					  rp->r->c.name, f->c.name, v->name, names[0],
+					  f->nvalues > 1 ? " and others" : "");
+			else
+				kfp_error(s->ctx, &v->loc, "%s.%s has no named values; write a number",
+					  rp->r->c.name, f->c.name);
+			free(names);
+			return;
+		}
+		raw = f->values[k].value;
+	} else {
+		raw = v->num.value;
+		if (raw > field_mask(f)) {
+			kfp_error(s->ctx, &v->loc, "%s.%s is %u bits wide; %llu does not fit",
+				  rp->r->c.name, f->c.name, f->width, (unsigned long long)raw);
+			return;
+		}
+	}
+	if (f->safe == KFP_SAFE_EXACT && n->u.field.cmp != KFP_CMP_EQ) {
+		kfp_error(s->ctx, &n->loc,
+			  "%s.%s cannot be changed by a VMM (its safe value is exact): use '='",
+			  rp->r->c.name, f->c.name);
+		return;
+	}
+	if (fp->mentioned) {
+		if (!in_fleet) {
+			kfp_error(s->ctx, &n->name_loc, "%s.%s is set twice", rp->r->c.name, f->c.name);
+			kfp_note(s->ctx, &fp->loc, "it is first set here");
+			return;
+		}
+		if (looser(f, n->u.field.cmp, raw, fp->cmp, fp->value)) {
+			kfp_error(s->ctx, &n->loc,
+				  "a fleet section can only narrow the common section: this shows more of %s.%s",
+				  rp->r->c.name, f->c.name);
+			kfp_note(s->ctx, &fp->loc, "the common section sets it here");
+			return;
+		}
+	} else if (in_fleet && f->safe == KFP_SAFE_LOWER && n->u.field.cmp == KFP_CMP_GE) {
+		kfp_error(s->ctx, &n->loc,
+			  "a fleet section can only narrow the common section, which hides %s.%s (default deny)",
+			  rp->r->c.name, f->c.name);
+		return;
+	}
+	fp->mentioned = true;
+	fp->cmp = n->u.field.cmp;
+	fp->value = raw;
+	fp->loc = n->loc;
+}
+
+static void switch_stmt(struct sema *s, struct kfp_fleet *fl, const struct kfp_node *n,
+			bool in_fleet, bool hypercall)
+{
+	enum kfp_action act = n->u.sw.state == KFP_SWITCH_OFF ? KFP_ACT_DENY : KFP_ACT_REQUIRE;
+	if (!hypercall && !strcmp(n->name, "ptrauth")) {
+		/* KVM wants both pointer-auth features or neither. */
+		const char *both[] = { "ptrauth_address", "ptrauth_generic" };
+		for (int i = 0; i < 2; i++) {
+			const struct kfp_cat_vcpu_feature *v = kfp_cat_find_vcpu(s->cat, both[i]);
+			if (v)
+				kfp_sema_decide(s, fl, kfp_fleet_feat(fl, KFP_FEAT_VCPU, v), act,
+						&n->name_loc, in_fleet);
+		}
+		return;
+	}
+	const void *cat = hypercall ? (const void *)kfp_cat_find_fw_bit(s->cat, n->name)
+				    : (const void *)kfp_cat_find_vcpu(s->cat, n->name);
+	if (!cat) {
+		size_t cnt = 0;
+		const struct kfp_cat_common **all = kfp_xcalloc(fl->nfeats + 1, sizeof(*all));
+		for (size_t i = 0; i < fl->nfeats; i++)
+			if (fl->feats[i].kind == (hypercall ? KFP_FEAT_HYPERCALL : KFP_FEAT_VCPU))
+				all[cnt++] = fl->feats[i].c;
+		struct kfp_name nm = { .text = n->name, .loc = n->name_loc };
+		kfp_sema_unknown_name(s, &nm, hypercall ? "hypercall" : "vcpu_init feature", all, cnt);
+		free(all);
+		return;
+	}
+	kfp_sema_decide(s, fl, kfp_fleet_feat(fl, hypercall ? KFP_FEAT_HYPERCALL : KFP_FEAT_VCPU, cat),
+			act, &n->name_loc, in_fleet);
+}
+
+static void section(struct sema *s, struct kfp_fleet *fl, const struct kfp_node *sec,
+		    bool in_fleet)
+{
+	for (const struct kfp_node *n = sec->children; n; n = n->next) {
+		switch (n->kind) {
+		case KFP_N_ID_REG: {
+			const struct kfp_cat_id_reg *r = kfp_cat_find_id_reg(s->cat, n->name);
+			if (!r) {
+				unknown_reg(s, n);
+				break;
+			}
+			struct kfp_reg_plan *rp = plan_of(fl, r);
+			if (!rp->mentioned || in_fleet)
+				rp->loc = n->loc;
+			rp->mentioned = true;
+			for (const struct kfp_node *k = n->children; k; k = k->next)
+				field_stmt(s, rp, k, in_fleet);
+			break;
+		}
+		case KFP_N_VCPU_INIT:
+		case KFP_N_HYPERCALLS:
+			for (const struct kfp_node *k = n->children; k; k = k->next)
+				switch_stmt(s, fl, k, in_fleet, n->kind == KFP_N_HYPERCALLS);
+			break;
+		case KFP_N_FIRMWARE_REGS:
+			fl->fw_unknown = n->u.unknown.rule;
+			break;
+		case KFP_N_UNKNOWN:
+			fl->unknown = n->u.unknown.rule;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- resolution ---- */
+
+static void host_range(struct kfp_fleet *fl, struct kfp_field_plan *fp)
+{
+	const struct kfp_cat_field *f = fp->f;
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_reg_value *rv = kfp_profile_id_reg(fl->classes[c].p, f->reg->id);
+		if (!rv)
+			continue;
+		uint64_t v = kfp_field_get(f, rv->value);
+		if (!fp->hosts_known || kfp_field_cmp(f, v, fp->host_lo) < 0)
+			fp->host_lo = v;
+		if (!fp->hosts_known || kfp_field_cmp(f, v, fp->host_hi) > 0)
+			fp->host_hi = v;
+		fp->hosts_known = true;
+	}
+}
+
+/* The first host whose value of the field fails pred against v. */
+static const char *host_where(struct kfp_fleet *fl, const struct kfp_cat_field *f,
+			      int (*pred)(int), uint64_t v, uint64_t *got)
+{
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_reg_value *rv = kfp_profile_id_reg(fl->classes[c].p, f->reg->id);
+		if (!rv)
+			continue;
+		uint64_t h = kfp_field_get(f, rv->value);
+		if (!pred(kfp_field_cmp(f, h, v))) {
+			*got = h;
+			return fl->classes[c].names[0];
+		}
+	}
+	return NULL;
+}
+
+static int ge0(int c) { return c >= 0; }
+static int le0(int c) { return c <= 0; }
+static int eq0(int c) { return c == 0; }
+
+static void requirement(struct sema *s, struct kfp_fleet *fl, struct kfp_field_plan *fp,
+			int (*pred)(int), const char *rel)
+{
+	uint64_t got;
+	const char *host = host_where(fl, fp->f, pred, fp->value, &got);
+	if (host)
+		kfp_error(s->ctx, &fp->loc, "host %s has %s.%s = %llu, but the policy needs %s %llu",
+			  host, fp->f->reg->c.name, fp->f->c.name, (unsigned long long)got, rel,
+			  (unsigned long long)fp->value);
+}
+
+static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_plan *fp)
+{
+	const struct kfp_cat_field *f = fp->f;
+	host_range(fl, fp);
+
+	fp->vcpu = controlling(s->cat, f);
+	if (fp->vcpu && !kfp_feat_exposed(kfp_fleet_feat(fl, KFP_FEAT_VCPU, fp->vcpu))) {
+		fp->rule = KFP_FIELD_VCPU_OFF;
+		fp->target = 0;
+		if (fp->mentioned && fp->value != 0 && fp->cmp != KFP_CMP_LE)
+			kfp_error(s->ctx, &fp->loc,
+				  "%s.%s reads 0 because vcpu_init feature '%s' is off",
+				  f->reg->c.name, f->c.name, fp->vcpu->c.name);
+		return;
+	}
+	if (!fp->mentioned) {
+		if (f->safe == KFP_SAFE_LOWER && kfp_field_is_feature(f)) {
+			/* Default deny. */
+			fp->rule = KFP_FIELD_FIXED;
+			fp->target = kfp_field_hidden(f);
+		} else if (!fp->hosts_known) {
+			fp->rule = KFP_FIELD_HOST;
+		} else if (f->safe != KFP_SAFE_EXACT) {
+			/* A machine property: one value for the whole fleet,
+			 * combined in the field's safe direction. */
+			fp->rule = KFP_FIELD_FIXED;
+			fp->target = f->safe == KFP_SAFE_LOWER ? fp->host_lo : fp->host_hi;
+		} else {
+			fp->rule = KFP_FIELD_HOST;
+			fp->target = fp->host_lo;
+			if (fp->host_lo != fp->host_hi)
+				kfp_error(s->ctx, &fl->section_loc,
+					  "%s.%s differs across the hosts of fleet \"%s\" (%llu to %llu) and KVM cannot change it (its safe value is exact)",
+					  f->reg->c.name, f->c.name, fl->name,
+					  (unsigned long long)fp->host_lo, (unsigned long long)fp->host_hi);
+		}
+		return;
+	}
+	bool lower = f->safe == KFP_SAFE_LOWER;
+	switch (fp->cmp) {
+	case KFP_CMP_EQ:
+		requirement(s, fl, fp, f->safe == KFP_SAFE_EXACT ? eq0 : lower ? ge0 : le0,
+			    f->safe == KFP_SAFE_EXACT ? "exactly" : lower ? "at least" : "at most");
+		fp->rule = KFP_FIELD_FIXED;
+		fp->target = fp->value;
+		break;
+	case KFP_CMP_LE:
+		if (!lower)
+			requirement(s, fl, fp, le0, "at most");
+		fp->rule = fp->hosts_known ? KFP_FIELD_FIXED : lower ? KFP_FIELD_AT_MOST : KFP_FIELD_HOST;
+		fp->target = !fp->hosts_known ? fp->value :
+			     lower ? (kfp_field_cmp(f, fp->value, fp->host_lo) < 0 ? fp->value : fp->host_lo)
+				   : fp->host_hi;
+		break;
+	case KFP_CMP_GE:
+		if (lower)
+			requirement(s, fl, fp, ge0, "at least");
+		fp->rule = fp->hosts_known ? KFP_FIELD_FIXED : KFP_FIELD_HOST;
+		fp->target = !fp->hosts_known ? fp->value :
+			     lower ? fp->host_lo
+				   : (kfp_field_cmp(f, fp->value, fp->host_hi) > 0 ? fp->value : fp->host_hi);
+		break;
+	}
+}
+
+/* Kernel rules for one field: a visible value needs every fleet kernel to
+ * show the field; a change needs every fleet kernel that shows it to let
+ * the VMM write it.  Returns the kernel that breaks the rule, 0 if none;
+ * *changing says which rule. */
+static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool *changing)
+{
+	const struct kfp_cat_field *f = fp->f;
+	*changing = false;
+	if (fp->rule == KFP_FIELD_VCPU_OFF)
+		return 0;
+	if (fp->rule == KFP_FIELD_HOST) {
+		/* The guest sees the host's value: every fleet kernel must show
+		 * it, unless the hosts' value is "not implemented" anyway. */
+		if (f->c.exposed_since == KFP_KV_NEVER ||
+		    (fp->hosts_known && fp->host_hi == kfp_field_hidden(f)))
+			return 0;
+		return kfp_fleet_first_without(fl, f->c.exposed_since);
+	}
+	if (fp->target != kfp_field_hidden(f)) {
+		kfp_kv k = kfp_fleet_first_without(fl, f->c.exposed_since);
+		if (k)
+			return k;
+	}
+	/* A change is needed where a host's value differs from the target;
+	 * without host profiles, assume it does. */
+	fp->write = !fp->hosts_known || fp->host_lo != fp->target || fp->host_hi != fp->target;
+	if (fp->rule == KFP_FIELD_AT_MOST)
+		fp->write = true;
+	if (!fp->write)
+		return 0;
+	*changing = true;
+	return kfp_fleet_first_unhideable(fl, f->c.exposed_since, f->c.hideable_since);
+}
+
+static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_plan *rp)
+{
+	char a[16], b[16];
+	char *defaults = NULL; /* default-deny fields that cannot be hidden */
+	kfp_kv dk = 0, dh = 0;
+
+	for (size_t i = 0; i < rp->nfields; i++) {
+		struct kfp_field_plan *fp = &rp->fields[i];
+		const struct kfp_cat_field *f = fp->f;
+		bool changing;
+		kfp_kv k = field_kernel(fl, fp, &changing);
+		if (!k)
+			continue;
+		if (!changing) {
+			kfp_error(s->ctx, fp->mentioned ? &fp->loc : &fl->section_loc,
+				  "%s.%s is shown by KVM only from %s, but fleet \"%s\" must roll back to %s: a VM that sees it would lose it",
+				  rp->r->c.name, f->c.name, kfp_kv_str(f->c.exposed_since, a), fl->name,
+				  kfp_kv_str(k, b));
+			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
+				 "the fleet's kernels are set here");
+		} else if (fp->mentioned) {
+			kfp_error(s->ctx, &fp->loc,
+				  "%s.%s must be changed to %llu, but kernel %s shows it and lets a VMM change it only from %s",
+				  rp->r->c.name, f->c.name, (unsigned long long)fp->target,
+				  kfp_kv_str(k, a), kfp_kv_str(f->c.hideable_since, b));
+			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
+				 "the fleet's kernels are set here");
+		} else {
+			char *next = kfp_xasprintf("%s%s%s", defaults ? defaults : "",
+						   defaults ? ", " : "", f->c.name);
+			free(defaults);
+			defaults = next;
+			if (!dk || k < dk)
+				dk = k;
+			if (f->c.hideable_since > dh)
+				dh = f->c.hideable_since;
+		}
+	}
+	if (defaults) {
+		if (dh == KFP_KV_NEVER)
+			kfp_error(s->ctx, rp->mentioned ? &rp->loc : &fl->section_loc,
+				  "by default deny, %s fields %s must be hidden, but kernel %s shows them and no kernel lets a VMM change them",
+				  rp->r->c.name, defaults, kfp_kv_str(dk, a));
+		else
+			kfp_error(s->ctx, rp->mentioned ? &rp->loc : &fl->section_loc,
+				  "by default deny, %s fields %s must be hidden, but kernel %s shows them and cannot change them (KVM allows it from %s)",
+				  rp->r->c.name, defaults, kfp_kv_str(dk, a), kfp_kv_str(dh, b));
+		kfp_note(s->ctx, rp->mentioned ? &rp->loc : &fl->section_loc,
+			 "say what the guest may see: 'FIELD <= VALUE;' caps a field, 'FIELD >= 0;' keeps the host's value%s",
+			 fl->nclasses ? "" : "; host profiles would show which fields the hardware lacks");
+		free(defaults);
+	}
+}
+
+void kfp_sema_arm64(struct sema *s, struct kfp_fleet *fl)
+{
+	const struct kfp_catalog *cat = s->cat;
+
+	fl->nregs = cat->nid_regs;
+	fl->regs = kfp_xcalloc(fl->nregs + 1, sizeof(*fl->regs));
+	for (size_t i = 0; i < fl->nregs; i++) {
+		struct kfp_reg_plan *rp = &fl->regs[i];
+		rp->r = &cat->id_regs[i];
+		rp->nfields = rp->r->nfields;
+		rp->fields = kfp_xcalloc(rp->nfields + 1, sizeof(*rp->fields));
+		uint64_t covered = 0;
+		for (size_t j = 0; j < rp->nfields; j++) {
+			rp->fields[j].f = &rp->r->fields[j];
+			covered |= field_mask(&rp->r->fields[j]) << rp->r->fields[j].shift;
+		}
+		rp->unknown_mask = ~covered;
+	}
+	kfp_sema_sections(s, fl, section, NULL);
+
+	/* vcpu_init features and hypercalls: on means required. */
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		struct kfp_feat *f = &fl->feats[i];
+		f->verdict = !f->mentioned ? KFP_V_DEFAULT_DENY :
+			     f->action == KFP_ACT_DENY ? KFP_V_DENIED : KFP_V_EXPOSED;
+		if (f->verdict == KFP_V_EXPOSED)
+			kfp_sema_allow_rule(s, fl, f);
+		if (f->verdict != KFP_V_EXPOSED || !fl->nclasses)
+			continue;
+		for (size_t c = 0; c < fl->nclasses; c++) {
+			const struct kfp_host_profile *p = fl->classes[c].p;
+			/* Profiles that do not record support cannot refute it. */
+			bool known = f->kind == KFP_FEAT_VCPU
+					     ? p->vcpu_features != 0
+					     : kfp_profile_fw_reg(p, ((const struct kfp_cat_fw_bit *)f->cat)->reg->id) != NULL;
+			if (known && !kfp_host_has_feat(p, f)) {
+				kfp_error(s->ctx, &f->loc, "host %s does not offer %s '%s'",
+					  fl->classes[c].names[0], kfp_feat_kind_name(f->kind), f->c->name);
+				f->verdict = KFP_V_LACKING;
+				break;
+			}
+		}
+	}
+	const struct kfp_cat_vcpu_feature *pa = kfp_cat_find_vcpu(cat, "ptrauth_address");
+	const struct kfp_cat_vcpu_feature *pg = kfp_cat_find_vcpu(cat, "ptrauth_generic");
+	if (pa && pg) {
+		struct kfp_feat *a = kfp_fleet_feat(fl, KFP_FEAT_VCPU, pa);
+		struct kfp_feat *g = kfp_fleet_feat(fl, KFP_FEAT_VCPU, pg);
+		if (kfp_feat_exposed(a) != kfp_feat_exposed(g)) {
+			struct kfp_feat *on = kfp_feat_exposed(a) ? a : g;
+			kfp_error(s->ctx, &on->loc,
+				  "KVM enables pointer authentication only with both ptrauth_address and ptrauth_generic; turn on both or neither");
+		}
+	}
+	for (size_t i = 0; i < fl->nfeats; i++)
+		if (fl->feats[i].verdict != KFP_V_EXPOSED &&
+		    fl->feats[i].kind == KFP_FEAT_HYPERCALL)
+			kfp_sema_hide_rule(s, fl, &fl->feats[i]);
+
+	for (size_t i = 0; i < fl->nregs; i++) {
+		for (size_t j = 0; j < fl->regs[i].nfields; j++)
+			plan_field(s, fl, &fl->regs[i].fields[j]);
+		check_fields(s, fl, &fl->regs[i]);
+	}
+}

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Semantic analysis for x86_64 fleets: CPUID features, the KVM paravirtual
+ * leaf, xsave components, nested VMX controls and feature-MSR bits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sema.h"
+#include "util.h"
+
+bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *f)
+{
+	const struct kfp_cpuid_entry *e;
+	const struct kfp_reg_value *m;
+
+	switch (f->kind) {
+	case KFP_FEAT_CPUID: {
+		const struct kfp_cat_cpuid *c = f->cat;
+		e = kfp_profile_cpuid(p, c->leaf, c->subleaf);
+		if (!e)
+			return false;
+		uint32_t regs[4] = { e->eax, e->ebx, e->ecx, e->edx };
+		return regs[c->reg] >> c->bit & 1;
+	}
+	case KFP_FEAT_KVM:
+		e = kfp_profile_cpuid(p, 0x40000001, 0);
+		return e && (e->eax >> ((const struct kfp_cat_kvm *)f->cat)->bit & 1);
+	case KFP_FEAT_XSAVE: {
+		const struct kfp_cat_xsave *x = f->cat;
+		return ((x->xss ? p->xss : p->xcr0) >> x->bit) & 1;
+	}
+	case KFP_FEAT_VMX: {
+		const struct kfp_cat_vmx *v = f->cat;
+		m = kfp_profile_msr(p, v->msr);
+		return m && (m->value >> v->bit & 1);
+	}
+	case KFP_FEAT_MSR_BIT: {
+		const struct kfp_cat_msr_bit *b = f->cat;
+		m = kfp_profile_msr(p, b->msr->index);
+		return m && (m->value >> b->bit & 1);
+	}
+	case KFP_FEAT_HYPERCALL: {
+		const struct kfp_cat_fw_bit *b = f->cat;
+		m = kfp_profile_fw_reg(p, b->reg->id);
+		return m && (m->value >> b->bit & 1);
+	}
+	case KFP_FEAT_VCPU:
+		return p->vcpu_features >> ((const struct kfp_cat_vcpu_feature *)f->cat)->bit & 1;
+	}
+	return false;
+}
+
+static bool host_lacks(const struct kfp_host_profile *p, const void *f)
+{
+	return !kfp_host_has_feat(p, f);
+}
+
+static bool host_has(const struct kfp_host_profile *p, const void *f)
+{
+	return kfp_host_has_feat(p, f);
+}
+
+struct walk {
+	struct kfp_fleet *fl;
+	bool in_fleet;
+	enum kfp_domain dom;
+	enum kfp_action act;
+	const struct kfp_cat_msr *msr;
+};
+
+/* The catalog entries of one domain, as commons, for "did you mean". */
+static const struct kfp_cat_common **domain_commons(const struct kfp_catalog *cat,
+						    enum kfp_domain dom,
+						    const struct kfp_cat_msr *msr, size_t *n)
+{
+	size_t k = 0, total = dom == KFP_DOM_CPUID ? cat->ncpuid : dom == KFP_DOM_KVM ? cat->nkvm :
+			     dom == KFP_DOM_XSAVE ? cat->nxsave : dom == KFP_DOM_VMX ? cat->nvmx :
+			     msr ? msr->nbits : 0;
+	const struct kfp_cat_common **v = kfp_xcalloc(total + 1, sizeof(*v));
+	for (size_t i = 0; i < total; i++)
+		v[k++] = dom == KFP_DOM_CPUID ? &cat->cpuid[i].c : dom == KFP_DOM_KVM ? &cat->kvm[i].c :
+			 dom == KFP_DOM_XSAVE ? &cat->xsave[i].c : dom == KFP_DOM_VMX ? &cat->vmx[i].c :
+			 &msr->bits[i].c;
+	*n = k;
+	return v;
+}
+
+static const char *domain_what(enum kfp_domain dom)
+{
+	switch (dom) {
+	case KFP_DOM_CPUID:
+		return "CPUID feature";
+	case KFP_DOM_XSAVE:
+		return "xsave component";
+	case KFP_DOM_KVM:
+		return "KVM paravirtual feature";
+	case KFP_DOM_VMX:
+		return "VMX control";
+	case KFP_DOM_MSR:
+		break;
+	}
+	return "bit";
+}
+
+static const void *lookup(const struct kfp_catalog *cat, enum kfp_domain dom,
+			  const struct kfp_cat_msr *msr, const char *name,
+			  enum kfp_feat_kind *kind)
+{
+	switch (dom) {
+	case KFP_DOM_CPUID:
+		*kind = KFP_FEAT_CPUID;
+		return kfp_cat_find_cpuid(cat, name);
+	case KFP_DOM_XSAVE:
+		*kind = KFP_FEAT_XSAVE;
+		return kfp_cat_find_xsave(cat, name);
+	case KFP_DOM_KVM:
+		*kind = KFP_FEAT_KVM;
+		return kfp_cat_find_kvm(cat, name);
+	case KFP_DOM_VMX:
+		*kind = KFP_FEAT_VMX;
+		return kfp_cat_find_vmx(cat, name);
+	case KFP_DOM_MSR:
+		*kind = KFP_FEAT_MSR_BIT;
+		return msr ? kfp_cat_find_msr_bit(msr, name) : NULL;
+	}
+	return NULL;
+}
+
+static void one_name(struct sema *s, const struct kfp_name *nm, const struct kfp_loc *use,
+		     void *arg)
+{
+	struct walk *w = arg;
+	enum kfp_feat_kind kind;
+	const void *cat = lookup(s->cat, w->dom, w->msr, nm->text, &kind);
+
+	if (!cat) {
+		size_t n;
+		const struct kfp_cat_common **all = domain_commons(s->cat, w->dom, w->msr, &n);
+		char *what = w->dom == KFP_DOM_MSR
+				     ? kfp_xasprintf("bit of %s", w->msr->c.name)
+				     : kfp_xstrdup(domain_what(w->dom));
+		kfp_sema_unknown_name(s, nm, what, all, n);
+		free(what);
+		free(all);
+		/* The name may belong to another list. */
+		static const enum kfp_domain others[] = { KFP_DOM_CPUID, KFP_DOM_XSAVE,
+							  KFP_DOM_KVM, KFP_DOM_VMX };
+		for (size_t i = 0; i < 4; i++) {
+			enum kfp_feat_kind k2;
+			if (others[i] == w->dom || !lookup(s->cat, others[i], NULL, nm->text, &k2))
+				continue;
+			kfp_note(s->ctx, &nm->loc, "'%s' is a %s: write '%s%s%s %s;'", nm->text,
+				 domain_what(others[i]), kfp_domain_keyword(others[i]),
+				 others[i] == KFP_DOM_CPUID ? "" : " ", kfp_action_name(w->act),
+				 nm->text);
+			break;
+		}
+		return;
+	}
+	kfp_sema_decide(s, w->fl, kfp_fleet_feat(w->fl, kind, cat), w->act, use, w->in_fleet);
+}
+
+/* `xsave deny;`, `kvm deny;`, `vmx deny;`, `msr X { deny; }`: the whole list. */
+static void deny_all(struct sema *s, struct walk *w, const struct kfp_loc *loc)
+{
+	for (size_t i = 0; i < w->fl->nfeats; i++) {
+		struct kfp_feat *f = &w->fl->feats[i];
+		bool match = (w->dom == KFP_DOM_XSAVE && f->kind == KFP_FEAT_XSAVE) ||
+			     (w->dom == KFP_DOM_KVM && f->kind == KFP_FEAT_KVM) ||
+			     (w->dom == KFP_DOM_VMX && f->kind == KFP_FEAT_VMX) ||
+			     (w->dom == KFP_DOM_MSR && f->kind == KFP_FEAT_MSR_BIT &&
+			      ((const struct kfp_cat_msr_bit *)f->cat)->msr == w->msr);
+		/* Denying everything does not conflict with an earlier
+		 * allow in the same scope: it is meant for fleets. */
+		if (match && !(f->mentioned && !w->in_fleet && f->action != KFP_ACT_DENY))
+			kfp_sema_decide(s, w->fl, f, KFP_ACT_DENY, loc, w->in_fleet);
+	}
+}
+
+static void raw_cpuid(struct sema *s, struct kfp_fleet *fl, const struct kfp_node *n,
+		      bool in_fleet)
+{
+	static const char *const regs[] = { "eax", "ebx", "ecx", "edx" };
+	enum kfp_cpuid_reg reg = KFP_EAX;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(n->u.cpuid.reg, regs[i]))
+			reg = (enum kfp_cpuid_reg)i;
+	struct kfp_raw_cpuid r = {
+		.leaf = (uint32_t)n->u.cpuid.leaf.value,
+		.subleaf = (uint32_t)n->u.cpuid.subleaf.value,
+		.reg = reg,
+		.bit = (uint8_t)n->u.cpuid.bit.value,
+		.value = (uint8_t)n->u.cpuid.value.value,
+		.loc = n->loc,
+	};
+	const struct kfp_cat_cpuid *c = kfp_cat_cpuid_at(s->cat, r.leaf, r.subleaf, reg, r.bit);
+	if (c) {
+		/* A named bit is decided like its name, so it cannot escape the
+		 * dependency and kernel checks. */
+		kfp_warning(s->ctx, &n->loc, "this bit is the CPUID feature '%s'; write '%s %s;'",
+			    c->c.name, r.value ? "allow" : "deny", c->c.name);
+		kfp_sema_decide(s, fl, kfp_fleet_feat(fl, KFP_FEAT_CPUID, c),
+				r.value ? KFP_ACT_ALLOW : KFP_ACT_DENY, &n->loc, in_fleet);
+		return;
+	}
+	for (size_t i = 0; i < fl->nraw; i++) {
+		struct kfp_raw_cpuid *o = &fl->raw[i];
+		if (o->leaf == r.leaf && o->subleaf == r.subleaf && o->reg == r.reg &&
+		    o->bit == r.bit) {
+			if (o->value != r.value && !in_fleet) {
+				kfp_error(s->ctx, &n->loc, "this bit is set to %u and to %u", r.value,
+					  o->value);
+				kfp_note(s->ctx, &o->loc, "it is set to %u here", o->value);
+			}
+			if (in_fleet && r.value && !o->value) {
+				kfp_error(s->ctx, &n->loc,
+					  "a fleet section can only narrow the common section, which sets this bit to 0");
+				kfp_note(s->ctx, &o->loc, "it is set to 0 here");
+			}
+			o->value = r.value;
+			o->loc = r.loc;
+			return;
+		}
+	}
+	if (in_fleet && r.value) {
+		kfp_error(s->ctx, &n->loc,
+			  "a fleet section can only narrow the common section, which does not set this bit");
+		return;
+	}
+	KFP_VEC_PUSH(fl->raw, fl->nraw, fl->raw_cap, r);
+}
+
+static void section(struct sema *s, struct kfp_fleet *fl, const struct kfp_node *sec,
+		    bool in_fleet)
+{
+	for (const struct kfp_node *n = sec->children; n; n = n->next) {
+		struct walk w = { .fl = fl, .in_fleet = in_fleet };
+		switch (n->kind) {
+		case KFP_N_FEATURES:
+			w.dom = n->u.features.domain;
+			w.act = n->u.features.action;
+			if (n->u.features.names.n == 0)
+				deny_all(s, &w, &n->loc);
+			else
+				kfp_sema_expand(s, &n->u.features.names, one_name, &w, NULL, 0);
+			break;
+		case KFP_N_MSR:
+			w.dom = KFP_DOM_MSR;
+			w.msr = kfp_cat_find_msr(s->cat, n->name);
+			if (!w.msr) {
+				size_t cnt = s->cat->nmsrs;
+				const struct kfp_cat_common **all = kfp_xcalloc(cnt + 1, sizeof(*all));
+				for (size_t i = 0; i < cnt; i++)
+					all[i] = &s->cat->msrs[i].c;
+				struct kfp_name nm = { .text = n->name, .loc = n->name_loc };
+				kfp_sema_unknown_name(s, &nm, "MSR", all, cnt);
+				free(all);
+				break;
+			}
+			for (const struct kfp_node *k = n->children; k; k = k->next) {
+				w.act = k->u.features.action;
+				if (k->u.features.names.n == 0)
+					deny_all(s, &w, &k->loc);
+				else
+					kfp_sema_expand(s, &k->u.features.names, one_name, &w, NULL, 0);
+			}
+			break;
+		case KFP_N_CPUID:
+			raw_cpuid(s, fl, n, in_fleet);
+			break;
+		case KFP_N_UNKNOWN:
+			fl->unknown = n->u.unknown.rule;
+			break;
+		default:
+			break; /* arm64 statements were reported by the structure pass */
+		}
+	}
+}
+
+static bool kvm_supported(const struct kfp_feat *f)
+{
+	if (f->kind == KFP_FEAT_XSAVE)
+		return ((const struct kfp_cat_xsave *)f->cat)->kvm_supported;
+	if (f->kind == KFP_FEAT_MSR_BIT)
+		return ((const struct kfp_cat_msr_bit *)f->cat)->kvm_supported;
+	return true;
+}
+
+/* The features a feature needs, as kfp_feats (NULL-terminated, malloc'd). */
+static struct kfp_feat **needs_of(struct sema *s, struct kfp_fleet *fl, const struct kfp_feat *f)
+{
+	size_t n = 0, cap = 8;
+	struct kfp_feat **v = kfp_xcalloc(cap, sizeof(*v));
+	if (f->kind == KFP_FEAT_CPUID) {
+		const struct kfp_cat_cpuid *c = f->cat;
+		for (size_t i = 0; c->requires[i]; i++)
+			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_CPUID, c->requires[i]));
+		for (size_t i = 0; c->requires_xsave[i]; i++)
+			KFP_VEC_PUSH(v, n, cap,
+				     kfp_fleet_feat(fl, KFP_FEAT_XSAVE, c->requires_xsave[i]));
+	} else if (f->kind == KFP_FEAT_VMX) {
+		const struct kfp_cat_cpuid *vmx = kfp_cat_find_cpuid(s->cat, "vmx");
+		if (vmx)
+			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_CPUID, vmx));
+	}
+	KFP_VEC_PUSH(v, n, cap, NULL);
+	return v;
+}
+
+static const char *add_hint(const struct kfp_feat *d)
+{
+	switch (d->kind) {
+	case KFP_FEAT_XSAVE:
+		return "xsave allow";
+	case KFP_FEAT_KVM:
+		return "kvm allow";
+	case KFP_FEAT_VMX:
+		return "vmx allow";
+	default:
+		return "allow";
+	}
+}
+
+/* Drops features whose dependencies are not exposed, until nothing changes.
+ * A dependency the policy does not allow is an error; one that hosts lack
+ * only drops the dependent feature (an error if it is required). */
+static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
+{
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (size_t i = 0; i < fl->nfeats; i++) {
+			struct kfp_feat *f = &fl->feats[i];
+			if (f->verdict != KFP_V_EXPOSED)
+				continue;
+			struct kfp_feat **deps = needs_of(s, fl, f);
+			for (size_t k = 0; deps[k]; k++) {
+				struct kfp_feat *d = deps[k];
+				if (d->verdict == KFP_V_EXPOSED)
+					continue;
+				f->verdict = KFP_V_NEEDS;
+				f->needs = d;
+				changed = true;
+				if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED) {
+					kfp_error(s->ctx, &f->loc,
+						  "'%s' needs %s '%s', which fleet \"%s\" does not allow",
+						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,
+						  fl->name);
+					if (d->verdict == KFP_V_DENIED)
+						kfp_note(s->ctx, &d->loc, "'%s' is denied here", d->c->name);
+					else
+						kfp_note(s->ctx, &fl->section_loc,
+							 "add '%s %s;' to this section",
+							 add_hint(d), d->c->name);
+				} else if (f->action == KFP_ACT_REQUIRE) {
+					kfp_error(s->ctx, &f->loc,
+						  "required '%s' needs '%s', which some hosts of fleet \"%s\" lack",
+						  f->c->name, d->c->name, fl->name);
+				}
+				break;
+			}
+			free(deps);
+		}
+	}
+}
+
+/* Nothing may be exposed that an older fleet kernel does not show: a VM
+ * that saw it on a newer kernel would lose it when rolled back. */
+void kfp_sema_allow_rule(struct sema *s, struct kfp_fleet *fl, struct kfp_feat *f)
+{
+	char a[16], b[16];
+
+	if (!kvm_supported(f)) {
+		kfp_error(s->ctx, &f->loc, "KVM never shows the %s '%s' to guests",
+			  kfp_feat_kind_name(f->kind), f->c->name);
+		f->verdict = KFP_V_DENIED;
+		return;
+	}
+	kfp_kv k = kfp_fleet_first_without(fl, f->c->exposed_since);
+	if (!k)
+		return;
+	if (f->c->exposed_since == KFP_KV_NEVER)
+		kfp_error(s->ctx, &f->loc, "no kernel the catalog describes shows '%s' to guests",
+			  f->c->name);
+	else
+		kfp_error(s->ctx, &f->loc,
+			  "'%s' is shown by KVM only from %s, but fleet \"%s\" must roll back to %s: a VM that uses it would lose it",
+			  f->c->name, kfp_kv_str(f->c->exposed_since, a), fl->name,
+			  kfp_kv_str(k, b));
+	kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
+		 "the fleet's kernels are set here");
+	f->verdict = KFP_V_DENIED;
+}
+
+/* Nothing may be hidden that a fleet kernel shows but cannot hide.  Only
+ * matters when some host has it, or when no host profiles say otherwise. */
+void kfp_sema_hide_rule(struct sema *s, struct kfp_fleet *fl, const struct kfp_feat *f)
+{
+	char a[16], b[16];
+	kfp_kv k = kfp_fleet_first_unhideable(fl, f->c->exposed_since, f->c->hideable_since);
+	if (!k)
+		return;
+	uint32_t having = 0;
+	char *hosts = NULL;
+	if (fl->nclasses) {
+		hosts = kfp_hosts_phrase(fl, host_has, f, &having);
+		if (!having) {
+			free(hosts);
+			return;
+		}
+	}
+	kfp_error(s->ctx, f->mentioned ? &f->loc : &fl->section_loc,
+		  "%s'%s' must be hidden, but kernel %s shows it and can hide it only from %s%s%s",
+		  f->mentioned ? "" : "by default deny, ", f->c->name, kfp_kv_str(k, a),
+		  kfp_kv_str(f->c->hideable_since, b), hosts ? "; hosts that have it: " : "",
+		  hosts ? hosts : "");
+	kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
+		 "the fleet's kernels are set here");
+	free(hosts);
+}
+
+void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl)
+{
+	kfp_sema_sections(s, fl, section, NULL);
+
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		struct kfp_feat *f = &fl->feats[i];
+		f->verdict = !f->mentioned ? KFP_V_DEFAULT_DENY :
+			     f->action == KFP_ACT_DENY ? KFP_V_DENIED : KFP_V_EXPOSED;
+	}
+	for (size_t i = 0; i < fl->nfeats; i++)
+		if (fl->feats[i].verdict == KFP_V_EXPOSED)
+			kfp_sema_allow_rule(s, fl, &fl->feats[i]);
+
+	/* Fleet inventory: exposed only if every host has it. */
+	if (fl->nclasses) {
+		for (size_t i = 0; i < fl->nfeats; i++) {
+			struct kfp_feat *f = &fl->feats[i];
+			if (f->verdict != KFP_V_EXPOSED)
+				continue;
+			char *hosts = kfp_hosts_phrase(fl, host_lacks, f, &f->nlacking);
+			f->nhaving = (uint32_t)fl->nhosts - f->nlacking;
+			if (f->nlacking) {
+				f->verdict = KFP_V_LACKING;
+				for (size_t c = 0; c < fl->nclasses && !f->lacking_host; c++)
+					if (!kfp_host_has_feat(fl->classes[c].p, f))
+						f->lacking_host = fl->classes[c].names[0];
+				if (f->action == KFP_ACT_REQUIRE) {
+					kfp_error(s->ctx, &f->loc,
+						  "'%s' is required, but %u of %zu hosts of fleet \"%s\" lack it: %s",
+						  f->c->name, f->nlacking, fl->nhosts, fl->name, hosts);
+					kfp_note(s->ctx, &fl->hosts_loc, "the fleet's hosts are listed here");
+				}
+			}
+			free(hosts);
+		}
+		for (size_t r = 0; r < fl->nraw; r++) {
+			struct kfp_raw_cpuid *raw = &fl->raw[r];
+			raw->exposed = raw->value;
+			for (size_t c = 0; c < fl->nclasses && raw->value; c++) {
+				const struct kfp_cpuid_entry *e =
+					kfp_profile_cpuid(fl->classes[c].p, raw->leaf, raw->subleaf);
+				uint32_t regs[4] = { 0 };
+				if (e) {
+					regs[0] = e->eax;
+					regs[1] = e->ebx;
+					regs[2] = e->ecx;
+					regs[3] = e->edx;
+				}
+				if (!(regs[raw->reg] >> raw->bit & 1)) {
+					kfp_error(s->ctx, &raw->loc,
+						  "host %s lacks this bit, which the policy sets to 1",
+						  fl->classes[c].names[0]);
+					raw->exposed = false;
+					break;
+				}
+			}
+		}
+	} else {
+		for (size_t r = 0; r < fl->nraw; r++)
+			fl->raw[r].exposed = fl->raw[r].value;
+	}
+	resolve_dependencies(s, fl);
+	for (size_t i = 0; i < fl->nfeats; i++)
+		if (fl->feats[i].verdict != KFP_V_EXPOSED)
+			kfp_sema_hide_rule(s, fl, &fl->feats[i]);
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kfp table format: the one contract between kfpc (which emits these
+ * structures as const C data, one `struct kfp_config` per fleet) and the
+ * runtime (which applies them to KVM).  It depends on nothing but
+ * <stdint.h>.  Bump KFP_TABLE_VERSION on any incompatible change; the
+ * runtime refuses tables of another version.
+ *
+ * Every row carries the policy location it came from, so that a failure at
+ * apply time names the policy line that caused it.
+ */
+#ifndef KFP_TABLE_H
+#define KFP_TABLE_H
+
+#include <stdint.h>
+
+#define KFP_TABLE_VERSION 1
+
+/* A place in a .kfp file; file is NULL for decisions no line made (default
+ * deny). */
+struct kfp_src {
+	const char *file;
+	uint32_t line, col;
+};
+
+enum kfp_table_arch {
+	KFP_TABLE_X86_64 = 1,
+	KFP_TABLE_ARM64 = 2,
+};
+
+/* What a named feature is, for reports. */
+enum kfp_feature_kind {
+	KFP_KIND_CPUID = 1,     /* leaf, subleaf, reg, bit */
+	KFP_KIND_KVM_PV = 2,    /* CPUID 0x40000001 EAX bit */
+	KFP_KIND_XSAVE = 3,     /* bit in XCR0 (or XSS when `xss`) */
+	KFP_KIND_VMX = 4,       /* msr, bit */
+	KFP_KIND_MSR_BIT = 5,   /* msr, bit */
+	KFP_KIND_HYPERCALL = 6, /* ONE_REG id of the bitmap, bit */
+	KFP_KIND_VCPU_INIT = 7, /* KVM_ARM_VCPU_INIT feature bit */
+};
+
+/* One named feature and its fate.  The runtime uses these rows to name what
+ * a host lacks or what KVM refused. */
+struct kfp_feature_row {
+	const char *name;
+	uint8_t kind;   /* enum kfp_feature_kind */
+	uint8_t expose; /* 1: the guest sees it, so the host must provide it */
+	uint8_t reg;    /* CPUID register: 0 eax, 1 ebx, 2 ecx, 3 edx */
+	uint8_t bit;
+	uint8_t xss;    /* KFP_KIND_XSAVE: an XSS (supervisor) component */
+	uint32_t leaf, subleaf; /* CPUID; for VMX and MSR bits, leaf is the MSR */
+	uint64_t id;    /* KFP_KIND_HYPERCALL: the firmware register */
+	struct kfp_src src;
+};
+
+/*
+ * x86: how to build the guest CPUID table from KVM_GET_SUPPORTED_CPUID.
+ * Each row covers one register of one (leaf, subleaf):
+ *  - KFP_CPUID_MASK: a feature register.  The guest value is `expose`; every
+ *    bit of it must be set in the supported table (else -ENOTSUP).  Bits
+ *    outside `expose` are hidden, catalogued or not (default deny).
+ *  - KFP_CPUID_PASS: an informational register (vendor, family/model,
+ *    cache and topology descriptions, address sizes) copied from the host.
+ *  - KFP_CPUID_XSAVE: computed from the xfeature masks (leaf 0xD).
+ * Leaves with no row are not given to the guest.  subleaf KFP_ANY_SUBLEAF
+ * matches every subleaf of an indexed leaf.
+ */
+enum kfp_cpuid_mode {
+	KFP_CPUID_MASK = 1,
+	KFP_CPUID_PASS = 2,
+	KFP_CPUID_XSAVE = 3,
+};
+
+#define KFP_ANY_SUBLEAF 0xffffffffu
+
+struct kfp_cpuid_row {
+	uint32_t leaf, subleaf;
+	uint8_t reg;  /* 0 eax .. 3 edx */
+	uint8_t mode; /* enum kfp_cpuid_mode */
+	uint32_t expose;
+	struct kfp_src src;
+};
+
+/*
+ * x86 feature MSRs written with KVM_SET_MSRS.  The value written is the
+ * host's value (KVM_GET_MSRS on the system fd) restricted to `expose`; every
+ * bit of `expose` must be set on the host.  For VMX capability control MSRs
+ * the high 32 bits are the allowed-1 settings, which may only shrink.
+ */
+enum kfp_msr_kind {
+	KFP_MSR_FEATURE = 1, /* e.g. IA32_ARCH_CAPABILITIES */
+	KFP_MSR_VMX = 2,     /* IA32_VMX_* capability MSRs */
+};
+
+struct kfp_msr_row {
+	uint32_t index;
+	uint8_t kind; /* enum kfp_msr_kind */
+	uint64_t expose;
+	struct kfp_src src;
+};
+
+struct kfp_x86_config {
+	const struct kfp_cpuid_row *cpuid;
+	uint32_t ncpuid;
+	const struct kfp_msr_row *msrs;
+	uint32_t nmsrs;
+	uint64_t xcr0, xss;    /* the xfeatures the guest may enable */
+	uint8_t nested_vmx;    /* the VMX MSRs are written (vmx allowed) */
+	uint8_t amx;           /* needs ARCH_REQ_XCOMP_GUEST_PERM */
+	struct kfp_src xsave_src;
+};
+
+/*
+ * arm64 ID registers.  For each field the guest value is chosen by `rule`;
+ * `safe` says in which direction KVM lets a VMM change it.
+ */
+enum kfp_field_rule_kind {
+	KFP_RULE_FIXED = 1,    /* exactly `value` */
+	KFP_RULE_AT_MOST = 2,  /* min(host, value) in field order */
+	KFP_RULE_HOST = 3,     /* the host's value, unchanged */
+	KFP_RULE_VCPU_OFF = 4, /* 0 because its vcpu_init feature is off */
+};
+
+enum kfp_field_safe {
+	KFP_FIELD_LOWER_SAFE = 1,
+	KFP_FIELD_HIGHER_SAFE = 2,
+	KFP_FIELD_EXACT = 3,
+};
+
+struct kfp_id_field_row {
+	const char *name;
+	uint8_t shift, width;
+	uint8_t is_signed;
+	uint8_t safe; /* enum kfp_field_safe */
+	uint8_t rule; /* enum kfp_field_rule_kind */
+	uint64_t value;
+	struct kfp_src src;
+};
+
+struct kfp_id_reg_row {
+	const char *name;
+	uint64_t id; /* ONE_REG id */
+	const struct kfp_id_field_row *fields;
+	uint32_t nfields;
+	uint64_t unknown_mask; /* bits no catalogued field covers */
+	struct kfp_src src;
+};
+
+/* A firmware pseudo-register: a hypercall bitmap written as `value`, with
+ * `known` the bits the catalog describes.  Bitmap registers the catalog
+ * does not know are written as 0 under `firmware_regs unknown zero`. */
+struct kfp_fw_reg_row {
+	const char *name;
+	uint64_t id;
+	uint64_t value, known;
+	struct kfp_src src;
+};
+
+enum kfp_unknown_policy {
+	KFP_UNKNOWN_POLICY_DENY = 1,
+	KFP_UNKNOWN_POLICY_ZERO = 2,
+};
+
+struct kfp_arm64_config {
+	const struct kfp_id_reg_row *id_regs;
+	uint32_t nid_regs;
+	const struct kfp_fw_reg_row *fw_regs;
+	uint32_t nfw_regs;
+	uint32_t vcpu_features; /* KVM_ARM_VCPU_INIT feature bits to set */
+	uint8_t unknown;        /* enum kfp_unknown_policy: ID-register fields/registers */
+	uint8_t fw_unknown;     /* enum kfp_unknown_policy: firmware registers */
+};
+
+struct kfp_config {
+	uint32_t table_version; /* KFP_TABLE_VERSION */
+	uint8_t arch;           /* enum kfp_table_arch */
+	const char *policy, *fleet;
+	uint64_t policy_version;
+	uint32_t min_kernel;    /* (major << 16) | (minor << 8) */
+	uint8_t id[16];         /* identity: XXH3-128 of the canonical content */
+	const struct kfp_feature_row *features;
+	uint32_t nfeatures;
+	const struct kfp_x86_config *x86;     /* set when arch is x86_64 */
+	const struct kfp_arm64_config *arm64; /* set when arch is arm64 */
+};
+
+#endif
