@@ -97,7 +97,7 @@ struct kfp_reg_plan {
 /* Hosts with identical profiles form one class. */
 struct kfp_host_class {
 	struct kfp_host_profile *p;
-	const char **names; /* profile files of the hosts in this class */
+	const char **names; /* the hosts' names (a profile's `name:`) */
 	size_t n, cap;
 };
 

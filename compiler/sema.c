@@ -106,8 +106,24 @@ static char *read_file(const char *path, size_t *len)
  * bytes, so a realistic fleet differs only by name: profiles are compared
  * without their name line (see kfp_profile_parse's docs).
  */
+/* The value of a profile's top-level `name:` line, unquoted; NULL if none. */
+static char *name_line(const char *line, const char *end)
+{
+	const char *v = line + 5;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	const char *e = end;
+	while (e > v && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - v >= 2 && (*v == '"' || *v == '\'') && e[-1] == *v) {
+		v++;
+		e--;
+	}
+	return e > v ? kfp_xstrndup(v, (size_t)(e - v)) : NULL;
+}
+
 static struct kfp_host_profile *load_profile(struct kfp_profile_cache *cache,
-					     const char *path, char **err)
+					     const char *path, char **name, char **err)
 {
 	size_t len;
 	char *data = read_file(path, &len);
@@ -124,6 +140,8 @@ static struct kfp_host_profile *load_profile(struct kfp_profile_cache *cache,
 		const char *next = nl ? nl + 1 : end;
 		if (strncmp(p, "name:", 5) != 0)
 			XXH3_128bits_update(st, p, (size_t)(next - p));
+		else if (!*name)
+			*name = name_line(p, next);
 		p = next;
 	}
 	XXH128_hash_t h = XXH3_128bits_digest(st);
@@ -207,8 +225,8 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 	}
 	qsort(paths, n, sizeof(*paths), cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		char *err = NULL;
-		struct kfp_host_profile *p = load_profile(s->cache, paths[i], &err);
+		char *err = NULL, *name = NULL;
+		struct kfp_host_profile *p = load_profile(s->cache, paths[i], &name, &err);
 		if (!p) {
 			kfp_error(ctx, fl->hosts_loc.src ? &fl->hosts_loc : NULL,
 				  "cannot use host profile %s", err);
@@ -218,8 +236,18 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 				  "host profile %s is for %s, but fleet \"%s\" is %s", paths[i],
 				  kfp_arch_name(p->arch), fl->name, kfp_arch_name(fl->arch));
 		} else {
-			add_host(fl, p, paths[i]);
+			/* Hosts are named by their profile's name (the file when
+			 * it has none): stable across machines and checkouts. */
+			const char *hn = name ? name : paths[i];
+			kfp_kv hk = kv_of(&p->kernel);
+			char a[16], b[16];
+			if (fl->min && hk < fl->min)
+				kfp_warning(ctx, fl->hosts_loc.src ? &fl->hosts_loc : &fl->min_loc,
+					    "host %s runs kernel %s, older than fleet \"%s\"'s min_kernel %s",
+					    hn, kfp_kv_str(hk, a), fl->name, kfp_kv_str(fl->min, b));
+			add_host(fl, p, hn);
 		}
+		free(name);
 		free((void *)paths[i]);
 	}
 	free(paths);

@@ -50,14 +50,18 @@ uint64_t kfp_field_hidden(const struct kfp_cat_field *f)
 	return f->is_signed ? field_mask(f) : 0;
 }
 
-/* A field is a feature when "not implemented" is one of its architectural
- * values (named NI in the Arm sysreg data): default deny hides those.  The
- * others describe the machine (EL0, DebugVer, PARange, cache line sizes,
- * breakpoint counts) and cannot be "not implemented". */
+/* A field is a feature when 0 means "not implemented" (named NI in the Arm
+ * sysreg data): default deny hides those, and 0 is also what kernels that do
+ * not show the field read.  The others describe the machine (EL0, DebugVer,
+ * PARange, cache line sizes, breakpoint counts), or are signed fields whose
+ * 0 means "implemented" (FP, AdvSIMD, TGran4): they keep the fleet's host
+ * value unless the policy says otherwise. */
 bool kfp_field_is_feature(const struct kfp_cat_field *f)
 {
+	if (f->is_signed || f->safe == KFP_SAFE_HIGHER)
+		return false;
 	for (size_t i = 0; i < f->nvalues; i++)
-		if (!strcmp(f->values[i].name, "NI") && f->values[i].value == kfp_field_hidden(f))
+		if (!strcmp(f->values[i].name, "NI") && f->values[i].value == 0)
 			return true;
 	return false;
 }
@@ -143,14 +147,39 @@ static bool looser(const struct kfp_cat_field *f, enum kfp_cmp c1, uint64_t v1,
 	return kfp_field_cmp(f, v1, v2) > 0;
 }
 
-static void field_stmt(struct sema *s, struct kfp_reg_plan *rp,
+static void set_field(struct sema *s, struct kfp_reg_plan *rp, const struct kfp_cat_field *f,
+		      const struct kfp_node *n, bool in_fleet);
+
+static void field_stmt(struct sema *s, struct kfp_reg_plan *rp, const struct kfp_node *blk,
 		       const struct kfp_node *n, bool in_fleet)
 {
+	if (!strcmp(n->name, "*")) {
+		/* `* op value;`: every field no statement of this block names,
+		 * and that an earlier block has not set. */
+		for (size_t i = 0; i < rp->nfields; i++) {
+			bool named = false;
+			for (const struct kfp_node *k = blk->children; k && !named; k = k->next)
+				named = !strcmp(k->name, rp->r->fields[i].c.name);
+			/* An exact field cannot be capped: `* >= 0` leaves it at
+			 * the host's value, as if unmentioned. */
+			bool exact_skip = rp->r->fields[i].safe == KFP_SAFE_EXACT &&
+					  n->u.field.cmp != KFP_CMP_EQ;
+			if (!named && !exact_skip && !(rp->fields[i].mentioned && !in_fleet))
+				set_field(s, rp, &rp->r->fields[i], n, in_fleet);
+		}
+		return;
+	}
 	const struct kfp_cat_field *f = kfp_cat_find_field(rp->r, n->name);
 	if (!f) {
 		unknown_field(s, rp->r, n);
 		return;
 	}
+	set_field(s, rp, f, n, in_fleet);
+}
+
+static void set_field(struct sema *s, struct kfp_reg_plan *rp, const struct kfp_cat_field *f,
+		      const struct kfp_node *n, bool in_fleet)
+{
 	struct kfp_field_plan *fp = &rp->fields[f - rp->r->fields];
 	const struct kfp_value *v = &n->u.field.value;
 	uint64_t raw;
@@ -265,7 +294,7 @@ static void section(struct sema *s, struct kfp_fleet *fl, const struct kfp_node 
 				rp->loc = n->loc;
 			rp->mentioned = true;
 			for (const struct kfp_node *k = n->children; k; k = k->next)
-				field_stmt(s, rp, k, in_fleet);
+				field_stmt(s, rp, n, k, in_fleet);
 			break;
 		}
 		case KFP_N_VCPU_INIT:
@@ -320,6 +349,17 @@ static const char *host_where(struct kfp_fleet *fl, const struct kfp_cat_field *
 	return NULL;
 }
 
+/* The first host whose value of the field is v. */
+static const char *host_with(struct kfp_fleet *fl, const struct kfp_cat_field *f, uint64_t v)
+{
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_reg_value *rv = kfp_profile_id_reg(fl->classes[c].p, f->reg->id);
+		if (rv && kfp_field_get(f, rv->value) == v)
+			return fl->classes[c].names[0];
+	}
+	return "?";
+}
+
 static int ge0(int c) { return c >= 0; }
 static int le0(int c) { return c <= 0; }
 static int eq0(int c) { return c == 0; }
@@ -351,7 +391,7 @@ static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_pl
 		return;
 	}
 	if (!fp->mentioned) {
-		if (f->safe == KFP_SAFE_LOWER && kfp_field_is_feature(f)) {
+		if (kfp_field_is_feature(f)) {
 			/* Default deny. */
 			fp->rule = KFP_FIELD_FIXED;
 			fp->target = kfp_field_hidden(f);
@@ -400,34 +440,33 @@ static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_pl
 	}
 }
 
-/* Kernel rules for one field: a visible value needs every fleet kernel to
- * show the field; a change needs every fleet kernel that shows it to let
- * the VMM write it.  Returns the kernel that breaks the rule, 0 if none;
- * *changing says which rule. */
+/* Kernel rules for one field.  A kernel that does not show a field reads it
+ * as 0, so a nonzero guest value needs every fleet kernel to show the
+ * field, and a guest value that differs from a host's needs every fleet
+ * kernel that shows the field to let the VMM write it.  Returns the kernel
+ * that breaks a rule (0 if none); *changing says which rule. */
 static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool *changing)
 {
 	const struct kfp_cat_field *f = fp->f;
 	*changing = false;
-	if (fp->rule == KFP_FIELD_VCPU_OFF)
+	if (fp->rule == KFP_FIELD_VCPU_OFF || f->c.exposed_since == KFP_KV_NEVER)
 		return 0;
 	if (fp->rule == KFP_FIELD_HOST) {
-		/* The guest sees the host's value: every fleet kernel must show
-		 * it, unless the hosts' value is "not implemented" anyway. */
-		if (f->c.exposed_since == KFP_KV_NEVER ||
-		    (fp->hosts_known && fp->host_hi == kfp_field_hidden(f)))
+		/* The host's value, unknown here: nonzero unless the hosts say
+		 * otherwise. */
+		if (fp->hosts_known && fp->host_lo == 0 && fp->host_hi == 0)
 			return 0;
 		return kfp_fleet_first_without(fl, f->c.exposed_since);
 	}
-	if (fp->target != kfp_field_hidden(f)) {
+	if (fp->target != 0) {
 		kfp_kv k = kfp_fleet_first_without(fl, f->c.exposed_since);
 		if (k)
 			return k;
 	}
-	/* A change is needed where a host's value differs from the target;
+	/* A write is needed where a host's value differs from the target;
 	 * without host profiles, assume it does. */
-	fp->write = !fp->hosts_known || fp->host_lo != fp->target || fp->host_hi != fp->target;
-	if (fp->rule == KFP_FIELD_AT_MOST)
-		fp->write = true;
+	fp->write = fp->rule == KFP_FIELD_AT_MOST || !fp->hosts_known ||
+		    fp->host_lo != fp->target || fp->host_hi != fp->target;
 	if (!fp->write)
 		return 0;
 	*changing = true;
@@ -454,11 +493,33 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 				  kfp_kv_str(k, b));
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
+		} else if (!fp->mentioned && !kfp_field_is_feature(f)) {
+			/* A machine property whose hosts differ: the fleet's
+			 * value needs a write that some kernel cannot do. */
+			char c[48];
+			kfp_error(s->ctx, rp->mentioned ? &rp->loc : &fl->section_loc,
+				  "%s.%s differs across the hosts of fleet \"%s\" (%llu on %s, %llu on %s): giving every VM %llu needs a write that kernel %s cannot do (%s)",
+				  rp->r->c.name, f->c.name, fl->name, (unsigned long long)fp->host_lo,
+				  host_with(fl, f, fp->host_lo), (unsigned long long)fp->host_hi,
+				  host_with(fl, f, fp->host_hi), (unsigned long long)fp->target,
+				  kfp_kv_str(k, a),
+				  f->c.hideable_since == KFP_KV_NEVER
+					  ? "no kernel allows it"
+					  : (snprintf(c, sizeof(c), "KVM allows it from %s",
+						      kfp_kv_str(f->c.hideable_since, b)), c));
+			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
+				 "the fleet's kernels are set here");
 		} else if (fp->mentioned) {
+			uint64_t other = fp->host_lo != fp->target ? fp->host_lo : fp->host_hi;
+			char *host = fp->hosts_known
+					     ? kfp_xasprintf(" (host %s has %llu)", host_with(fl, f, other),
+							     (unsigned long long)other)
+					     : kfp_xstrdup("");
 			kfp_error(s->ctx, &fp->loc,
-				  "%s.%s must be changed to %llu, but kernel %s shows it and lets a VMM change it only from %s",
-				  rp->r->c.name, f->c.name, (unsigned long long)fp->target,
+				  "%s.%s must be changed to %llu%s, but kernel %s shows it and lets a VMM change it only from %s",
+				  rp->r->c.name, f->c.name, (unsigned long long)fp->target, host,
 				  kfp_kv_str(k, a), kfp_kv_str(f->c.hideable_since, b));
+			free(host);
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
 		} else {

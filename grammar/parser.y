@@ -404,6 +404,15 @@ field_stmt
 			$$->u.field.cmp = (enum kfp_cmp)$2;
 			$$->u.field.value = $3;
 		}
+	/* Every field the block does not name. */
+	| '*' cmp value ';'
+		{
+			$$ = node(KFP_N_FIELD, &@$);
+			$$->name = kfp_xstrdup("*");
+			$$->name_loc = @1;
+			$$->u.field.cmp = (enum kfp_cmp)$2;
+			$$->u.field.value = $3;
+		}
 	;
 
 cmp
