@@ -16,8 +16,10 @@ The source tree is the layout written by scripts/fetch-kernel-sources:
 <src>/<version>/<path in the kernel tree>, for versions 5.10, 6.1 and 6.12.
 Files used: arch/arm64/tools/sysreg (6.1, 6.12), arch/arm64/include/asm/sysreg.h,
 arch/arm64/kernel/cpufeature.c, arch/arm64/kvm/sys_regs.c,
-arch/arm64/kvm/hypercalls.c, arch/arm64/include/uapi/asm/kvm.h and
-include/uapi/linux/kvm.h.
+arch/arm64/kvm/hypercalls.c, arch/arm64/include/uapi/asm/kvm.h,
+include/uapi/linux/kvm.h, and where extracted arch/arm64/include/asm/cache.h
+(CTR_EL0 field shifts before tools/sysreg) and arch/arm64/kvm/psci.c (5.10's
+firmware register list).
 
 What "exposed" and "writable" mean here (per checked version), derived from
 the source text rather than from a list kept in this script:
@@ -54,6 +56,19 @@ FW_BIT_UAPI = {
     "ptp": ("KVM_REG_ARM_VENDOR_HYP_BIT_PTP", "KVM_REG_ARM_VENDOR_HYP_BMAP"),
     "discover_impl_ver": ("KVM_REG_ARM_VENDOR_HYP_BIT_DISCOVER_IMPL_VER", "KVM_REG_ARM_VENDOR_HYP_BMAP_2"),
     "discover_impl_cpus": ("KVM_REG_ARM_VENDOR_HYP_BIT_DISCOVER_IMPL_CPUS", "KVM_REG_ARM_VENDOR_HYP_BMAP_2"),
+}
+
+# Policy names of firmware bitmap bits -> the SMCCC function IDs whose
+# handling in the hypercall handler (hypercalls.c) makes the service usable by
+# a guest. Any one of them counts. Upstream: PV_TIME 5.8 (in 5.10), TRNG 5.12,
+# KVM vendor services (FUNC_FEAT = KVM_FEATURES/CALL_UID, PTP) 5.13.
+FW_BIT_HVC = {
+    "trng": ("ARM_SMCCC_TRNG_VERSION", "ARM_SMCCC_TRNG_FEATURES", "ARM_SMCCC_TRNG_RND64"),
+    "pv_time": ("ARM_SMCCC_HV_PV_TIME_FEATURES", "ARM_SMCCC_HV_PV_TIME_ST"),
+    "func_feat": ("ARM_SMCCC_VENDOR_HYP_KVM_FEATURES_FUNC_ID",),
+    "ptp": ("ARM_SMCCC_VENDOR_HYP_KVM_PTP_FUNC_ID",),
+    "discover_impl_ver": ("ARM_SMCCC_VENDOR_HYP_KVM_DISCOVER_IMPL_VER_FUNC_ID",),
+    "discover_impl_cpus": ("ARM_SMCCC_VENDOR_HYP_KVM_DISCOVER_IMPL_CPUS_FUNC_ID",),
 }
 
 # Policy names of KVM_ARM_VCPU_INIT features -> (uapi constant, KVM_CAP_ name or None)
@@ -497,7 +512,13 @@ class KernelSrc:
         "hypercalls": "arch/arm64/kvm/hypercalls.c",
         "uapi_arm64": "arch/arm64/include/uapi/asm/kvm.h",
         "uapi_kvm": "include/uapi/linux/kvm.h",
+        # extracted by scripts/fetch-kernel-sources since the CTR_EL0 and
+        # 5.10 firmware-register checks; optional so an older extraction
+        # degrades to "unknown" instead of failing
+        "cache_h": "arch/arm64/include/asm/cache.h",
+        "psci": "arch/arm64/kvm/psci.c",
     }
+    OPTIONAL = ("sysreg", "cache_h", "psci")
 
     def __init__(self, root, version):
         self.version = version
@@ -511,7 +532,7 @@ class KernelSrc:
                     self.text[key] = f.read()
             else:
                 self.text[key] = None
-                if key != "sysreg":
+                if key not in self.OPTIONAL:
                     self.missing.append(rel)
         self.defines = {}
         self.sysregs = {}
@@ -618,7 +639,9 @@ class KernelSrc:
         text = self.text.get("sysreg_h")
         if not text:
             return
-        text = strip_c_comments(text)
+        # asm/cache.h holds the CTR_EL0 field shifts before tools/sysreg
+        # generated them (5.10: CTR_DIC_SHIFT ... used by cpufeature.c ftr_ctr)
+        text = strip_c_comments(text) + "\n" + strip_c_comments(self.text.get("cache_h") or "")
         joined = re.sub(r"\\\n", " ", text)
         for m in re.finditer(r"^\s*#define\s+(\w+)\s+(.+)$", joined, re.M):
             name, val = m.group(1), m.group(2).strip()
@@ -1181,6 +1204,56 @@ def _uapi_eval(defs, name, depth=0):
         return None
 
 
+def fw_reg_list(k):
+    """Firmware registers KVM_GET_REG_LIST reports: (set of uapi names, where,
+    count from kvm_arm_get_fw_num_regs when it is a literal) or (None, why, None)."""
+    for key in ("hypercalls", "psci"):
+        code = strip_c_comments(k.text.get(key) or "")
+        if not code:
+            continue
+        rel = KernelSrc.FILES[key]
+        count = None
+        numfn = function_body(code, "kvm_arm_get_fw_num_regs")
+        if numfn is not None:
+            cm = re.fullmatch(r"\s*return\s+(\d+)\s*;\s*", numfn)
+            count = int(cm.group(1)) if cm else None
+        arr = array_body(code, "kvm_arm_fw_reg_ids")
+        if arr is not None:
+            return set(re.findall(r"\b(KVM_REG_ARM_\w+)", arr)), rel + " kvm_arm_fw_reg_ids", count
+        fn = function_body(code, "kvm_arm_copy_fw_reg_indices")
+        if fn is not None and "kvm_arm_fw_reg_ids" not in fn:
+            names = set()
+            for args in _call_args(fn, "put_user"):
+                if args and re.fullmatch(r"KVM_REG_ARM_\w+", args[0]):
+                    names.add(args[0])
+            return names, rel + " kvm_arm_copy_fw_reg_indices", count
+    return None, "no kvm_arm_copy_fw_reg_indices in the extracted files", None
+
+
+def _call_args(code, func):
+    out = []
+    for m in re.finditer(r"\b%s\s*\(" % re.escape(func), code):
+        close = matching(code, m.end() - 1, "(", ")")
+        if close > 0:
+            out.append(split_top(code[m.end():close]))
+    return out
+
+
+def hvc_handled(k):
+    """SMCCC function IDs the hypercall handler handles itself (case labels),
+    or None when the handler cannot be found. The handler is
+    kvm_hvc_call_handler up to 6.3 and kvm_smccc_call_handler since 6.4."""
+    code = strip_c_comments(k.text.get("hypercalls") or "")
+    body = None
+    for fn in ("kvm_smccc_call_handler", "kvm_hvc_call_handler"):
+        body = function_body(code, fn) if code else None
+        if body is not None:
+            break
+    if body is None:
+        return None
+    return set(re.findall(r"\bcase\s+(\w+)\s*:", body))
+
+
 def check_arm64(src_root, catalog_path=None, explain=None, out=None):
     """Check the catalog against the sources under src_root.
 
@@ -1367,7 +1440,20 @@ def _check_arm64(src_root, catalog_path=None, explain=None, out=None):
         # fields that tools/sysreg defines but the catalog leaves out are fine.
 
     # ---- firmware registers -------------------------------------------------
+    # A register is exposed where the uapi header defines it and KVM lists it
+    # in KVM_GET_REG_LIST (kvm_arm_copy_fw_reg_indices: 6.x hypercalls.c
+    # kvm_arm_fw_reg_ids[], 5.10 psci.c put_user() calls). A bitmap *bit* is
+    # exposed where the hypercall handler (kvm_hvc_call_handler, since 6.4
+    # kvm_smccc_call_handler) handles its function IDs (the guest can
+    # use it, with or without the bitmap register); it is hideable where the
+    # uapi defines the bit and the register is writable.
     uapi = {v: _uapi_defines(ks[v].text.get("uapi_arm64")) for v in versions}
+    fwlist = {v: fw_reg_list(ks[v]) for v in versions}
+    for v in versions:
+        lst, where, count = fwlist[v]
+        if lst is not None and count is not None and count != len(lst):
+            P("%s: kvm_arm_get_fw_num_regs returns %d but %s lists %d registers" % (v, count, where, len(lst)))
+    handled = {v: hvc_handled(ks[v]) for v in versions}
     fwseen, bitseen = set(), set()
     for fw in cat.get("firmware_registers") or []:
         checked += 1
@@ -1379,13 +1465,17 @@ def _check_arm64(src_root, catalog_path=None, explain=None, out=None):
         present = {}
         for v in versions:
             val = _uapi_eval(uapi[v], name)
-            present[v] = val is not None
             if val is not None and val != fw.get("id"):
                 P("%s: id %#x but %s uapi says %#x" % (name, fw.get("id") or 0, v, val))
-            hc = ks[v].text.get("hypercalls") or ""
-            lst = array_body(strip_c_comments(hc), "kvm_arm_fw_reg_ids")
-            if lst is not None and present[v] and name not in lst:
-                P("%s: defined in %s uapi but not in kvm_arm_fw_reg_ids" % (name, v))
+            lst, where, _ = fwlist[v]
+            if lst is None:
+                present[v] = None if val is not None else False
+                continue
+            if (val is not None) != (name in lst):
+                P("%s: %s uapi %s it but %s %s it" % (
+                    name, v, "defines" if val is not None else "lacks", where,
+                    "lists" if name in lst else "does not list"))
+            present[v] = val is not None and name in lst
         check_since(name, fw.get("exposed_since"), present, src, "exposed_since")
         kind = fw.get("kind")
         if kind not in ("bitmap", "value"):
@@ -1401,24 +1491,37 @@ def _check_arm64(src_root, catalog_path=None, explain=None, out=None):
                 checked += 1
                 bn = b.get("name")
                 what = "%s.%s" % (name, bn)
+                bsrc = b.get("source", "") or ""
                 if bn in bitseen:
                     P("duplicate firmware bit name %s" % bn)
                 bitseen.add(bn)
                 m = FW_BIT_UAPI.get(bn)
-                if m is None:
-                    P("%s: unknown bit name (checker has no uapi mapping)" % what)
+                calls = FW_BIT_HVC.get(bn)
+                if m is None or calls is None:
+                    P("%s: unknown bit name (checker has no uapi/hypercall mapping)" % what)
                     continue
                 if m[1] != name:
                     P("%s: %s belongs to %s" % (what, m[0], m[1]))
-                bpres = {}
+                bpres, bexp = {}, {}
                 for v in versions:
                     val = _uapi_eval(uapi[v], m[0])
                     bpres[v] = val is not None
                     if val is not None and val != b.get("bit"):
                         P("%s: bit %s but %s uapi %s = %d" % (what, b.get("bit"), v, m[0], val))
-                check_since(what, b.get("exposed_since"), bpres, b.get("source", ""), "exposed_since")
+                    h = handled[v]
+                    bexp[v] = None if h is None else any(c in h for c in calls)
+                    if bpres[v] and bexp[v] is False:
+                        P("%s: %s uapi defines %s but the hypercall handler handles none of %s" % (
+                            what, v, m[0], ", ".join(calls)))
+                check_since(what, b.get("exposed_since"), bexp, bsrc, "exposed_since")
                 bw = {v: bpres[v] and wrf[v] for v in versions}
-                check_since(what, b.get("hideable_since"), bw, b.get("source", ""), "hideable_since")
+                check_since(what, b.get("hideable_since"), bw, bsrc, "hideable_since")
+    # every firmware register the newest kernel lists must be described: an
+    # undescribed bitmap register would keep its default (all bits set)
+    lst, where, _ = fwlist[versions[-1]]
+    for r in sorted(lst or ()):
+        if r not in fwseen:
+            P("%s: listed by %s %s but not in the catalog" % (r, versions[-1], where))
     # ---- vcpu init features ----------------------------------------------
     kvmh = {v: _uapi_defines(ks[v].text.get("uapi_kvm")) for v in versions}
     vseen = set()
