@@ -41,8 +41,14 @@ static void explain_kernels(FILE *out, const struct kfp_fleet *fl,
 			    const struct kfp_cat_common *c, bool shown)
 {
 	char a[16], b[16], k[16];
-	fprintf(out, "    kernels: KVM shows it from %s and lets a VMM hide it from %s\n",
-		kfp_kv_str(c->exposed_since, a), kfp_kv_str(c->hideable_since, b));
+	fprintf(out, "    kernels: KVM shows it %s%s", c->exposed_since == KFP_KV_NEVER ? "on no kernel" :
+		c->exposed_since == KFP_KV_ALWAYS ? "on every kernel" : "from ",
+		c->exposed_since == KFP_KV_NEVER || c->exposed_since == KFP_KV_ALWAYS
+			? "" : kfp_kv_str(c->exposed_since, a));
+	fprintf(out, "; a VMM can hide it %s%s\n", c->hideable_since == KFP_KV_NEVER ? "on no kernel" :
+		c->hideable_since == KFP_KV_ALWAYS ? "on every kernel" : "from ",
+		c->hideable_since == KFP_KV_NEVER || c->hideable_since == KFP_KV_ALWAYS
+			? "" : kfp_kv_str(c->hideable_since, b));
 	if (shown) {
 		kfp_kv w = kfp_fleet_first_without(fl, c->exposed_since);
 		if (w)

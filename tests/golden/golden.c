@@ -8,7 +8,9 @@
  *   golden KFPC COMMAND DIR [FLEET_DATA WORKDIR]
  *
  * A case may start with header comments:
- *   # kfpc: dump --fleet prod     the command and options (default COMMAND)
+ *   # kfpc: dump --fleet prod     the command and options (default COMMAND);
+ *                                 an @ word stands for the case file, which
+ *                                 otherwise comes last
  *   # hosts: cascadelake          run with --hosts WORKDIR/cascadelake
  * Host classes are listed in DIR/hosts.list, one per line: a class name and
  * the Firecracker fingerprints (names under FLEET_DATA, without
@@ -123,14 +125,18 @@ static void golden_case(void **state)
 	char *argv[32];
 	int argc = 0;
 	argv[argc++] = (char *)kfpc;
-	for (char *w = strtok(cmd, " "); w && argc < 26; w = strtok(NULL, " "))
-		argv[argc++] = w;
+	bool placed = false;
+	for (char *w = strtok(cmd, " "); w && argc < 26; w = strtok(NULL, " ")) {
+		placed |= !strcmp(w, "@");
+		argv[argc++] = !strcmp(w, "@") ? (char *)name : w;
+	}
 	if (need_hosts) {
 		snprintf(hostdir, sizeof(hostdir), "%s/%s", workdir, hosts);
 		argv[argc++] = (char *)"--hosts";
 		argv[argc++] = hostdir;
 	}
-	argv[argc++] = (char *)name;
+	if (!placed)
+		argv[argc++] = (char *)name;
 	argv[argc] = NULL;
 
 	int fd = mkstemp(tmp);
