@@ -270,20 +270,21 @@ static bool unique(struct loader *ld, yaml_node_t *at, const char *kind,
 		   const struct kfp_cat_common *const *all, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *a[64];
-		size_t na = 0;
-		a[na++] = all[i]->name;
-		for (size_t k = 0; all[i]->aliases[k] && na < 64; k++)
-			a[na++] = all[i]->aliases[k];
-		for (size_t j = i + 1; j < n; j++) {
-			for (size_t x = 0; x < na; x++) {
-				if (!strcmp(a[x], all[j]->name))
-					return fail(ld, at, "%s name '%s' is used twice (lines %u and %u)",
-						    kind, a[x], all[i]->line, all[j]->line);
-				for (size_t k = 0; all[j]->aliases[k]; k++)
-					if (!strcmp(a[x], all[j]->aliases[k]))
+		for (size_t x = 0; x == 0 || all[i]->aliases[x - 1]; x++) {
+			const char *a = x == 0 ? all[i]->name : all[i]->aliases[x - 1];
+			if (!a)
+				break;
+			for (size_t j = i; j < n; j++) {
+				/* Within one entry, only compare later names. */
+				size_t from = j == i ? x + 1 : 0;
+				for (size_t y = from; y == 0 || all[j]->aliases[y - 1]; y++) {
+					const char *b = y == 0 ? all[j]->name : all[j]->aliases[y - 1];
+					if (!b)
+						break;
+					if (!strcmp(a, b))
 						return fail(ld, at, "%s name '%s' is used twice (lines %u and %u)",
-							    kind, a[x], all[i]->line, all[j]->line);
+							    kind, a, all[i]->line, all[j]->line);
+				}
 			}
 		}
 	}
@@ -573,6 +574,11 @@ static bool load_arm64(struct loader *ld, yaml_node_t *root, struct kfp_catalog 
 		CHECK_UNIQUE(ld, fields ? fields : m, "field", r->fields, r->nfields);
 	}
 	CHECK_UNIQUE(ld, seq, "ID register", cat->id_regs, cat->nid_regs);
+	for (size_t i = 0; i < cat->nid_regs; i++)
+		for (size_t j = i + 1; j < cat->nid_regs; j++)
+			if (cat->id_regs[i].id == cat->id_regs[j].id)
+				return fail(ld, seq_at(ld, seq, j), "%s and %s have the same encoding",
+					    cat->id_regs[i].c.name, cat->id_regs[j].c.name);
 
 	seq = need_seq(ld, root, "firmware_registers", false);
 	cat->nfw_regs = seq_len(seq);
@@ -600,6 +606,15 @@ static bool load_arm64(struct loader *ld, yaml_node_t *root, struct kfp_catalog 
 			r->bits[j].bit = (uint8_t)v;
 			r->bits[j].reg = r;
 		}
+		for (size_t a = 0; a < r->nbits; a++)
+			for (size_t b = a + 1; b < r->nbits; b++)
+				if (r->bits[a].bit == r->bits[b].bit)
+					return fail(ld, m, "%s: bits %s and %s are both bit %u", r->c.name,
+						    r->bits[a].c.name, r->bits[b].c.name, r->bits[a].bit);
+		for (size_t k = 0; k < i; k++)
+			if (cat->fw_regs[k].id == r->id)
+				return fail(ld, m, "%s and %s have the same id", cat->fw_regs[k].c.name,
+					    r->c.name);
 		nbits_total += r->nbits;
 	}
 	CHECK_UNIQUE(ld, seq, "firmware register", cat->fw_regs, cat->nfw_regs);
