@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kfp runtime: applies a fleet configuration (struct kfp_config from
+ * kfp/table.h, compiled in from `kfpc compile`) to KVM so that a guest sees
+ * exactly what the policy says, on every host, or the vCPU does not start.
+ *
+ * It needs only libc and <linux/kvm.h>.  Every function returns 0 or a
+ * negative errno:
+ *   -ENOTSUP  this host cannot provide the configuration: a feature the
+ *             policy exposes is missing, or a value it pins cannot be set.
+ *             Nothing was written; the report names each problem.
+ *   -EIO      KVM refused a write; the report names the ioctl, the register
+ *             or MSR, and the policy line.
+ *   -EBUSY    called too late (see the order below).
+ *   -EINVAL   bad arguments, or tables of another KFP_TABLE_VERSION.
+ *   -E2BIG    the host reports more than the fixed buffers below hold.
+ *   other     a KVM ioctl failed with that errno.
+ *
+ * Order of calls (x86), and why:
+ *   1. kfp_host_init()        once per process, on the /dev/kvm fd: caches
+ *                             KVM_GET_SUPPORTED_CPUID and the feature MSRs.
+ *   2. kfp_prepare_process()  before the FIRST vCPU of the process is
+ *                             created: requests the AMX guest permission
+ *                             (ARCH_REQ_XCOMP_GUEST_PERM) when the policy
+ *                             allows AMX.  Once a vCPU exists the kernel
+ *                             refuses it, and this returns -EBUSY.
+ *   3. create the VM and the vCPU.
+ *   4. kfp_x86_plan()         reads only: checks every feature and value
+ *                             against this host and builds what to write.
+ *   5. kfp_x86_commit()       before the vCPU's first KVM_RUN (KVM refuses
+ *                             a different CPUID or feature MSRs after it),
+ *                             and before the guest executes VMXON (KVM
+ *                             refuses VMX capability MSR writes then).
+ *   kfp_x86_apply() does 4 and 5.  Steps 4 and 5 do not allocate memory:
+ *   the caller provides the plan, on the stack or statically.
+ */
+#ifndef KFP_KFP_H
+#define KFP_KFP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include <kfp/table.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- reports ---------------------------------------------------------- */
+
+enum kfp_item_status {
+	KFP_ITEM_APPLIED = 1, /* written, or already as the policy says */
+	KFP_ITEM_MISSING,     /* the policy exposes it; this host lacks it */
+	KFP_ITEM_UNSETTABLE,  /* the policy pins a value this host cannot set */
+	KFP_ITEM_REFUSED,     /* KVM refused the write */
+	KFP_ITEM_ORDER,       /* called too late: see the order above */
+};
+
+#define KFP_REPORT_MAX 64
+
+struct kfp_report_item {
+	uint8_t status;      /* enum kfp_item_status */
+	const char *name;    /* feature, register or MSR name (static storage) */
+	struct kfp_src src;  /* the policy line; file NULL if none */
+	int err;             /* negative errno from KVM, or 0 */
+	char detail[120];    /* e.g. "KVM_SET_MSRS set 1 of 2 MSRs, stopped at 0x10a" */
+};
+
+/* What an apply did.  Fixed size: reports never allocate.  Items beyond
+ * KFP_REPORT_MAX are counted in nlost. */
+struct kfp_report {
+	struct kfp_report_item items[KFP_REPORT_MAX];
+	uint32_t nitems, nlost;
+	uint32_t napplied; /* registers, MSRs and tables written */
+	uint32_t nproblems; /* items other than KFP_ITEM_APPLIED */
+};
+
+void kfp_report_init(struct kfp_report *rep);
+const char *kfp_item_status_name(uint8_t status);
+/* "web.kfp:12:11: avx2: host lacks it" into buf; returns what snprintf does. */
+int kfp_report_item_format(const struct kfp_report_item *item, char *buf, size_t size);
+
+/* ---- host ------------------------------------------------------------- */
+
+#define KFP_MAX_CPUID_ENTRIES 256
+#define KFP_MAX_FEATURE_MSRS 128
+
+struct kfp_msr_value {
+	uint32_t index;
+	uint64_t value;
+};
+
+/* What this host's KVM offers, read once per process. */
+struct kfp_host {
+	int kvm_fd;
+	uint32_t ncpuid;
+	struct kvm_cpuid_entry2 cpuid[KFP_MAX_CPUID_ENTRIES]; /* KVM_GET_SUPPORTED_CPUID */
+	uint32_t nmsrs;
+	struct kfp_msr_value msrs[KFP_MAX_FEATURE_MSRS]; /* feature MSRs, sorted by index */
+};
+
+int kfp_host_init(struct kfp_host *host, int kvm_fd);
+
+/* The supported entry for (function, index), or NULL. */
+const struct kvm_cpuid_entry2 *kfp_host_cpuid(const struct kfp_host *host,
+					      uint32_t function, uint32_t index);
+/* A feature MSR's value, or -ENOENT if KVM does not list it. */
+int kfp_host_msr(const struct kfp_host *host, uint32_t index, uint64_t *value);
+
+/* ---- process ---------------------------------------------------------- */
+
+/* Before the first vCPU of the process: AMX permission if cfg allows AMX
+ * (nothing to do otherwise).  -EBUSY, with a report item, if too late. */
+int kfp_prepare_process(const struct kfp_config *cfg, struct kfp_report *rep);
+
+/* ---- per vCPU (x86) --------------------------------------------------- */
+
+#define KFP_MAX_PLAN_MSRS 64
+#define KFP_XSAVE_MAX (16 * 1024)
+
+/* Everything a commit writes, built by kfp_x86_plan.  About 40 KiB.  KVM's
+ * variable-sized ioctl arguments live in byte buffers (a struct with a
+ * flexible array member cannot be a member); use the accessors below. */
+struct kfp_x86_plan {
+	const struct kfp_config *cfg;
+	_Alignas(8) unsigned char cpuid_buf[sizeof(struct kvm_cpuid2) +
+					    KFP_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2)];
+	_Alignas(8) unsigned char msrs_buf[sizeof(struct kvm_msrs) +
+					   KFP_MAX_PLAN_MSRS * sizeof(struct kvm_msr_entry)];
+	const struct kfp_msr_row *msr_rows[KFP_MAX_PLAN_MSRS]; /* for reports */
+	uint64_t xcr0;        /* the initial XCR0 set with KVM_SET_XCRS */
+	uint32_t xsave_size;  /* KVM_CAP_XSAVE2 on the VM fd; 0 if unsupported */
+	uint8_t xsave[KFP_XSAVE_MAX] __attribute__((aligned(64)));
+};
+
+/* The CPUID table and MSR list a plan passes to KVM_SET_CPUID2 and
+ * KVM_SET_MSRS. */
+static inline struct kvm_cpuid2 *kfp_plan_cpuid(struct kfp_x86_plan *plan)
+{
+	return (struct kvm_cpuid2 *)(void *)plan->cpuid_buf;
+}
+
+static inline struct kvm_msrs *kfp_plan_msrs(struct kfp_x86_plan *plan)
+{
+	return (struct kvm_msrs *)(void *)plan->msrs_buf;
+}
+
+int kfp_x86_plan(const struct kfp_config *cfg, const struct kfp_host *host, int vm_fd,
+		 struct kfp_x86_plan *plan, struct kfp_report *rep);
+int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *rep);
+int kfp_x86_apply(const struct kfp_config *cfg, const struct kfp_host *host, int vm_fd,
+		  int vcpu_fd, struct kfp_x86_plan *plan, struct kfp_report *rep);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
