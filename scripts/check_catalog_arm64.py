@@ -38,6 +38,15 @@ the source text rather than from a list kept in this script:
             (sys_reg_desc .val) that also have an ftr_bits entry (otherwise
             arm64_check_features() requires them unchanged). A field is only
             counted writable where it is also exposed.
+
+Firmware registers: a register is exposed where the uapi header defines it
+and KVM_GET_REG_LIST reports it (kvm_arm_fw_reg_ids[] in hypercalls.c, or
+5.10's put_user() list in psci.c); a bitmap register is hideable where
+kvm_arm_set_fw_reg_bmap handles it. A bitmap *bit* is exposed where the
+hypercall handler handles the service's SMCCC function IDs (FW_BIT_HVC): the
+guest can use the service whether or not the bitmap register exists yet. It
+is hideable where the uapi defines its KVM_REG_ARM_*_BIT_* constant and its
+register is writable.
 """
 
 import os
