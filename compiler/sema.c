@@ -61,11 +61,18 @@ kfp_kv kfp_fleet_first_unhideable(const struct kfp_fleet *fl, kfp_kv exposed,
 struct cache_entry {
 	XXH128_hash_t hash;
 	struct kfp_host_profile *p;
+	/* The class this profile forms in the fleet being loaded, so that
+	 * adding a host is O(1). */
+	const struct kfp_fleet *fleet;
+	size_t class_idx;
 };
 
+/* Profiles by content hash: an open-addressing table of indexes into v. */
 struct kfp_profile_cache {
 	struct cache_entry *v;
 	size_t n, cap;
+	size_t *slots; /* index + 1, 0 = empty; size is a power of two */
+	size_t nslots;
 };
 
 struct kfp_profile_cache *kfp_profile_cache_new(void)
@@ -80,6 +87,7 @@ void kfp_profile_cache_free(struct kfp_profile_cache *cache)
 	for (size_t i = 0; i < cache->n; i++)
 		kfp_profile_free(cache->v[i].p);
 	free(cache->v);
+	free(cache->slots);
 	free(cache);
 }
 
@@ -122,8 +130,28 @@ static char *name_line(const char *line, const char *end)
 	return e > v ? kfp_xstrndup(v, (size_t)(e - v)) : NULL;
 }
 
-static struct kfp_host_profile *load_profile(struct kfp_profile_cache *cache,
-					     const char *path, char **name, char **err)
+static size_t *cache_slot(struct kfp_profile_cache *cache, XXH128_hash_t h)
+{
+	size_t mask = cache->nslots - 1;
+	for (size_t i = (size_t)h.low64 & mask;; i = (i + 1) & mask) {
+		size_t *slot = &cache->slots[i];
+		if (!*slot || XXH128_isEqual(cache->v[*slot - 1].hash, h))
+			return slot;
+	}
+}
+
+static void cache_grow(struct kfp_profile_cache *cache)
+{
+	size_t n = cache->nslots ? cache->nslots * 2 : 64;
+	free(cache->slots);
+	cache->slots = kfp_xcalloc(n, sizeof(*cache->slots));
+	cache->nslots = n;
+	for (size_t i = 0; i < cache->n; i++)
+		*cache_slot(cache, cache->v[i].hash) = i + 1;
+}
+
+static struct cache_entry *load_profile(struct kfp_profile_cache *cache,
+					const char *path, char **name, char **err)
 {
 	size_t len;
 	char *data = read_file(path, &len);
@@ -146,32 +174,36 @@ static struct kfp_host_profile *load_profile(struct kfp_profile_cache *cache,
 	}
 	XXH128_hash_t h = XXH3_128bits_digest(st);
 	XXH3_freeState(st);
-	for (size_t i = 0; i < cache->n; i++)
-		if (XXH128_isEqual(cache->v[i].hash, h)) {
-			free(data);
-			return cache->v[i].p;
-		}
+	if (2 * (cache->n + 1) > cache->nslots)
+		cache_grow(cache);
+	size_t *slot = cache_slot(cache, h);
+	if (*slot) {
+		free(data);
+		return &cache->v[*slot - 1];
+	}
 	struct kfp_host_profile *prof = kfp_profile_parse(path, data, len, err);
 	free(data);
 	if (!prof)
 		return NULL;
-	struct cache_entry e = { h, prof };
+	struct cache_entry e = { .hash = h, .p = prof };
 	KFP_VEC_PUSH(cache->v, cache->n, cache->cap, e);
-	return prof;
+	*slot = cache->n;
+	return &cache->v[cache->n - 1];
 }
 
-static void add_host(struct kfp_fleet *fl, struct kfp_host_profile *p, const char *path)
+static void add_host(struct kfp_fleet *fl, struct cache_entry *e, const char *name)
 {
-	struct kfp_host_class *c = NULL;
-	for (size_t i = 0; i < fl->nclasses; i++)
-		if (fl->classes[i].p == p)
-			c = &fl->classes[i];
-	if (!c) {
-		struct kfp_host_class nc = { .p = p };
+	/* A cache outlives fleets: a new fleet can sit where a freed one
+	 * was, so check that the class really is this profile's. */
+	if (e->fleet != fl || e->class_idx >= fl->nclasses ||
+	    fl->classes[e->class_idx].p != e->p) {
+		struct kfp_host_class nc = { .p = e->p };
 		KFP_VEC_PUSH(fl->classes, fl->nclasses, fl->classes_cap, nc);
-		c = &fl->classes[fl->nclasses - 1];
+		e->fleet = fl;
+		e->class_idx = fl->nclasses - 1;
 	}
-	KFP_VEC_PUSH(c->names, c->n, c->cap, kfp_xstrdup(path));
+	struct kfp_host_class *c = &fl->classes[e->class_idx];
+	KFP_VEC_PUSH(c->names, c->n, c->cap, kfp_xstrdup(name));
 	fl->nhosts++;
 }
 
@@ -226,7 +258,8 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 	qsort(paths, n, sizeof(*paths), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *err = NULL, *name = NULL;
-		struct kfp_host_profile *p = load_profile(s->cache, paths[i], &name, &err);
+		struct cache_entry *e = load_profile(s->cache, paths[i], &name, &err);
+		struct kfp_host_profile *p = e ? e->p : NULL;
 		if (!p) {
 			kfp_error(ctx, fl->hosts_loc.src ? &fl->hosts_loc : NULL,
 				  "cannot use host profile %s", err);
@@ -245,7 +278,7 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 				kfp_warning(ctx, fl->hosts_loc.src ? &fl->hosts_loc : &fl->min_loc,
 					    "host %s runs kernel %s, older than fleet \"%s\"'s min_kernel %s",
 					    hn, kfp_kv_str(hk, a), fl->name, kfp_kv_str(fl->min, b));
-			add_host(fl, p, hn);
+			add_host(fl, e, hn);
 		}
 		free(name);
 		free((void *)paths[i]);
