@@ -103,12 +103,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "name", required_argument, NULL, O_NAME },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_MAX: {
 			char *end;
@@ -132,6 +133,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->out = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
+			exit(EXIT_CLEAN);
+		case 'V':
+			printf("kfpc %s\n", KFP_VERSION);
 			exit(EXIT_CLEAN);
 		default:
 			fputs("Try 'kfpc --help'.\n", stderr);
@@ -434,6 +438,12 @@ static int cmd_import_fingerprint(int argc, char **argv)
 	if (argc - first != 1)
 		return usage_error("import-fingerprint takes one fingerprint file");
 	const char *path = argv[first];
+	FILE *probe = fopen(path, "rb");
+	if (!probe) {
+		fprintf(stderr, "kfpc: cannot read '%s': %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	fclose(probe);
 	char *name = NULL;
 	if (o.name) {
 		name = strdup(o.name);
