@@ -255,7 +255,8 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 			free(pat);
 		}
 	}
-	qsort(paths, n, sizeof(*paths), cmp_str);
+	if (n)
+		qsort(paths, n, sizeof(*paths), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *err = NULL, *name = NULL;
 		struct cache_entry *e = load_profile(s->cache, paths[i], &name, &err);

@@ -14,6 +14,7 @@ void kfp_ctx_init(struct kfp_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->max_errors = KFP_DEFAULT_MAX_ERRORS;
+	ctx->prog = "kfpc";
 }
 
 void kfp_ctx_fini(struct kfp_ctx *ctx)
@@ -273,7 +274,7 @@ static const char *sev_name(enum kfp_severity sev)
 	return "note";
 }
 
-static void print_one(enum kfp_severity sev, const struct kfp_loc *loc,
+static void print_one(const char *prog, enum kfp_severity sev, const struct kfp_loc *loc,
 		      const char *msg, FILE *out)
 {
 	if (loc) {
@@ -281,7 +282,7 @@ static void print_one(enum kfp_severity sev, const struct kfp_loc *loc,
 			loc->col, sev_name(sev), msg);
 		print_excerpt(loc, out);
 	} else {
-		fprintf(out, "kfpc: %s: %s\n", sev_name(sev), msg);
+		fprintf(out, "%s: %s: %s\n", prog, sev_name(sev), msg);
 	}
 }
 
@@ -289,14 +290,14 @@ void kfp_diags_print(const struct kfp_ctx *ctx, FILE *out)
 {
 	for (size_t i = 0; i < ctx->ndiags; i++) {
 		const struct kfp_diag *d = &ctx->diags[i];
-		print_one(d->sev, d->has_loc ? &d->loc : NULL, d->msg, out);
+		print_one(ctx->prog, d->sev, d->has_loc ? &d->loc : NULL, d->msg, out);
 		if (!d->has_loc || d->sev == KFP_SEV_NOTE)
 			continue;
 		/* The include chain, innermost first, after the diagnostic's
 		 * own notes would be confusing: print it right away. */
 		for (const struct kfp_source *s = d->loc.src; s->included_from;
 		     s = s->included_from)
-			print_one(KFP_SEV_NOTE, &s->include_loc,
+			print_one(ctx->prog, KFP_SEV_NOTE, &s->include_loc,
 				  "included from here", out);
 	}
 }

@@ -62,6 +62,7 @@ struct kfp_ctx {
 	unsigned max_errors; /* cap; 0 means KFP_DEFAULT_MAX_ERRORS */
 	bool too_many;       /* the cap was hit: stop as soon as possible */
 	bool last_dropped;   /* the last error was dropped: drop its notes */
+	const char *prog;    /* prefix of diagnostics without a place ("kfpc") */
 };
 
 void kfp_ctx_init(struct kfp_ctx *ctx);
