@@ -39,3 +39,8 @@ configure_build() {
 	cmake -S "$KFP_ROOT" -B "$dir" -DKFP_WERROR=ON "$@" >/dev/null
 	cmake --build "$dir" -j"$JOBS"
 }
+
+# The fleet harness (tests/fleet/, ctest label fleet): boots Debian's arm64
+# kernels under qemu with static arm64 programs as /init.
+FLEET_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	linux-libc-dev-arm64-cross cpio gzip)

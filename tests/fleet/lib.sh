@@ -1,0 +1,50 @@
+# shellcheck shell=bash disable=SC2034
+# SPDX-License-Identifier: Apache-2.0
+# Shared by the tests/fleet scripts.  Source it; do not run it.
+# Everything the fleet harness downloads or builds is kept under
+# .cache/fleet/ (gitignored with .cache/):
+#   .cache/fleet/debs/               the kernel .debs, kept for re-extraction
+#   .cache/fleet/kernels/<series>/   dpkg -x of the kernel package; vmlinuz
+#                                    (symlink) and .stamp
+#   .cache/fleet/initrd/             initramfs images
+#   .cache/fleet/logs/<series>.log   console of the last boot
+#   .cache/fleet/facts/<series>.txt  the KFP-* lines of the last boot
+
+# shellcheck source=../../scripts/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/lib.sh"
+
+FLEET_CACHE=${KFP_FLEET_CACHE:-$KFP_ROOT/.cache/fleet}
+FLEET_BUILD=${KFP_FLEET_BUILD:-$KFP_ROOT/build-aarch64}
+FLEET_SERIES=(5.10 6.1 6.12)
+
+# Exit code for "a prerequisite cannot be had" (ctest SKIP_RETURN_CODE).
+FLEET_SKIP=77
+
+fleet_skip() { echo "SKIP: $*"; exit "$FLEET_SKIP"; }
+
+# fleet_host_packages: installs FLEET_PACKAGES (scripts/lib.sh) when missing.
+# Returns non-zero (does not exit) when that is not possible.
+fleet_host_packages() {
+	local missing=() p
+	for p in "${FLEET_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+		echo "fleet: missing packages ${missing[*]} and not root" >&2
+		return 1
+	fi
+	# ensure_packages exits on failure: keep that inside a subshell.
+	(ensure_packages "${missing[@]}") || {
+		echo "fleet: could not install ${missing[*]}" >&2
+		return 1
+	}
+}
+
+# fleet_vmlinuz SERIES: the kernel fetch-kernels unpacked, or nothing.
+fleet_vmlinuz() {
+	local k="$FLEET_CACHE/kernels/$1/vmlinuz"
+	[ -e "$k" ] && readlink -f "$k"
+	return 0
+}
