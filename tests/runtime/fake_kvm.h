@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A fake KVM behind the runtime's system-call seam (runtime/src/sys.h):
+ * a configurable host (supported CPUID, feature MSRs, capabilities) that
+ * answers like the kernel does, including its E2BIG and partial-write
+ * conventions, and records every ioctl and every value written.
+ */
+#ifndef KFP_TESTS_FAKE_KVM_H
+#define KFP_TESTS_FAKE_KVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#define FAKE_KVM_FD 100
+#define FAKE_VM_FD 101
+#define FAKE_VCPU_FD 102
+
+#define FAKE_MAX_CPUID 512
+#define FAKE_MAX_MSRS 160
+#define FAKE_LOG_MAX 256
+
+struct fake_kvm {
+	/* The host. */
+	struct kvm_cpuid_entry2 cpuid[FAKE_MAX_CPUID]; /* KVM_GET_SUPPORTED_CPUID */
+	uint32_t ncpuid;
+	struct kvm_msr_entry msrs[FAKE_MAX_MSRS]; /* feature MSRs, in list order */
+	uint32_t nmsrs;
+	bool msr_features;   /* KVM_CAP_GET_MSR_FEATURES */
+	int get_msrs_limit;  /* KVM_GET_MSRS on /dev/kvm reads at most this many (-1: all) */
+	int xsave2_size;     /* KVM_CAP_XSAVE2 on the VM fd */
+	bool xsave;          /* KVM_CAP_XSAVE */
+	uint64_t xstate_bv, xcomp_bv; /* the xsave header KVM_GET_XSAVE(2) returns */
+
+	/* Injected failures. */
+	int set_msrs_limit;  /* KVM_SET_MSRS sets at most this many (-1: all) */
+	int set_cpuid_errno; /* KVM_SET_CPUID2 fails with it (0: succeeds) */
+	int prctl_errno;     /* arch_prctl fails with it (0: succeeds) */
+
+	/* What the runtime did. */
+	struct {
+		int fd;
+		unsigned long req;
+	} log[FAKE_LOG_MAX];
+	unsigned nlog;
+	uint32_t supported_nent[8]; /* nent of each KVM_GET_SUPPORTED_CPUID */
+	unsigned nsupported;
+	uint32_t msr_list_n[8]; /* nmsrs of each KVM_GET_MSR_FEATURE_INDEX_LIST */
+	unsigned nmsr_list;
+	struct kvm_cpuid_entry2 set_cpuid[FAKE_MAX_CPUID];
+	uint32_t nset_cpuid;
+	struct kvm_msr_entry set_msrs[FAKE_MAX_MSRS];
+	uint32_t nset_msrs;
+	struct kvm_xcrs xcrs;
+	unsigned long xsave_req; /* KVM_GET_XSAVE or KVM_GET_XSAVE2 */
+	unsigned nprctl;
+	int prctl_code;
+	unsigned long prctl_arg;
+};
+
+/* An empty host with XSAVE (4096 bytes) and feature MSRs, installed behind
+ * the seam.  fake_kvm_uninstall() restores the real system calls. */
+void fake_kvm_init(struct fake_kvm *k);
+void fake_kvm_uninstall(void);
+
+/* A Cascade Lake-like host (no nested VMX): the CPUID entries and MSRs of
+ * tests/data/profiles/x86_64.yaml plus the informational and xsave leaves
+ * such a host reports. */
+void fake_kvm_cascadelake(struct fake_kvm *k);
+/* Nested VMX: CPUID.1:ECX.VMX and the VMX capability MSRs. */
+void fake_kvm_add_vmx(struct fake_kvm *k);
+/* Replaces the host with a host profile (kfp probe's YAML).  0 or -1. */
+int fake_kvm_load_profile(struct fake_kvm *k, const char *path);
+
+struct kvm_cpuid_entry2 *fake_kvm_cpuid(struct fake_kvm *k, uint32_t function, uint32_t index);
+void fake_kvm_add_cpuid(struct fake_kvm *k, uint32_t function, uint32_t index, uint32_t flags,
+			uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx);
+void fake_kvm_set_msr(struct fake_kvm *k, uint32_t index, uint64_t value);
+void fake_kvm_del_msr(struct fake_kvm *k, uint32_t index);
+/* The value written for an MSR with KVM_SET_MSRS; false if none. */
+bool fake_kvm_written_msr(const struct fake_kvm *k, uint32_t index, uint64_t *value);
+/* The entry written with KVM_SET_CPUID2, or NULL. */
+const struct kvm_cpuid_entry2 *fake_kvm_written_cpuid(const struct fake_kvm *k,
+						      uint32_t function, uint32_t index);
+
+/* How many ioctls in the log change vCPU state (KVM_SET_*). */
+unsigned fake_kvm_writes(const struct fake_kvm *k);
+/* How many times req was issued. */
+unsigned fake_kvm_calls(const struct fake_kvm *k, unsigned long req);
+
+#endif
