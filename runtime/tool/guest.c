@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "guest.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define GUEST_MEM_SIZE 0x10000
+#define GUEST_CODE 0x1000
+#define GUEST_TABLE 0x2000
+#define GUEST_PORT 0x10
+#define GUEST_TABLE_MAX ((GUEST_MEM_SIZE - GUEST_TABLE) / 8 - 1)
+#define GUEST_TIMEOUT_S 10
+/* Where real mode's TSS may live on Intel without unrestricted guest; far
+ * above the guest's memory (QEMU's choice). */
+#define GUEST_TSS_ADDR 0xfffbd000
+#define MSR_IA32_APICBASE 0x1b
+
+/*
+ * 16-bit code at GUEST_CODE.  For each (leaf, subleaf) pair of u32 at
+ * GUEST_TABLE until leaf 0xffffffff: CPUID, then EAX, EBX, ECX, EDX each
+ * written with `out dx, eax` to GUEST_PORT.  Then hlt.  EDX is saved in EDI
+ * before DX is loaded with the port number.
+ */
+static const uint8_t guest_code[] = {
+	0xbe, 0x00, 0x20,       /* 00: mov si, 0x2000                 */
+	0x66, 0x8b, 0x04,       /* 03: L: mov eax, [si]               */
+	0x66, 0x83, 0xf8, 0xff, /* 06: cmp eax, -1                    */
+	0x74, 0x22,             /* 0a: je done (0x0c + 0x22 = 0x2e)   */
+	0x66, 0x8b, 0x4c, 0x04, /* 0c: mov ecx, [si + 4]              */
+	0x0f, 0xa2,             /* 10: cpuid                          */
+	0x66, 0x89, 0xd7,       /* 12: mov edi, edx                   */
+	0xba, 0x10, 0x00,       /* 15: mov dx, 0x10                   */
+	0x66, 0xef,             /* 18: out dx, eax                    */
+	0x66, 0x89, 0xd8,       /* 1a: mov eax, ebx                   */
+	0x66, 0xef,             /* 1d: out dx, eax                    */
+	0x66, 0x89, 0xc8,       /* 1f: mov eax, ecx                   */
+	0x66, 0xef,             /* 22: out dx, eax                    */
+	0x66, 0x89, 0xf8,       /* 24: mov eax, edi                   */
+	0x66, 0xef,             /* 27: out dx, eax                    */
+	0x83, 0xc6, 0x08,       /* 29: add si, 8                      */
+	0xeb, 0xd5,             /* 2c: jmp L (0x2e - 0x2b = 0x03)     */
+	0xf4,                   /* 2e: done: hlt                      */
+};
+
+_Static_assert(sizeof(guest_code) == 0x2f, "guest code length");
+_Static_assert(GUEST_CODE + sizeof(guest_code) <= GUEST_TABLE, "guest code overlaps its table");
+
+int guest_setup(int vm_fd, struct guest_mem *mem)
+{
+	mem->size = GUEST_MEM_SIZE;
+	mem->host = mmap(NULL, mem->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem->host == MAP_FAILED) {
+		fprintf(stderr, "kfp: mmap of the guest's memory: %s\n", strerror(errno));
+		mem->host = NULL;
+		return -1;
+	}
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem->size,
+		.userspace_addr = (uintptr_t)mem->host,
+	};
+	if (kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return -1;
+	/* Real mode on VMX without unrestricted guest needs a TSS; SVM
+	 * ignores it.  No in-kernel irqchip: with one, hlt never leaves the
+	 * kernel. */
+	return kvm_ioctl_val(vm_fd, KVM_SET_TSS_ADDR, GUEST_TSS_ADDR) < 0 ? -1 : 0;
+}
+
+void guest_teardown(struct guest_mem *mem)
+{
+	if (mem->host)
+		munmap(mem->host, mem->size);
+	mem->host = NULL;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only interrupts KVM_RUN */
+}
+
+static const char *exit_reason_name(uint32_t r)
+{
+	switch (r) {
+	case KVM_EXIT_UNKNOWN: return "KVM_EXIT_UNKNOWN";
+	case KVM_EXIT_EXCEPTION: return "KVM_EXIT_EXCEPTION";
+	case KVM_EXIT_IO: return "KVM_EXIT_IO";
+	case KVM_EXIT_HLT: return "KVM_EXIT_HLT";
+	case KVM_EXIT_MMIO: return "KVM_EXIT_MMIO";
+	case KVM_EXIT_SHUTDOWN: return "KVM_EXIT_SHUTDOWN (triple fault)";
+	case KVM_EXIT_FAIL_ENTRY: return "KVM_EXIT_FAIL_ENTRY";
+	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
+	default: return NULL;
+	}
+}
+
+static void print_exit(const struct kvm_run *run, int vcpu_fd)
+{
+	const char *name = exit_reason_name(run->exit_reason);
+	fprintf(stderr, "kfp: the guest stopped unexpectedly: ");
+	if (name)
+		fprintf(stderr, "%s", name);
+	else
+		fprintf(stderr, "exit reason %u", run->exit_reason);
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		fprintf(stderr, " (port 0x%x, %s, size %u, count %u)", run->io.port,
+			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size,
+			run->io.count);
+		break;
+	case KVM_EXIT_MMIO:
+		fprintf(stderr, " (address 0x%llx)", (unsigned long long)run->mmio.phys_addr);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		fprintf(stderr, " (hardware reason 0x%llx)",
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fprintf(stderr, " (suberror %u", run->internal.suberror);
+		for (uint32_t i = 0; i < run->internal.ndata && i < 16; i++)
+			fprintf(stderr, ", 0x%llx", (unsigned long long)run->internal.data[i]);
+		fputc(')', stderr);
+		break;
+	}
+	struct kvm_regs regs;
+	if (ioctl(vcpu_fd, KVM_GET_REGS, &regs) == 0)
+		fprintf(stderr, " at rip 0x%llx", (unsigned long long)regs.rip);
+	fputc('\n', stderr);
+}
+
+static int set_real_mode(int vcpu_fd)
+{
+	struct kvm_sregs sregs;
+	if (kvm_ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return -1;
+	struct kvm_segment *segs[] = { &sregs.cs, &sregs.ds, &sregs.es, &sregs.ss,
+				       &sregs.fs, &sregs.gs };
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+		segs[i]->base = 0;
+		segs[i]->selector = 0;
+	}
+	if (kvm_ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return -1;
+	struct kvm_regs regs = { .rip = GUEST_CODE, .rflags = 0x2, .rsp = GUEST_MEM_SIZE - 16 };
+	if (kvm_ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return -1;
+	/* Without an in-kernel local APIC, KVM shows the guest the CPUID APIC
+	 * bit only while IA32_APIC_BASE has it enabled, as a VMM with its own
+	 * APIC model sets it: base 0xfee00000, enabled, bootstrap processor. */
+	union {
+		struct kvm_msrs hdr;
+		unsigned char bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} apic_base = { .hdr.nmsrs = 1 };
+	apic_base.hdr.entries[0] = (struct kvm_msr_entry){ .index = MSR_IA32_APICBASE,
+							   .data = 0xfee00900 };
+	int r = kvm_ioctl(vcpu_fd, KVM_SET_MSRS, &apic_base.hdr);
+	if (r != 1) {
+		if (r >= 0)
+			fprintf(stderr, "kfp: KVM_SET_MSRS: KVM refused IA32_APIC_BASE 0x%llx\n",
+				(unsigned long long)apic_base.hdr.entries[0].data);
+		return -1;
+	}
+	return 0;
+}
+
+int guest_run_cpuid(int kvm_fd, int vcpu_fd, struct guest_mem *mem, struct guest_cpuid *q,
+		    size_t n)
+{
+	if (n > GUEST_TABLE_MAX) {
+		fprintf(stderr, "kfp: %zu CPUID queries, the guest holds at most %d\n", n,
+			GUEST_TABLE_MAX);
+		return -1;
+	}
+	uint8_t *m = mem->host;
+	memcpy(m + GUEST_CODE, guest_code, sizeof(guest_code));
+	uint32_t *table = (uint32_t *)(void *)(m + GUEST_TABLE);
+	for (size_t i = 0; i < n; i++) {
+		table[2 * i] = q[i].leaf;
+		table[2 * i + 1] = q[i].subleaf;
+	}
+	table[2 * n] = 0xffffffff;
+	table[2 * n + 1] = 0;
+
+	int size = kvm_ioctl_val(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof(struct kvm_run))
+		return -1;
+	struct kvm_run *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	if (run == MAP_FAILED) {
+		fprintf(stderr, "kfp: mmap of the vCPU's kvm_run: %s\n", strerror(errno));
+		return -1;
+	}
+	if (set_real_mode(vcpu_fd) < 0) {
+		munmap(run, (size_t)size);
+		return -1;
+	}
+
+	/* An alarm interrupts KVM_RUN if the guest never gets to hlt. */
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	alarm(GUEST_TIMEOUT_S);
+
+	int status = -1;
+	size_t got = 0; /* values received: 4 per query */
+	/* One exit per value, one for hlt, and a few spare. */
+	for (size_t iter = 0; iter < 4 * n + 16; iter++) {
+		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR) {
+				fprintf(stderr, "kfp: the guest did not finish within %d s (%zu of %zu CPUID results)\n",
+					GUEST_TIMEOUT_S, got / 4, n);
+				goto out;
+			}
+			fprintf(stderr, "kfp: KVM_RUN: %s\n", strerror(errno));
+			goto out;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT) {
+			if (got != 4 * n) {
+				fprintf(stderr, "kfp: the guest halted after %zu of %zu CPUID results\n",
+					got / 4, n);
+				goto out;
+			}
+			status = 0;
+			goto out;
+		}
+		if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
+		    run->io.port == GUEST_PORT && run->io.size == 4 && run->io.count == 1 &&
+		    got < 4 * n) {
+			uint32_t v;
+			memcpy(&v, (const uint8_t *)run + run->io.data_offset, sizeof(v));
+			q[got / 4].regs[got % 4] = v;
+			got++;
+			continue;
+		}
+		print_exit(run, vcpu_fd);
+		goto out;
+	}
+	fprintf(stderr, "kfp: the guest did not halt after %zu exits\n", 4 * n + 16);
+out:
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	munmap(run, (size_t)size);
+	return status;
+}

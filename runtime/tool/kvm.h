@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kfp tool's own KVM calls (the runtime library makes the ones that
+ * apply a policy).  Every ioctl with an argument goes through kvm_ioctl(),
+ * which checks at compile time that the argument's size is the one the
+ * ioctl number encodes, and names the ioctl when it fails.
+ */
+#ifndef KFP_TOOL_KVM_H
+#define KFP_TOOL_KVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#define KVM_ARG_SIZE_OK(cmd, arg)                                                        \
+	((void)sizeof(struct {                                                           \
+		_Static_assert(_IOC_SIZE(cmd) == sizeof(*(arg)), "argument size of " #cmd); \
+		int ok;                                                                  \
+	}))
+
+/* ioctl(fd, cmd, arg): the result, or -errno.  kvm_ioctl prints
+ * "kfp: CMD: error" on failure; kvm_ioctl_quiet is for expected failures
+ * (E2BIG when sizing a buffer). */
+#define kvm_ioctl(fd, cmd, arg) (KVM_ARG_SIZE_OK(cmd, arg), kvm_ioctl_named(fd, cmd, arg, #cmd))
+#define kvm_ioctl_quiet(fd, cmd, arg) (KVM_ARG_SIZE_OK(cmd, arg), kvm_ioctl_named(fd, cmd, arg, NULL))
+/* For _IO ioctls, whose argument is a plain value. */
+#define kvm_ioctl_val(fd, cmd, val) kvm_ioctl_value(fd, cmd, (unsigned long)(val), #cmd)
+
+int kvm_ioctl_named(int fd, unsigned long cmd, void *arg, const char *name);
+int kvm_ioctl_value(int fd, unsigned long cmd, unsigned long val, const char *name);
+
+/* Opens /dev/kvm and checks the API version.  On failure prints
+ * "kfp: cannot open /dev/kvm: ..." and returns -1. */
+int kvm_open(void);
+
+/* KVM_CHECK_EXTENSION: the value, 0 if unsupported. */
+int kvm_check_cap(int fd, unsigned cap);
+
+/* A VM with nothing in it (KVM_CREATE_VM type 0), or -1 after a message. */
+int kvm_create_vm(int kvm_fd);
+
+#endif
