@@ -291,13 +291,20 @@ struct bare {
 	struct kfp_x86_plan plan; /* its CPUID table, MSR list and xsave buffer */
 	unsigned long get_xsave;
 	struct kvm_xcrs xcrs;
+	bool cpuid_only; /* the host's KVM rewrites CPUID: apply stops there */
 };
 
 static int bare_apply(struct bare *b, int vcpu_fd)
 {
 	struct kvm_msrs *msrs = kfp_plan_msrs(&b->plan);
+	struct kvm_cpuid2 *back = (struct kvm_cpuid2 *)(void *)b->plan.readback_buf;
 	if (ioctl(vcpu_fd, KVM_SET_CPUID2, kfp_plan_cpuid(&b->plan)) < 0)
 		return -1;
+	back->nent = KFP_MAX_CPUID_ENTRIES;
+	if (ioctl(vcpu_fd, KVM_GET_CPUID2, back) < 0)
+		return -1;
+	if (b->cpuid_only)
+		return 0;
 	if (msrs->nmsrs && ioctl(vcpu_fd, KVM_SET_MSRS, msrs) != (int)msrs->nmsrs)
 		return -1;
 	if (b->get_xsave) {
@@ -307,6 +314,19 @@ static int bare_apply(struct bare *b, int vcpu_fd)
 			return -1;
 	}
 	return 0;
+}
+
+/* True when every problem in the report is KVM rewriting the CPUID table. */
+static bool rewrites_only(const struct kfp_report *rep)
+{
+	unsigned problems = 0, rewrites = 0;
+	for (uint32_t i = 0; i < rep->nitems; i++) {
+		if (rep->items[i].status == KFP_ITEM_APPLIED)
+			continue;
+		problems++;
+		rewrites += strstr(rep->items[i].detail, "KVM rewrote CPUID") != NULL;
+	}
+	return problems && problems == rewrites;
 }
 
 static void print_report(const struct kfp_report *rep)
@@ -406,7 +426,15 @@ int main(int argc, char **argv)
 	}
 	r = kfp_x86_apply(cfg, &host, v.vm_fd, vcpu, &plan, &rep);
 	close(vcpu);
-	if (r < 0) {
+	/* A KVM that rewrites the CPUID table it is given (as this project's
+	 * PVM test host does) makes every apply stop at the read-back, which
+	 * is the right answer.  Measure that path, on both sides, and say so. */
+	if (r == -EIO && rewrites_only(&rep)) {
+		bare.cpuid_only = true;
+		printf("note: this host's KVM rewrites the CPUID table it is given, so apply refuses "
+		       "after reading it back; both sides below stop there (KVM_SET_CPUID2 + "
+		       "KVM_GET_CPUID2), MSRs and xsave are not measured\n");
+	} else if (r < 0) {
 		fprintf(stderr, "bench_apply: kfp_x86_apply: %s\n", strerror(-r));
 		print_report(&rep);
 		return 1;
@@ -440,7 +468,7 @@ int main(int argc, char **argv)
 				counting = false;
 				ta = now_us() - t0;
 				applies++;
-				if (r < 0) {
+				if (r < 0 && !(r == -EIO && bare.cpuid_only)) {
 					fprintf(stderr, "bench_apply: kfp_x86_apply: %s\n", strerror(-r));
 					print_report(&rep);
 					return 1;

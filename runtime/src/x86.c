@@ -547,6 +547,79 @@ static int check_xsave(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report
 	return extra ? -EIO : 0;
 }
 
+/* Bits KVM itself keeps current after KVM_SET_CPUID2, from the vCPU's
+ * state: they say nothing about what the policy let through. */
+static uint32_t runtime_bits(uint32_t function, uint32_t index, unsigned reg)
+{
+	if (function == 0x1 && reg == 1)
+		return 0xff000000u;         /* initial APIC id */
+	if (function == 0x1 && reg == 2)
+		return 1u << 27;            /* OSXSAVE follows CR4 */
+	if (function == 0x1 && reg == 3)
+		return 1u << 9;             /* APIC follows the APIC base MSR */
+	if (function == 0x7 && index == 0 && reg == 2)
+		return 1u << 4;             /* OSPKE follows CR4 */
+	if (function == 0xd && index <= 1 && reg == 1)
+		return 0xffffffffu;         /* xsave size for the current XCR0/XSS */
+	return 0;
+}
+
+/*
+ * KVM_GET_CPUID2 after KVM_SET_CPUID2.  KVM accepts tables it does not
+ * honour, and some KVMs merge host bits into the table they are given; a
+ * guest would then see features the policy hides.  Any difference is a
+ * refusal, named by the features it adds or removes.
+ */
+static int check_cpuid(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *rep)
+{
+	const struct kfp_config *cfg = plan->cfg;
+	struct kvm_cpuid2 *set = kfp_plan_cpuid(plan);
+	struct kvm_cpuid2 *got = (struct kvm_cpuid2 *)(void *)plan->readback_buf;
+	const struct kfp_src *src = cpuid_src(cfg->x86);
+	unsigned bad = 0;
+
+	got->nent = KFP_MAX_CPUID_ENTRIES;
+	int r = KFP_IOCTL(vcpu_fd, KVM_GET_CPUID2, got, rep, "CPUID table", src);
+	if (r < 0)
+		return -EIO;
+	for (uint32_t i = 0; i < set->nent; i++) {
+		const struct kvm_cpuid_entry2 *want = &set->entries[i];
+		const struct kvm_cpuid_entry2 *have = NULL;
+		for (uint32_t j = 0; j < got->nent && !have; j++)
+			if (got->entries[j].function == want->function &&
+			    got->entries[j].index == want->index)
+				have = &got->entries[j];
+		for (unsigned reg = 0; reg < 4; reg++) {
+			uint32_t ignore = runtime_bits(want->function, want->index, reg);
+			uint32_t w = cpuid_reg(want, reg) & ~ignore;
+			uint32_t h = have ? cpuid_reg(have, reg) & ~ignore : 0;
+			if (w == h)
+				continue;
+			bad++;
+			/* Name the first feature KVM added, else the first it took. */
+			uint32_t diff = w ^ h;
+			unsigned bit = 0;
+			uint32_t added = h & ~w;
+			uint32_t pick = added ? added : diff;
+			while (!(pick >> bit & 1))
+				bit++;
+			const struct kfp_feature_row *f =
+				kfp_feature_find(cfg, KFP_KIND_CPUID, want->function, want->index,
+						 (uint8_t)reg, (uint8_t)bit, 0);
+			/* A feature the policy never mentions has no line:
+			 * say "default deny" rather than point elsewhere. */
+			bool dflt = f && !f->src.file;
+			kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "CPUID table",
+				       f ? (dflt ? NULL : &f->src) : src, 0,
+				       "%sKVM rewrote CPUID 0x%" PRIx32 ".%" PRIx32 " %s: set 0x%08" PRIx32
+				       ", holds 0x%08" PRIx32 " (%s 0x%08" PRIx32 ")",
+				       dflt ? "default deny; " : "", want->function, want->index,
+				       reg_names[reg], w, h, added ? "added" : "removed", diff);
+		}
+	}
+	return bad ? -EIO : 0;
+}
+
 KFP_API int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *rep)
 {
 	if (!plan || !plan->cfg || !plan->cfg->x86)
@@ -560,8 +633,11 @@ KFP_API int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_re
 	r = KFP_IOCTL(vcpu_fd, KVM_SET_CPUID2, cpuid, rep, "CPUID table", src);
 	if (r < 0)
 		return -EIO;
+	r = check_cpuid(plan, vcpu_fd, rep);
+	if (r < 0)
+		return r;
 	kfp_report_add(rep, KFP_ITEM_APPLIED, "CPUID table", src, 0,
-		       "KVM_SET_CPUID2: %" PRIu32 " entries", cpuid->nent);
+		       "KVM_SET_CPUID2: %" PRIu32 " entries, read back unchanged", cpuid->nent);
 
 	if (msrs->nmsrs) {
 		r = KFP_IOCTL(vcpu_fd, KVM_SET_MSRS, msrs, rep, "feature MSRs", NULL);

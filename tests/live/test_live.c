@@ -278,6 +278,26 @@ static bool kvm_rewrites_cpuid(const char *json)
 	return registers == changed;
 }
 
+/* The runtime itself refuses when KVM rewrites the CPUID table it was
+ * given (it reads the table back before the vCPU runs): every refusal
+ * `kfp apply` printed must be such a rewrite. */
+static bool runtime_refused_rewrite(const char *err)
+{
+	unsigned refused = 0, rewrites = 0;
+	for (const char *p = err; (p = strstr(p, "(refused)")); p++) {
+		const char *bol = p;
+		while (bol > err && bol[-1] != '\n')
+			bol--;
+		refused++;
+		char line[512];
+		size_t len = (size_t)(p - bol) < sizeof(line) - 1 ? (size_t)(p - bol) : sizeof(line) - 1;
+		memcpy(line, bol, len);
+		line[len] = 0;
+		rewrites += strstr(line, "KVM rewrote CPUID") != NULL;
+	}
+	return refused && refused == rewrites;
+}
+
 /*
  * Checks a `kfp apply --json` document against the fleet: every hidden
  * feature hidden in the guest, every exposed one present, the guest's
@@ -346,7 +366,7 @@ static enum outcome apply_fleet(const char *policy, const char *fleet,
 	result_free(&r);
 
 	r = KFP("apply", policy, "--fleet", fleet, "--json");
-	if (r.status == 1 && kvm_rewrites_cpuid(r.out)) {
+	if (r.status == 1 && (kvm_rewrites_cpuid(r.out) || runtime_refused_rewrite(r.err))) {
 		printf("SKIP: %s fleet \"%s\": this host's KVM changes the CPUID table a VMM gives it (KVM_GET_CPUID2 differs from what KVM_SET_CPUID2 was given), so no policy can hide those bits here; `kfp apply %s` lists them\n",
 		       policy, fleet, policy);
 		result_free(&r);

@@ -136,6 +136,23 @@ static int fake_ioctl(int fd, unsigned long req, void *arg)
 			cur->nset_cpuid = c->nent;
 			return 0;
 		}
+		case KVM_GET_CPUID2: {
+			struct kvm_cpuid2 *c = arg;
+			if (c->nent < cur->nset_cpuid) {
+				c->nent = cur->nset_cpuid;
+				return fail(E2BIG);
+			}
+			memcpy(c->entries, cur->set_cpuid, cur->nset_cpuid * sizeof(c->entries[0]));
+			c->nent = cur->nset_cpuid;
+			for (uint32_t i = 0; i < c->nent && cur->merge_bits; i++) {
+				struct kvm_cpuid_entry2 *e = &c->entries[i];
+				if (e->function != cur->merge_function || e->index != cur->merge_index)
+					continue;
+				uint32_t *regs[4] = { &e->eax, &e->ebx, &e->ecx, &e->edx };
+				*regs[cur->merge_reg & 3] |= cur->merge_bits;
+			}
+			return 0;
+		}
 		case KVM_SET_MSRS:
 			return set_msrs(arg);
 		case KVM_GET_XSAVE:

@@ -37,6 +37,11 @@ struct fake_kvm {
 	int set_msrs_limit;  /* KVM_SET_MSRS sets at most this many (-1: all) */
 	int set_cpuid_errno; /* KVM_SET_CPUID2 fails with it (0: succeeds) */
 	int prctl_errno;     /* arch_prctl fails with it (0: succeeds) */
+	/* KVM_GET_CPUID2 returns the table with these bits ORed into leaf
+	 * merge_function.merge_index's register merge_reg (a KVM that merges
+	 * host bits into what it is given). */
+	uint32_t merge_function, merge_index, merge_bits;
+	unsigned merge_reg;
 
 	/* What the runtime did. */
 	struct {

@@ -624,6 +624,27 @@ static void test_set_cpuid_refused(void **state)
 	policy_free(&p);
 }
 
+/* A KVM that merges host bits into the table it is given (as PVM does):
+ * the read-back catches it before any MSR is written or the vCPU runs. */
+static void test_kvm_rewrites_cpuid(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p, BASE "    xsave allow x87 sse;\n");
+	kvm.merge_function = 0x7;
+	kvm.merge_index = 0;
+	kvm.merge_reg = 1;          /* EBX */
+	kvm.merge_bits = 1u << 5;   /* avx2, which the policy hides */
+
+	assert_int_equal(apply(cfg), -EIO);
+	const struct kfp_report_item *it = find_item(KFP_ITEM_REFUSED, "avx2");
+	assert_string_equal(it->detail, "default deny; KVM rewrote CPUID 0x7.0 EBX: set 0x00000000, "
+					"holds 0x00000020 (added 0x00000020)");
+	assert_int_equal(fake_kvm_calls(&kvm, KVM_SET_MSRS), 0);
+	assert_int_equal(fake_kvm_calls(&kvm, KVM_SET_XCRS), 0);
+	policy_free(&p);
+}
+
 /* ------------------------------------------------------------------ */
 /* AMX, xsave, XCR0                                                   */
 
@@ -841,6 +862,7 @@ int main(void)
 		T(test_vmx_msrs),
 		T(test_set_msrs_partial_write),
 		T(test_set_cpuid_refused),
+		T(test_kvm_rewrites_cpuid),
 		T(test_amx_permission),
 		T(test_xstate_outside_policy),
 		T(test_xcr0),

@@ -31,6 +31,9 @@
  *                             a different CPUID or feature MSRs after it),
  *                             and before the guest executes VMXON (KVM
  *                             refuses VMX capability MSR writes then).
+ *                             It reads the CPUID table back and fails with
+ *                             -EIO if KVM changed it (some KVMs merge host
+ *                             bits into the table they are given).
  *   kfp_x86_apply() does 4 and 5.  Steps 4 and 5 do not allocate memory:
  *   the caller provides the plan, on the stack or statically.
  */
@@ -129,6 +132,9 @@ struct kfp_x86_plan {
 					    KFP_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2)];
 	_Alignas(8) unsigned char msrs_buf[sizeof(struct kvm_msrs) +
 					   KFP_MAX_PLAN_MSRS * sizeof(struct kvm_msr_entry)];
+	/* KVM_GET_CPUID2 after KVM_SET_CPUID2: what KVM really holds. */
+	_Alignas(8) unsigned char readback_buf[sizeof(struct kvm_cpuid2) +
+					       KFP_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2)];
 	const struct kfp_msr_row *msr_rows[KFP_MAX_PLAN_MSRS]; /* for reports */
 	uint64_t xcr0;        /* the initial XCR0 set with KVM_SET_XCRS */
 	uint32_t xsave_size;  /* KVM_CAP_XSAVE2 on the VM fd; 0 if unsupported */
