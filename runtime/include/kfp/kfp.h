@@ -16,7 +16,7 @@
  *   -E2BIG    the host reports more than the fixed buffers below hold.
  *   other     a KVM ioctl failed with that errno.
  *
- * Order of calls (x86), and why:
+ * Order of calls (x86), and why (arm64: see below):
  *   1. kfp_host_init()        once per process, on the /dev/kvm fd: caches
  *                             KVM_GET_SUPPORTED_CPUID and the feature MSRs.
  *   2. kfp_prepare_process()  before the FIRST vCPU of the process is
@@ -85,7 +85,16 @@ const char *kfp_item_status_name(uint8_t status);
 /* "web.kfp:12:11: avx2: host lacks it" into buf; returns what snprintf does. */
 int kfp_report_item_format(const struct kfp_report_item *item, char *buf, size_t size);
 
-/* ---- host ------------------------------------------------------------- */
+/* ---- process ---------------------------------------------------------- */
+
+/* Before the first vCPU of the process.  x86: the AMX permission if cfg
+ * allows AMX (nothing to do otherwise); -EBUSY, with a report item, if too
+ * late.  arm64: nothing to do. */
+int kfp_prepare_process(const struct kfp_config *cfg, struct kfp_report *rep);
+
+#if defined(__x86_64__)
+
+/* ---- x86 host --------------------------------------------------------- */
 
 #define KFP_MAX_CPUID_ENTRIES 256
 #define KFP_MAX_FEATURE_MSRS 128
@@ -112,13 +121,7 @@ const struct kvm_cpuid_entry2 *kfp_host_cpuid(const struct kfp_host *host,
 /* A feature MSR's value, or -ENOENT if KVM does not list it. */
 int kfp_host_msr(const struct kfp_host *host, uint32_t index, uint64_t *value);
 
-/* ---- process ---------------------------------------------------------- */
-
-/* Before the first vCPU of the process: AMX permission if cfg allows AMX
- * (nothing to do otherwise).  -EBUSY, with a report item, if too late. */
-int kfp_prepare_process(const struct kfp_config *cfg, struct kfp_report *rep);
-
-/* ---- per vCPU (x86) --------------------------------------------------- */
+/* ---- x86 per vCPU ----------------------------------------------------- */
 
 #define KFP_MAX_PLAN_MSRS 64
 #define KFP_XSAVE_MAX (16 * 1024)
@@ -158,6 +161,61 @@ int kfp_x86_plan(const struct kfp_config *cfg, const struct kfp_host *host, int 
 int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *rep);
 int kfp_x86_apply(const struct kfp_config *cfg, const struct kfp_host *host, int vm_fd,
 		  int vcpu_fd, struct kfp_x86_plan *plan, struct kfp_report *rep);
+
+#endif /* __x86_64__ */
+
+/*
+ * ---- arm64 ------------------------------------------------------------
+ *
+ * Order of calls, and why:
+ *   1. kfp_arm64_vcpu_features() fills kvm_vcpu_init.features from the
+ *      policy (PSCI 0.2, PMU, SVE, pointer auth); the VMM then calls
+ *      KVM_ARM_VCPU_INIT (and, with SVE, KVM_ARM_VCPU_FINALIZE after the
+ *      plan is committed).
+ *   2. kfp_arm64_plan() reads only: KVM_GET_REG_LIST, every ID register and
+ *      firmware register with KVM_GET_ONE_REG, and, when the kernel has it,
+ *      KVM_ARM_GET_REG_WRITABLE_MASKS.  It computes each ID register field
+ *      by field (safe direction and signedness), checks that every change
+ *      is writable on this kernel (without the masks ioctl, no change is),
+ *      that every hypercall the policy turns on is offered, and applies the
+ *      `unknown` rules to registers the catalog does not know: unknown
+ *      hypercall bitmaps are written as 0, unknown ID registers with a
+ *      nonzero value are refused under `unknown deny` (zeroed under
+ *      `unknown zero`, where writable).  Any problem: -ENOTSUP, nothing
+ *      written.
+ *   3. kfp_arm64_commit() before the first KVM_RUN of any vCPU of the VM
+ *      (ID registers are per VM; KVM answers EBUSY to a different value
+ *      afterwards): ID registers first, then firmware registers.
+ *   kfp_arm64_apply() does 2 and 3.  No heap allocation.
+ */
+#define KFP_MAX_REG_LIST 1024
+#define KFP_MAX_ARM64_WRITES 128
+
+struct kfp_reg_write {
+	uint64_t id;
+	uint64_t value, old;
+	const char *name;       /* register name (static storage) */
+	struct kfp_src src;
+};
+
+struct kfp_arm64_plan {
+	const struct kfp_config *cfg;
+	uint64_t nregs;                    /* KVM_GET_REG_LIST */
+	uint64_t regs[KFP_MAX_REG_LIST];
+	int have_masks;                    /* KVM_ARM_GET_REG_WRITABLE_MASKS worked */
+	uint64_t masks[192];               /* its answer (range 0) */
+	uint32_t nwrites;
+	struct kfp_reg_write writes[KFP_MAX_ARM64_WRITES]; /* ID registers, then firmware */
+};
+
+/* The KVM_ARM_VCPU_INIT feature bits the policy turns on. */
+uint32_t kfp_arm64_vcpu_features(const struct kfp_config *cfg);
+
+int kfp_arm64_plan(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
+		   struct kfp_arm64_plan *plan, struct kfp_report *rep);
+int kfp_arm64_commit(struct kfp_arm64_plan *plan, int vcpu_fd, struct kfp_report *rep);
+int kfp_arm64_apply(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
+		    struct kfp_arm64_plan *plan, struct kfp_report *rep);
 
 #ifdef __cplusplus
 }
