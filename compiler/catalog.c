@@ -717,28 +717,16 @@ struct kfp_catalog *kfp_catalog_parse(const char *x86, size_t x86_len,
 	return cat;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = kfp_xmalloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			buf = kfp_xrealloc(buf, cap *= 2);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
+/* The catalog files are a few hundred KiB; this bounds a wrong path. */
+#define KFP_MAX_CATALOG_FILE (64u << 20)
 
 struct kfp_catalog *kfp_catalog_load(const char *dir, char **err)
 {
 	char *px = kfp_xasprintf("%s/x86_64.yaml", dir);
 	char *pa = kfp_xasprintf("%s/arm64.yaml", dir);
 	size_t lx = 0, la = 0;
-	char *x = slurp(px, &lx), *a = x ? slurp(pa, &la) : NULL;
+	char *x = kfp_read_file(px, KFP_MAX_CATALOG_FILE, &lx);
+	char *a = x ? kfp_read_file(pa, KFP_MAX_CATALOG_FILE, &la) : NULL;
 	struct kfp_catalog *cat = NULL;
 
 	if (!x || !a) {

@@ -91,29 +91,9 @@ void kfp_profile_cache_free(struct kfp_profile_cache *cache)
 	free(cache);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 14, n = 0, k;
-	char *buf = kfp_xmalloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			buf = kfp_xrealloc(buf, cap *= 2);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
+/* Host profiles are a few KiB; this bounds a wrong glob. */
+#define KFP_MAX_PROFILE_FILE (16u << 20)
 
-/*
- * Identical profile files (a fleet's hosts fall into a few hardware and
- * kernel classes) are parsed once: the bytes are hashed first and the
- * parsed profile is shared.  The host name inside a profile is part of the
- * bytes, so a realistic fleet differs only by name: profiles are compared
- * without their name line (see kfp_profile_parse's docs).
- */
 /* The value of a profile's top-level `name:` line, unquoted; NULL if none. */
 static char *name_line(const char *line, const char *end)
 {
@@ -154,7 +134,7 @@ static struct cache_entry *load_profile(struct kfp_profile_cache *cache,
 					const char *path, char **name, char **err)
 {
 	size_t len;
-	char *data = read_file(path, &len);
+	char *data = kfp_read_file(path, KFP_MAX_PROFILE_FILE, &len);
 	if (!data) {
 		*err = kfp_xasprintf("%s: %s", path, strerror(errno));
 		return NULL;

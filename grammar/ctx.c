@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "util.h"
 
@@ -48,42 +47,9 @@ struct kfp_source *kfp_source_add(struct kfp_ctx *ctx, const char *path,
 
 struct kfp_source *kfp_source_load(struct kfp_ctx *ctx, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		errno = EISDIR;
-		return NULL;
-	}
-	size_t cap = 4096, len = 0;
-	char *buf = kfp_xmalloc(cap);
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap >= KFP_MAX_FILE_SIZE) {
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return NULL;
-			}
-			cap *= 2;
-			buf = kfp_xrealloc(buf, cap);
-		}
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	int err = ferror(f) ? EIO : 0;
-	fclose(f);
-	if (err) {
-		free(buf);
-		errno = err;
-		return NULL;
-	}
-	buf[len] = 0;
-	return kfp_source_add(ctx, path, buf, len);
+	size_t len;
+	char *buf = kfp_read_file(path, KFP_MAX_FILE_SIZE, &len);
+	return buf ? kfp_source_add(ctx, path, buf, len) : NULL;
 }
 
 void kfp_source_add_comment(struct kfp_source *src, const struct kfp_loc *loc)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,4 +70,41 @@ char *kfp_xasprintf(const char *fmt, ...)
 	char *p = kfp_xvasprintf(fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+char *kfp_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
+	size_t cap = 1 << 14, n = 0, k;
+	char *buf = kfp_xmalloc(cap);
+	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += k;
+		if (n + 1 < cap)
+			continue;
+		if (cap > max) {
+			free(buf);
+			fclose(f);
+			errno = EFBIG;
+			return NULL;
+		}
+		buf = kfp_xrealloc(buf, cap *= 2);
+	}
+	int err = ferror(f) ? EIO : 0;
+	fclose(f);
+	if (err || n > max) {
+		free(buf);
+		errno = err ? err : EFBIG;
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
 }

@@ -14,6 +14,10 @@ char *kfp_xstrndup(const char *s, size_t n);
 char *kfp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *kfp_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* Reads a whole file into a NUL-terminated buffer (the caller frees it).
+ * Returns NULL with errno set on failure; EFBIG beyond max bytes. */
+char *kfp_read_file(const char *path, size_t max, size_t *len);
+
 /* Appends x to the array (arr, n, cap), growing it as needed. */
 #define KFP_VEC_PUSH(arr, n, cap, x)                                           \
 	do {                                                                   \
