@@ -44,3 +44,7 @@ configure_build() {
 # kernels under qemu with static arm64 programs as /init.
 FLEET_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	linux-libc-dev-arm64-cross cpio gzip)
+
+# The VMM-format tests check kfpc's output with the real tools: QEMU's
+# model expansion and libvirt's schema and CPU map.
+VMM_PACKAGES=(qemu-system-x86 libvirt-clients)
