@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,12 @@
 #include "ctx.h"
 #include "emit.h"
 #include "fmt.h"
+#include "import_fc.h"
 #include "parse.h"
 #include "profile.h"
 #include "report.h"
 #include "structure.h"
+#include "util.h"
 
 #ifndef KFP_VERSION
 #define KFP_VERSION "0"
@@ -40,8 +43,11 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  check FILE...                  parse and check policies against the catalog\n"
 	"                                 and their fleets' host profiles\n"
-	"  compile POLICY -o OUT.c --header OUT.h\n"
+	"  compile POLICY -o OUT.c --header OUT.h [--depfile OUT.d]\n"
 	"                                 emit C tables (kfp/table.h), one config per fleet\n"
+	"  compile POLICY --format firecracker|qemu|libvirt [--fleet NAME] -o OUT\n"
+	"                                 one fleet as a Firecracker CPU template, a QEMU\n"
+	"                                 -cpu argument or a libvirt <cpu> element\n"
 	"  dump POLICY                    print each fleet's resolved configuration\n"
 	"  explain POLICY FEATURE         why FEATURE (a feature name or REG.FIELD) is\n"
 	"                                 on or off, with the lines, hosts and kernel rules\n"
@@ -54,6 +60,8 @@ static const char usage_text[] =
 	"  import-fingerprint FILE.json [-o OUT.yaml] [--name HOST]\n"
 	"                                 turn a Firecracker cpu-template-helper\n"
 	"                                 fingerprint into a host profile\n"
+	"  import-firecracker TEMPLATE.json -o POLICY.kfp [--name NAME] [--min-kernel V]\n"
+	"                                 turn a Firecracker CPU template into a policy\n"
 	"\n"
 	"Options:\n"
 	"  --fleet NAME        only this fleet\n"
@@ -62,6 +70,8 @@ static const char usage_text[] =
 	"  --catalog DIR       read the catalog from DIR (default: $KFP_CATALOG, else\n"
 	"                      the installed one)\n"
 	"  --max-errors N      stop after N errors (default 20)\n"
+	"  --depfile FILE      compile: also write a Make-style depfile naming every\n"
+	"                      policy file and host profile read (for build systems)\n"
 	"  -h, --help          show this help\n"
 	"  -V, --version       show the version\n"
 	"\n"
@@ -85,12 +95,14 @@ struct opts {
 	unsigned max_errors;
 	bool check_only;
 	const char *fleet, *hosts, *catalog, *out, *header, *arch, *format, *name;
+	const char *min_kernel;
+	const char *depfile;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_MAX = 256, O_CHECK, O_FLEET, O_HOSTS, O_CATALOG, O_HEADER, O_ARCH,
-	       O_FORMAT, O_NAME };
+	       O_FORMAT, O_NAME, O_MIN_KERNEL, O_DEPFILE };
 	static const struct option longopts[] = {
 		{ "max-errors", required_argument, NULL, O_MAX },
 		{ "check", no_argument, NULL, O_CHECK },
@@ -101,6 +113,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "arch", required_argument, NULL, O_ARCH },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "name", required_argument, NULL, O_NAME },
+		{ "min-kernel", required_argument, NULL, O_MIN_KERNEL },
+		{ "depfile", required_argument, NULL, O_DEPFILE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -130,6 +144,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_ARCH: o->arch = optarg; break;
 		case O_FORMAT: o->format = optarg; break;
 		case O_NAME: o->name = optarg; break;
+		case O_MIN_KERNEL: o->min_kernel = optarg; break;
+		case O_DEPFILE: o->depfile = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -246,6 +262,173 @@ static bool close_out(FILE *f, char *tmp, const char *path)
 	return ok;
 }
 
+/* Writes len bytes to path (or standard output for "-"). */
+static bool write_whole(const char *path, const char *buf, size_t len)
+{
+	char *tmp;
+	FILE *f = open_out(path, &tmp);
+	if (!f)
+		return false;
+	fwrite(buf, 1, len, f);
+	return close_out(f, tmp, path);
+}
+
+/* ---- --depfile: the files a build system must watch ---- */
+
+struct deps {
+	char **v;
+	size_t n, cap;
+};
+
+/* Adds path, made absolute (the depfile must not depend on the directory
+ * the build runs kfpc in), unless it is there already. */
+static void dep_add(struct deps *d, const char *path)
+{
+	char *abs = realpath(path, NULL);
+	if (!abs)
+		abs = kfp_xstrdup(path);
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i], abs)) {
+			free(abs);
+			return;
+		}
+	KFP_VEC_PUSH(d->v, d->n, d->cap, abs);
+}
+
+/* The host profiles a glob matches, and its directory, so that adding or
+ * removing a profile counts as a change too. */
+static void dep_add_glob(struct deps *d, const char *pat)
+{
+	glob_t g;
+	if (glob(pat, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			dep_add(d, g.gl_pathv[i]);
+		globfree(&g);
+	}
+	const char *slash = strrchr(pat, '/');
+	char *dir = !slash ? kfp_xstrdup(".") : slash == pat ? kfp_xstrdup("/")
+				: kfp_xstrndup(pat, (size_t)(slash - pat));
+	if (!strpbrk(dir, "*?["))
+		dep_add(d, dir);
+	free(dir);
+}
+
+static void dep_print(const char *path, FILE *out)
+{
+	for (const char *p = path; *p; p++) {
+		if (*p == ' ' || *p == '\\' || *p == '#')
+			fputc('\\', out);
+		else if (*p == '$')
+			fputc('$', out);
+		fputc(*p, out);
+	}
+}
+
+/* "TARGET: FILE..." for every policy file loaded and every host profile
+ * read, the way the compilation read them (see load_hosts in sema.c). */
+static bool write_depfile(const struct session *s, const struct opts *o, const char *target)
+{
+	struct deps d = { 0 };
+	for (size_t i = 0; i < s->ctx.nsources; i++)
+		dep_add(&d, s->ctx.sources[i]->path);
+	if (o->hosts) {
+		char *pat = kfp_xasprintf("%s/*.yaml", o->hosts);
+		dep_add_glob(&d, pat);
+		free(pat);
+	} else {
+		for (size_t f = 0; s->pol && f < s->pol->nfleets; f++) {
+			const struct kfp_node *fn = s->pol->fleets[f].node;
+			for (const struct kfp_node *k = fn ? fn->children : NULL; k; k = k->next) {
+				if (k->kind != KFP_N_HOSTS)
+					continue;
+				const char *file = k->loc.src->path;
+				const char *slash = strrchr(file, '/');
+				char *pat = k->name[0] == '/' || !slash
+						    ? kfp_xstrdup(k->name)
+						    : kfp_xasprintf("%.*s/%s", (int)(slash - file), file,
+								    k->name);
+				dep_add_glob(&d, pat);
+				free(pat);
+			}
+		}
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	dep_print(target, mem);
+	fputc(':', mem);
+	for (size_t i = 0; i < d.n; i++) {
+		fputs(" \\\n  ", mem);
+		dep_print(d.v[i], mem);
+		free(d.v[i]);
+	}
+	fputc('\n', mem);
+	fclose(mem);
+	free(d.v);
+	bool ok = write_whole(o->depfile, buf, len);
+	free(buf);
+	return ok;
+}
+
+/* The one fleet a VMM format is written for: --fleet, or the policy's only
+ * fleet of an architecture the format describes. */
+static const struct kfp_fleet *vmm_fleet(const struct kfp_policy *pol, enum kfp_vmm_format fmt,
+					 const char *want)
+{
+	const struct kfp_fleet *found = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < pol->nfleets; i++) {
+		const struct kfp_fleet *fl = &pol->fleets[i];
+		if (want ? !strcmp(fl->name, want) : kfp_vmm_format_has_arch(fmt, fl->arch)) {
+			found = found ? found : fl;
+			n++;
+		}
+	}
+	if (n == 1)
+		return found;
+	if (n == 0 && fmt == KFP_VMM_FIRECRACKER)
+		fprintf(stderr, "kfpc: error: policy \"%s\" has no fleet\n", pol->name);
+	else if (n == 0)
+		fprintf(stderr, "kfpc: error: policy \"%s\" has no x86_64 fleet, and the %s format describes x86_64 CPUs only\n",
+			pol->name, kfp_vmm_format_name(fmt));
+	else
+		fprintf(stderr, "kfpc: error: policy \"%s\" has %zu fleets the %s format can describe: choose one with --fleet\n",
+			pol->name, n, kfp_vmm_format_name(fmt));
+	return NULL;
+}
+
+static int compile_vmm(const struct opts *o, enum kfp_vmm_format fmt, const char *path)
+{
+	struct kfp_catalog *cat = load_catalog(o);
+	if (!cat)
+		return EXIT_USAGE;
+	struct session s = { 0 };
+	/* What the format loses is printed after the compiler's own
+	 * diagnostics. */
+	char *buf = NULL, *notes = NULL;
+	size_t len = 0, nlen = 0;
+	FILE *nf = open_memstream(&notes, &nlen);
+	int status = compile_policy(&s, path, o, cat);
+	if (status == EXIT_CLEAN) {
+		const struct kfp_fleet *fl = vmm_fleet(s.pol, fmt, o->fleet);
+		FILE *mem = open_memstream(&buf, &len);
+		int st = fl ? kfp_emit_vmm(fmt, s.pol, fl, mem, nf) : -1;
+		fclose(mem);
+		if (st != 0)
+			status = EXIT_POLICY;
+		else if (!write_whole(o->out, buf, len) ||
+			 (o->depfile && !write_depfile(&s, o, o->out)))
+			status = EXIT_USAGE;
+	}
+	session_end(&s);
+	fclose(nf);
+	fputs(notes, stderr);
+	free(notes);
+	free(buf);
+	kfp_catalog_free(cat);
+	return status;
+}
+
 static int cmd_compile(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -254,6 +437,17 @@ static int cmd_compile(int argc, char **argv)
 		return EXIT_USAGE;
 	if (argc - first != 1)
 		return usage_error("compile takes one policy file");
+	if (o.format && strcmp(o.format, "c")) {
+		enum kfp_vmm_format fmt;
+		if (!kfp_vmm_format_parse(o.format, &fmt))
+			return usage_error("--format is c, firecracker, qemu or libvirt, not '%s'",
+					   o.format);
+		if (o.header)
+			return usage_error("--header is only for --format c");
+		if (!o.out)
+			return usage_error("compile --format %s needs -o OUT", o.format);
+		return compile_vmm(&o, fmt, argv[first]);
+	}
 	if (!o.out || !o.header)
 		return usage_error("compile needs -o OUT.c and --header OUT.h");
 	struct kfp_catalog *cat = load_catalog(&o);
@@ -270,7 +464,8 @@ static int cmd_compile(int argc, char **argv)
 			/* The .c includes the header by its base name. */
 			const char *base = strrchr(o.header, '/');
 			kfp_emit_c(s.pol, base ? base + 1 : o.header, c, h);
-			if (!close_out(c, tc, o.out) || !close_out(h, th, o.header))
+			if (!close_out(c, tc, o.out) || !close_out(h, th, o.header) ||
+			    (o.depfile && !write_depfile(&s, &o, o.out)))
 				status = EXIT_USAGE;
 		}
 	}
@@ -475,6 +670,46 @@ static int cmd_import_fingerprint(int argc, char **argv)
 	return status;
 }
 
+static int cmd_import_firecracker(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (argc - first != 1)
+		return usage_error("import-firecracker takes one template file");
+	const char *path = argv[first];
+	struct kfp_kver kv;
+	if (o.min_kernel && (!kfp_kver_parse(o.min_kernel, &kv) ||
+			     strspn(o.min_kernel, "0123456789.") != strlen(o.min_kernel)))
+		return usage_error("--min-kernel needs a version such as 6.1, not '%s'", o.min_kernel);
+	/* template_T2.json -> T2 */
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char *name = kfp_xstrdup(o.name ? o.name : !strncmp(base, "template_", 9) ? base + 9 : base);
+	char *dot = o.name ? NULL : strstr(name, ".json");
+	if (dot)
+		*dot = 0;
+	if (!*name) {
+		free(name);
+		return usage_error("--name must not be empty");
+	}
+	struct kfp_catalog *cat = load_catalog(&o);
+	if (!cat) {
+		free(name);
+		return EXIT_USAGE;
+	}
+	struct kfp_import_opts io = { .name = name, .min_kernel = o.min_kernel, .source = base };
+	char *text = NULL;
+	int status = kfp_import_firecracker(path, cat, &io, &text, stderr);
+	if (status == 0 && !write_whole(o.out, text, strlen(text)))
+		status = EXIT_USAGE;
+	free(text);
+	free(name);
+	kfp_catalog_free(cat);
+	return status;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -487,6 +722,7 @@ static const struct command {
 	{ "fmt", cmd_fmt },
 	{ "catalog", cmd_catalog },
 	{ "import-fingerprint", cmd_import_fingerprint },
+	{ "import-firecracker", cmd_import_firecracker },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
