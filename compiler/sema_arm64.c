@@ -50,6 +50,15 @@ uint64_t kfp_field_hidden(const struct kfp_cat_field *f)
 	return f->is_signed ? field_mask(f) : 0;
 }
 
+/* Fields KVM refuses to lower below a floor although its writable masks
+ * cover them (sys_regs.c set_id_dfr0_el1: "CopDbg below Armv8 debug"):
+ * they describe the machine, not a feature default deny could hide. */
+static const struct {
+	const char *reg, *field;
+} kvm_floored[] = {
+	{ "ID_DFR0_EL1", "CopDbg" },
+};
+
 /* A field is a feature when 0 means "not implemented" (named NI in the Arm
  * sysreg data): default deny hides those, and 0 is also what kernels that do
  * not show the field read.  The others describe the machine (EL0, DebugVer,
@@ -60,6 +69,10 @@ bool kfp_field_is_feature(const struct kfp_cat_field *f)
 {
 	if (f->is_signed || f->safe == KFP_SAFE_HIGHER)
 		return false;
+	for (size_t i = 0; i < sizeof(kvm_floored) / sizeof(kvm_floored[0]); i++)
+		if (!strcmp(kvm_floored[i].reg, f->reg->c.name) &&
+		    !strcmp(kvm_floored[i].field, f->c.name))
+			return false;
 	for (size_t i = 0; i < f->nvalues; i++)
 		if (!strcmp(f->values[i].name, "NI") && f->values[i].value == 0)
 			return true;
@@ -69,32 +82,41 @@ bool kfp_field_is_feature(const struct kfp_cat_field *f)
 /* ---- fields that a vcpu_init feature controls ---- */
 
 /* KVM reports these fields as 0 unless the vCPU is created with the
- * feature, so turning the feature off hides them without any write. */
+ * feature, so turning the feature off hides them without any write, on the
+ * kernels from `since` on.  Seen on Debian's kernels under qemu -cpu max
+ * and on Neoverse N1: 5.10 shows PMUVer/PerfMon without pmu_v3 (6.1 hides
+ * them), and no checked kernel hides EL2 without has_el2, so EL2 is not in
+ * this table. */
 static const struct {
 	const char *reg, *field, *feature;
+	kfp_kv since;
 } vcpu_fields[] = {
-	{ "ID_AA64PFR0_EL1", "SVE", "sve" },
-	{ "ID_AA64PFR0_EL1", "EL2", "has_el2" },
-	{ "ID_AA64ISAR1_EL1", "APA", "ptrauth_address" },
-	{ "ID_AA64ISAR1_EL1", "API", "ptrauth_address" },
-	{ "ID_AA64ISAR2_EL1", "APA3", "ptrauth_address" },
-	{ "ID_AA64ISAR1_EL1", "GPA", "ptrauth_generic" },
-	{ "ID_AA64ISAR1_EL1", "GPI", "ptrauth_generic" },
-	{ "ID_AA64ISAR2_EL1", "GPA3", "ptrauth_generic" },
-	{ "ID_AA64DFR0_EL1", "PMUVer", "pmu_v3" },
-	{ "ID_DFR0_EL1", "PerfMon", "pmu_v3" },
-	{ "ID_AA64ZFR0_EL1", NULL, "sve" }, /* the whole register */
+	{ "ID_AA64PFR0_EL1", "SVE", "sve", KFP_KV(5, 10) },
+	{ "ID_AA64ISAR1_EL1", "APA", "ptrauth_address", KFP_KV(5, 10) },
+	{ "ID_AA64ISAR1_EL1", "API", "ptrauth_address", KFP_KV(5, 10) },
+	{ "ID_AA64ISAR2_EL1", "APA3", "ptrauth_address", KFP_KV(5, 10) },
+	{ "ID_AA64ISAR1_EL1", "GPA", "ptrauth_generic", KFP_KV(5, 10) },
+	{ "ID_AA64ISAR1_EL1", "GPI", "ptrauth_generic", KFP_KV(5, 10) },
+	{ "ID_AA64ISAR2_EL1", "GPA3", "ptrauth_generic", KFP_KV(5, 10) },
+	{ "ID_AA64DFR0_EL1", "PMUVer", "pmu_v3", KFP_KV(6, 1) },
+	{ "ID_DFR0_EL1", "PerfMon", "pmu_v3", KFP_KV(6, 1) },
+	{ "ID_AA64ZFR0_EL1", NULL, "sve", KFP_KV(5, 10) }, /* the whole register */
 };
 
+/* The vcpu_init feature that hides a field when off, if it does so on
+ * every kernel of the fleet. */
 static const struct kfp_cat_vcpu_feature *controlling(const struct kfp_catalog *cat,
+						      const struct kfp_fleet *fl,
 						      const struct kfp_cat_field *f)
 {
 	for (size_t i = 0; i < sizeof(vcpu_fields) / sizeof(vcpu_fields[0]); i++)
 		if (!strcmp(vcpu_fields[i].reg, f->reg->c.name) &&
-		    (!vcpu_fields[i].field || !strcmp(vcpu_fields[i].field, f->c.name)))
+		    (!vcpu_fields[i].field || !strcmp(vcpu_fields[i].field, f->c.name)) &&
+		    !kfp_fleet_first_without(fl, vcpu_fields[i].since))
 			return kfp_cat_find_vcpu(cat, vcpu_fields[i].feature);
 	return NULL;
 }
+
 
 /* ---- statements ---- */
 
@@ -380,7 +402,7 @@ static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_pl
 	const struct kfp_cat_field *f = fp->f;
 	host_range(fl, fp);
 
-	fp->vcpu = controlling(s->cat, f);
+	fp->vcpu = controlling(s->cat, fl, f);
 	if (fp->vcpu && !kfp_feat_exposed(kfp_fleet_feat(fl, KFP_FEAT_VCPU, fp->vcpu))) {
 		fp->rule = KFP_FIELD_VCPU_OFF;
 		fp->target = 0;
