@@ -32,6 +32,11 @@ find_program(CMAKE_AR ${KFP_CROSS_PREFIX}ar)
 find_program(CMAKE_RANLIB ${KFP_CROSS_PREFIX}ranlib)
 find_program(CMAKE_STRIP ${KFP_CROSS_PREFIX}strip)
 
+# try_compile() reads this file again in a project of its own: hand it the
+# same settings, or it resets PKG_CONFIG_LIBDIR (the environment is shared)
+# without the sysroot.
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES KFP_CROSS_PREFIX KFP_CROSS_SYSROOT)
+
 # Headers and libraries from the target side only; programs from the host.
 set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu ${KFP_CROSS_SYSROOT})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

@@ -18,9 +18,24 @@ void kfp_report_add(struct kfp_report *rep, uint8_t status, const char *name,
 		    const struct kfp_src *src, int err, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+#if defined(__x86_64__)
+/* The xsave header, in a KVM_GET_XSAVE(2) buffer. */
+#define XSTATE_BV_OFFSET 512
+#define XCOMP_BV_OFFSET 520
+#define XCOMP_BV_COMPACTED (1ull << 63)
+#define XFEATURE_MASK_X87 (1ull << 0)
+#define XFEATURE_MASK_SSE (1ull << 1)
+
+/* Bits of a CPUID register that KVM keeps current from the vCPU's state
+ * (OSXSAVE, OSPKE, the APIC bit and id, xsave sizes): they say nothing
+ * about what a policy let through. */
+uint32_t kfp_x86_runtime_bits(uint32_t function, uint32_t index, unsigned reg);
+uint64_t kfp_load_le64(const uint8_t *p);
+
 /* The index of the first supported CPUID entry of `function` (entries are
  * sorted by function, then index), or host->ncpuid. */
 uint32_t kfp_host_first_of(const struct kfp_host *host, uint32_t function);
+#endif
 
 /* The feature row of cfg for a bit, or NULL.  kind KFP_KIND_CPUID also
  * finds KVM paravirtual bits; KFP_KIND_MSR_BIT also finds VMX controls
@@ -28,5 +43,8 @@ uint32_t kfp_host_first_of(const struct kfp_host *host, uint32_t function);
 const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uint8_t kind,
 					       uint32_t leaf, uint32_t subleaf, uint8_t reg,
 					       uint8_t bit, uint8_t xss);
+/* The hypercall row for bit `bit` of firmware register `id`, or NULL. */
+const struct kfp_feature_row *kfp_feature_find_hypercall(const struct kfp_config *cfg, uint64_t id,
+							 uint8_t bit);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Per-process preparation: the AMX guest permission. */
+/* Per-process preparation: the AMX guest permission (x86_64; nothing to do
+ * on arm64). */
 #include <errno.h>
 #include <string.h>
 
@@ -17,6 +18,10 @@ KFP_API int kfp_prepare_process(const struct kfp_config *cfg, struct kfp_report 
 		return -EINVAL;
 	if (!cfg->x86 || !cfg->x86->amx)
 		return 0;
+#if !defined(__x86_64__)
+	(void)rep;
+	return -EINVAL; /* an x86_64 configuration on another architecture */
+#else
 	/* Name the item after the policy's tile data component. */
 	const struct kfp_feature_row *f =
 		kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, XFEATURE_XTILEDATA, 0);
@@ -39,4 +44,5 @@ KFP_API int kfp_prepare_process(const struct kfp_config *cfg, struct kfp_report 
 		return -ENOTSUP;
 	}
 	return 0;
+#endif
 }

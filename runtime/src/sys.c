@@ -2,6 +2,7 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -14,13 +15,26 @@ static int real_ioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg);
 }
 
-/* glibc before 2.39 has no arch_prctl() wrapper. */
+/* glibc before 2.39 has no arch_prctl() wrapper; other architectures
+ * have no such system call. */
 static long real_arch_prctl(int code, unsigned long arg)
 {
+#ifdef SYS_arch_prctl
 	return syscall(SYS_arch_prctl, code, arg);
+#else
+	(void)code;
+	(void)arg;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
-static const struct kfp_sys_ops real_ops = { real_ioctl, real_arch_prctl };
+static int real_uname(struct utsname *u)
+{
+	return uname(u);
+}
+
+static const struct kfp_sys_ops real_ops = { real_ioctl, real_arch_prctl, real_uname };
 static const struct kfp_sys_ops *ops = &real_ops;
 
 void kfp_sys_set_ops(const struct kfp_sys_ops *o)
@@ -46,4 +60,14 @@ int kfp_sys_arch_prctl(int code, unsigned long arg)
 	if (ops->arch_prctl(code, arg) < 0)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+const char *kfp_sys_kernel_release(char *buf, size_t size)
+{
+	struct utsname u;
+	if (ops->uname(&u) < 0)
+		snprintf(buf, size, "unknown");
+	else
+		snprintf(buf, size, "%s", u.release);
+	return buf;
 }

@@ -9,14 +9,18 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+#include <sys/utsname.h>
+
 #include <linux/ioctl.h>
 
 #include <kfp/kfp.h>
 
-/* Both behave like the system calls: -1 with errno set on failure. */
+/* All behave like the system calls: -1 with errno set on failure. */
 struct kfp_sys_ops {
 	int (*ioctl)(int fd, unsigned long req, void *arg);
 	long (*arch_prctl)(int code, unsigned long arg);
+	int (*uname)(struct utsname *u);
 };
 
 /* Tests only.  NULL restores the real system calls.  Not thread-safe: set
@@ -28,8 +32,12 @@ void kfp_sys_set_ops(const struct kfp_sys_ops *ops);
 int kfp_sys_ioctl(int fd, unsigned long req, const char *req_name, void *arg,
 		  struct kfp_report *rep, const char *what, const struct kfp_src *src);
 
-/* 0, or -errno. */
+/* 0, or -errno.  -ENOSYS on architectures without arch_prctl. */
 int kfp_sys_arch_prctl(int code, unsigned long arg);
+
+/* The kernel release (uname -r) into buf, for reports that name the
+ * kernel; "unknown" if uname fails.  Returns buf. */
+const char *kfp_sys_kernel_release(char *buf, size_t size);
 
 /* Fails to compile unless the argument's type has the size the ioctl
  * number encodes (for KVM's variable-sized arguments, the fixed header). */

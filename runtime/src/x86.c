@@ -30,11 +30,6 @@
 #include "sys.h"
 
 #define XSAVE_LEAF 0xdu
-#define XSTATE_BV_OFFSET 512
-#define XCOMP_BV_OFFSET 520
-#define XCOMP_BV_COMPACTED (1ull << 63)
-#define XFEATURE_MASK_X87 (1ull << 0)
-#define XFEATURE_MASK_SSE (1ull << 1)
 /* The legacy region and the xsave header: the size of an XCR0 of x87|SSE. */
 #define XSAVE_LEGACY_SIZE (512 + 64)
 
@@ -86,33 +81,6 @@ static const char *msr_name(uint32_t index)
 }
 
 static const char *const reg_names[4] = { "EAX", "EBX", "ECX", "EDX" };
-
-const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uint8_t kind,
-					       uint32_t leaf, uint32_t subleaf, uint8_t reg,
-					       uint8_t bit, uint8_t xss)
-{
-	for (uint32_t i = 0; i < cfg->nfeatures; i++) {
-		const struct kfp_feature_row *f = &cfg->features[i];
-		if (f->bit != bit)
-			continue;
-		switch (kind) {
-		case KFP_KIND_CPUID:
-			if ((f->kind == KFP_KIND_CPUID || f->kind == KFP_KIND_KVM_PV) &&
-			    f->leaf == leaf && f->subleaf == subleaf && f->reg == reg)
-				return f;
-			break;
-		case KFP_KIND_MSR_BIT:
-			if ((f->kind == KFP_KIND_MSR_BIT || f->kind == KFP_KIND_VMX) && f->leaf == leaf)
-				return f;
-			break;
-		case KFP_KIND_XSAVE:
-			if (f->kind == KFP_KIND_XSAVE && !f->xss == !xss)
-				return f;
-			break;
-		}
-	}
-	return NULL;
-}
 
 /* The feature's own line if the policy mentions it, else the row's. */
 static const struct kfp_src *feature_src(const struct kfp_feature_row *f,
@@ -494,7 +462,7 @@ KFP_API int kfp_x86_plan(const struct kfp_config *cfg, const struct kfp_host *ho
 	return problems ? -ENOTSUP : 0;
 }
 
-static uint64_t load_le64(const uint8_t *p)
+uint64_t kfp_load_le64(const uint8_t *p)
 {
 	uint64_t v = 0;
 	for (int i = 7; i >= 0; i--)
@@ -531,8 +499,8 @@ static int check_xsave(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report
 	/* x87 and SSE state is always there (the FXSAVE region), whatever
 	 * the policy says about XSAVE. */
 	uint64_t allowed = cfg->x86->xcr0 | cfg->x86->xss | XFEATURE_MASK_X87 | XFEATURE_MASK_SSE;
-	uint64_t present = load_le64(plan->xsave + XSTATE_BV_OFFSET) |
-			   (load_le64(plan->xsave + XCOMP_BV_OFFSET) & ~XCOMP_BV_COMPACTED);
+	uint64_t present = kfp_load_le64(plan->xsave + XSTATE_BV_OFFSET) |
+			   (kfp_load_le64(plan->xsave + XCOMP_BV_OFFSET) & ~XCOMP_BV_COMPACTED);
 	uint64_t extra = present & ~allowed;
 	for (unsigned bit = 0; bit < 64; bit++) {
 		if (!(extra >> bit & 1))
@@ -547,9 +515,7 @@ static int check_xsave(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report
 	return extra ? -EIO : 0;
 }
 
-/* Bits KVM itself keeps current after KVM_SET_CPUID2, from the vCPU's
- * state: they say nothing about what the policy let through. */
-static uint32_t runtime_bits(uint32_t function, uint32_t index, unsigned reg)
+uint32_t kfp_x86_runtime_bits(uint32_t function, uint32_t index, unsigned reg)
 {
 	if (function == 0x1 && reg == 1)
 		return 0xff000000u;         /* initial APIC id */
@@ -590,7 +556,7 @@ static int check_cpuid(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report
 			    got->entries[j].index == want->index)
 				have = &got->entries[j];
 		for (unsigned reg = 0; reg < 4; reg++) {
-			uint32_t ignore = runtime_bits(want->function, want->index, reg);
+			uint32_t ignore = kfp_x86_runtime_bits(want->function, want->index, reg);
 			uint32_t w = cpuid_reg(want, reg) & ~ignore;
 			uint32_t h = have ? cpuid_reg(have, reg) & ~ignore : 0;
 			if (w == h)

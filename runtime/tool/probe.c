@@ -2,7 +2,9 @@
 /*
  * Fills a host profile from /dev/kvm, the same way on every host, so that
  * profiles of a fleet can be compared and the compiler can check policies
- * against them.  x86_64 only for now.
+ * against them: on x86_64 the supported CPUID table and feature MSRs, on
+ * arm64 the register list, ID registers, writable masks, firmware
+ * registers and vCPU init features.
  */
 #include "probe.h"
 
@@ -15,7 +17,10 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "kvm_arm64.h"
 #include "util.h"
+
+#if defined(__x86_64__)
 
 /* Capabilities the compiler and runtime look at, ascending (the profile
  * keeps them sorted).  KVM_CAP_XSAVE2 is asked on a VM fd, where it gives
@@ -174,12 +179,188 @@ static bool probe_caps(int kvm_fd, struct kfp_host_profile *p)
 	return true;
 }
 
+static bool probe_arch(int kvm_fd, struct kfp_host_profile *p)
+{
+	p->arch = KFP_ARCH_X86_64;
+	if (!probe_caps(kvm_fd, p) || !probe_cpuid(kvm_fd, p) || !probe_msrs(kvm_fd, p))
+		return false;
+	/* The xfeatures a guest may enable: CPUID.(0xD,0) EDX:EAX for XCR0,
+	 * CPUID.(0xD,1) EDX:ECX for IA32_XSS. */
+	const struct kfp_cpuid_entry *d0 = kfp_profile_cpuid(p, 0xd, 0);
+	const struct kfp_cpuid_entry *d1 = kfp_profile_cpuid(p, 0xd, 1);
+	if (d0)
+		p->xcr0 = (uint64_t)d0->edx << 32 | d0->eax;
+	if (d1)
+		p->xss = (uint64_t)d1->edx << 32 | d1->ecx;
+	return true;
+}
+
+#elif defined(__aarch64__)
+
+/* Capabilities of arm64 VMs the compiler and runtime look at, ascending,
+ * asked on a VM fd (some are per VM). */
+static const unsigned arm64_caps[] = {
+	KVM_CAP_ONE_REG,                       /* 70 */
+	KFP_CAP_ARM_EL1_32BIT,                 /* 93 */
+	KFP_CAP_ARM_PSCI_0_2,                  /* 102 */
+	KFP_CAP_ARM_PMU_V3,                    /* 126 */
+	KFP_CAP_ARM_SVE,                       /* 170 */
+	KFP_CAP_ARM_PTRAUTH_ADDRESS,           /* 171 */
+	KFP_CAP_ARM_PTRAUTH_GENERIC,           /* 172 */
+	KVM_CAP_SYS_ATTRIBUTES,                /* 209 */
+	KFP_CAP_ARM_SUPPORTED_REG_MASK_RANGES, /* 230 */
+	239,                                   /* ARM_WRITABLE_IMP_ID_REGS (6.15) */
+};
+
+#define NARM64_CAPS (sizeof(arm64_caps) / sizeof(arm64_caps[0]))
+
+/* vcpu_init feature bit -> the capability that offers it (0: always). */
+static const unsigned feature_caps[] = {
+	[KFP_ARM64_VCPU_POWER_OFF] = 0,
+	[KFP_ARM64_VCPU_EL1_32BIT] = KFP_CAP_ARM_EL1_32BIT,
+	[KFP_ARM64_VCPU_PSCI_0_2] = KFP_CAP_ARM_PSCI_0_2,
+	[KFP_ARM64_VCPU_PMU_V3] = KFP_CAP_ARM_PMU_V3,
+	[KFP_ARM64_VCPU_SVE] = KFP_CAP_ARM_SVE,
+	[KFP_ARM64_VCPU_PTRAUTH_ADDRESS] = KFP_CAP_ARM_PTRAUTH_ADDRESS,
+	[KFP_ARM64_VCPU_PTRAUTH_GENERIC] = KFP_CAP_ARM_PTRAUTH_GENERIC,
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool in_list(const uint64_t *list, size_t n, uint64_t id)
+{
+	return bsearch(&id, list, n, sizeof(*list), cmp_u64) != NULL;
+}
+
+static int get_one_reg(int vcpu_fd, uint64_t id, uint64_t *value)
+{
+	struct kvm_one_reg one = { .id = id, .addr = (uintptr_t)value };
+	return kvm_ioctl_quiet(vcpu_fd, KVM_GET_ONE_REG, &one);
+}
+
+/*
+ * The registers as a new vCPU sees them.  The vCPU has every opt-in
+ * feature this host offers (PSCI 0.2, PMU, pointer authentication) except
+ * SVE, whose registers depend on the vector lengths a VMM chooses: so the
+ * ID registers show what a policy that turns those features on gets.
+ */
+static bool probe_vcpu(int vm_fd, struct kfp_host_profile *p)
+{
+	int vcpu_fd = kvm_ioctl_val(vm_fd, KVM_CREATE_VCPU, 0);
+	if (vcpu_fd < 0)
+		return false;
+	bool ok = false;
+	struct kvm_vcpu_init init;
+	memset(&init, 0, sizeof(init));
+	if (kvm_ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		goto out;
+	uint32_t features = p->vcpu_features & (1u << KFP_ARM64_VCPU_PSCI_0_2 |
+						1u << KFP_ARM64_VCPU_PMU_V3 |
+						1u << KFP_ARM64_VCPU_PTRAUTH_ADDRESS |
+						1u << KFP_ARM64_VCPU_PTRAUTH_GENERIC);
+	init.features[0] = features;
+	if (kvm_ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0)
+		goto out;
+
+	struct kvm_reg_list probe = { .n = 0 };
+	int r = kvm_ioctl_quiet(vcpu_fd, KVM_GET_REG_LIST, &probe);
+	if (r != -E2BIG) {
+		fprintf(stderr, "kfp: KVM_GET_REG_LIST (n = 0): expected E2BIG, got %s\n",
+			r < 0 ? strerror(-r) : "success");
+		goto out;
+	}
+	struct kvm_reg_list *list = kfp_xcalloc(1, sizeof(*list) + probe.n * sizeof(uint64_t));
+	list->n = probe.n;
+	if (kvm_ioctl(vcpu_fd, KVM_GET_REG_LIST, list) < 0) {
+		free(list);
+		goto out;
+	}
+	p->nreg_list = list->n;
+	p->reg_list = kfp_xcalloc(list->n + 1, sizeof(*p->reg_list));
+	memcpy(p->reg_list, list->reg, list->n * sizeof(uint64_t));
+	free(list);
+	qsort(p->reg_list, p->nreg_list, sizeof(*p->reg_list), cmp_u64);
+
+	/* The ID registers: the feature ID space (op0 3, op1 0/1/3, CRn 0,
+	 * CRm 0..7), which holds MIDR_EL1 ... ID_AA64MMFR4_EL1 and CTR_EL0,
+	 * CLIDR_EL1 and AIDR_EL1; and the firmware registers. */
+	p->id_regs = kfp_xcalloc(p->nreg_list + 1, sizeof(*p->id_regs));
+	p->fw_regs = kfp_xcalloc(p->nreg_list + 1, sizeof(*p->fw_regs));
+	for (size_t i = 0; i < p->nreg_list; i++) {
+		uint64_t id = p->reg_list[i], v = 0;
+		bool idreg = kfp_arm64_in_mask_range(id);
+		bool fw = (id & ~UINT64_C(0xffff)) == KFP_ARM64_FW_REG_BASE ||
+			  kfp_arm64_is_fw_bitmap(id);
+		if (!idreg && !fw)
+			continue;
+		if ((r = get_one_reg(vcpu_fd, id, &v)) < 0) {
+			fprintf(stderr, "kfp: KVM_GET_ONE_REG 0x%016" PRIx64 ": %s\n", id, strerror(-r));
+			goto out;
+		}
+		if (idreg)
+			p->id_regs[p->nid_regs++] = (struct kfp_reg_value){ id, v };
+		else
+			p->fw_regs[p->nfw_regs++] = (struct kfp_reg_value){ id, v };
+	}
+	ok = true;
+out:
+	close(vcpu_fd);
+	return ok;
+}
+
+/* KVM_ARM_GET_REG_WRITABLE_MASKS, when the kernel has it (6.7). */
+static bool probe_masks(int vm_fd, struct kfp_host_profile *p)
+{
+	int cap = kvm_check_cap(vm_fd, KFP_CAP_ARM_SUPPORTED_REG_MASK_RANGES);
+	if (!(cap & 1))
+		return true;
+	static uint64_t masks[KFP_ARM64_FEATURE_ID_RANGE_SIZE];
+	struct kfp_reg_mask_range range = { .addr = (uintptr_t)masks, .range = 0 };
+	if (kvm_ioctl(vm_fd, KFP_ARM_GET_REG_WRITABLE_MASKS, &range) < 0)
+		return false;
+	p->has_writable_masks = true;
+	p->writable_masks = kfp_xcalloc(KFP_ARM64_FEATURE_ID_RANGE_SIZE, sizeof(*p->writable_masks));
+	/* The index back to the register: op1 2 stands for 3. */
+	for (unsigned idx = 0; idx < KFP_ARM64_FEATURE_ID_RANGE_SIZE; idx++) {
+		unsigned op1 = idx >> 6 == 2 ? 3 : idx >> 6;
+		uint64_t id = KFP_ARM64_SYSREG(3, op1, 0, idx >> 3 & 7, idx & 7);
+		if (masks[idx] || in_list(p->reg_list, p->nreg_list, id))
+			p->writable_masks[p->nwritable_masks++] = (struct kfp_reg_value){ id, masks[idx] };
+	}
+	qsort(p->writable_masks, p->nwritable_masks, sizeof(*p->writable_masks), cmp_u64);
+	return true;
+}
+
+static bool probe_arch(int kvm_fd, struct kfp_host_profile *p)
+{
+	p->arch = KFP_ARCH_ARM64;
+	int vm_fd = kvm_create_vm(kvm_fd);
+	if (vm_fd < 0)
+		return false;
+	p->caps = kfp_xcalloc(NARM64_CAPS, sizeof(*p->caps));
+	for (size_t i = 0; i < NARM64_CAPS; i++)
+		p->caps[p->ncaps++] = (struct kfp_reg_value){ arm64_caps[i],
+							      (uint64_t)kvm_check_cap(vm_fd, arm64_caps[i]) };
+	for (unsigned bit = 0; bit < sizeof(feature_caps) / sizeof(feature_caps[0]); bit++)
+		if (!feature_caps[bit] || kvm_check_cap(vm_fd, feature_caps[bit]))
+			p->vcpu_features |= 1u << bit;
+	bool ok = probe_vcpu(vm_fd, p) && probe_masks(vm_fd, p);
+	close(vm_fd);
+	return ok;
+}
+
+#endif
+
 struct kfp_host_profile *probe_host(int kvm_fd, const char *name)
 {
-#if !defined(__x86_64__)
+#if !defined(__x86_64__) && !defined(__aarch64__)
 	(void)kvm_fd;
 	(void)name;
-	fprintf(stderr, "kfp: probe: this architecture is not supported yet (x86_64 only)\n");
+	fprintf(stderr, "kfp: probe: this architecture is not supported (x86_64 and arm64 only)\n");
 	return NULL;
 #else
 	struct utsname u;
@@ -198,23 +379,14 @@ struct kfp_host_profile *probe_host(int kvm_fd, const char *name)
 	}
 	struct kfp_host_profile *p = kfp_xcalloc(1, sizeof(*p));
 	p->name = kfp_xstrdup(name);
-	p->arch = KFP_ARCH_X86_64;
 	p->kernel_release = kfp_xstrdup(u.release);
 	if (!kfp_kver_parse(u.release, &p->kernel)) {
 		fprintf(stderr, "kfp: kernel release '%s' does not start with MAJOR.MINOR\n",
 			u.release);
 		goto fail;
 	}
-	if (!probe_caps(kvm_fd, p) || !probe_cpuid(kvm_fd, p) || !probe_msrs(kvm_fd, p))
+	if (!probe_arch(kvm_fd, p))
 		goto fail;
-	/* The xfeatures a guest may enable: CPUID.(0xD,0) EDX:EAX for XCR0,
-	 * CPUID.(0xD,1) EDX:ECX for IA32_XSS. */
-	const struct kfp_cpuid_entry *d0 = kfp_profile_cpuid(p, 0xd, 0);
-	const struct kfp_cpuid_entry *d1 = kfp_profile_cpuid(p, 0xd, 1);
-	if (d0)
-		p->xcr0 = (uint64_t)d0->edx << 32 | d0->eax;
-	if (d1)
-		p->xss = (uint64_t)d1->edx << 32 | d1->ecx;
 	return p;
 fail:
 	kfp_profile_free(p);

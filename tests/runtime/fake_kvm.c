@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvm_arm64.h"
 #include "profile.h"
 #include "sys.h"
 
@@ -94,9 +95,81 @@ static int get_xsave(unsigned long req, void *buf)
 	return 0;
 }
 
+/* ---- arm64 --------------------------------------------------------- */
+
+static int get_reg_list(struct kvm_reg_list *l)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < cur->nregs; i++)
+		n += !cur->regs[i].unlisted;
+	uint64_t room = l->n;
+	/* Like the kernel: writes back how many there are, then E2BIG. */
+	l->n = n;
+	if (room < n)
+		return fail(E2BIG);
+	n = 0;
+	for (uint32_t i = 0; i < cur->nregs; i++)
+		if (!cur->regs[i].unlisted)
+			l->reg[n++] = cur->regs[i].id;
+	return 0;
+}
+
+static int get_one_reg(const struct kvm_one_reg *one)
+{
+	struct fake_reg *r = fake_kvm_reg(cur, one->id);
+	if (!r)
+		return fail(ENOENT);
+	memcpy((void *)(uintptr_t)one->addr, &r->value, sizeof(r->value));
+	return 0;
+}
+
+/* What KVM checks: ID registers change only within the writable masks
+ * (before 6.7: not at all), bitmaps only clear bits, nothing changes once
+ * the VM has run. */
+static int set_one_reg(const struct kvm_one_reg *one)
+{
+	struct fake_reg *r = fake_kvm_reg(cur, one->id);
+	uint64_t v;
+	memcpy(&v, (const void *)(uintptr_t)one->addr, sizeof(v));
+	if (!r)
+		return fail(ENOENT);
+	if (one->id == cur->set_fail_id && cur->set_fail_errno)
+		return fail(cur->set_fail_errno);
+	if (v != r->value) {
+		if (cur->ran)
+			return fail(EBUSY);
+		if (kfp_arm64_in_mask_range(one->id)) {
+			uint64_t m = cur->mask_cap ? cur->masks[kfp_arm64_mask_index(one->id)] : 0;
+			if ((v ^ r->value) & ~m)
+				return fail(EINVAL);
+		}
+		if (kfp_arm64_is_fw_bitmap(one->id) && (v & ~r->reset))
+			return fail(EINVAL);
+	}
+	r->value = v ^ (one->id == cur->hold_id ? cur->hold_xor : 0);
+	if (cur->nset_regs < FAKE_MAX_REGS) {
+		cur->set_regs[cur->nset_regs].id = one->id;
+		cur->set_regs[cur->nset_regs].value = v;
+		cur->nset_regs++;
+	}
+	return 0;
+}
+
+static int get_masks(const struct kfp_reg_mask_range *range)
+{
+	if (cur->masks_errno)
+		return fail(cur->masks_errno);
+	if (range->range != 0)
+		return fail(EINVAL);
+	memcpy((void *)(uintptr_t)range->addr, cur->masks, sizeof(cur->masks));
+	return 0;
+}
+
 static int check_extension(unsigned long cap)
 {
 	switch (cap) {
+	case KFP_CAP_ARM_SUPPORTED_REG_MASK_RANGES:
+		return cur->mask_cap ? 1 : 0;
 	case KVM_CAP_GET_MSR_FEATURES:
 		return cur->msr_features;
 	case KVM_CAP_XSAVE:
@@ -124,8 +197,16 @@ static int fake_ioctl(int fd, unsigned long req, void *arg)
 	} else if (fd == FAKE_VM_FD) {
 		if (req == KVM_CHECK_EXTENSION)
 			return check_extension((unsigned long)arg);
+		if (req == KFP_ARM_GET_REG_WRITABLE_MASKS)
+			return get_masks(arg);
 	} else if (fd == FAKE_VCPU_FD) {
 		switch (req) {
+		case KVM_GET_REG_LIST:
+			return get_reg_list(arg);
+		case KVM_GET_ONE_REG:
+			return get_one_reg(arg);
+		case KVM_SET_ONE_REG:
+			return set_one_reg(arg);
 		case KVM_SET_CPUID2: {
 			const struct kvm_cpuid2 *c = arg;
 			if (cur->set_cpuid_errno)
@@ -176,7 +257,15 @@ static long fake_arch_prctl(int code, unsigned long arg)
 	return cur->prctl_errno ? fail(cur->prctl_errno) : 0;
 }
 
-static const struct kfp_sys_ops fake_ops = { fake_ioctl, fake_arch_prctl };
+static int fake_uname(struct utsname *u)
+{
+	memset(u, 0, sizeof(*u));
+	snprintf(u->release, sizeof(u->release), "%s", cur->release);
+	snprintf(u->machine, sizeof(u->machine), "fake");
+	return 0;
+}
+
+static const struct kfp_sys_ops fake_ops = { fake_ioctl, fake_arch_prctl, fake_uname };
 
 void fake_kvm_init(struct fake_kvm *k)
 {
@@ -187,6 +276,7 @@ void fake_kvm_init(struct fake_kvm *k)
 	k->xsave = true;
 	k->xsave2_size = 4096;
 	k->xstate_bv = 0x3; /* x87 | SSE, as for a new vCPU */
+	snprintf(k->release, sizeof(k->release), "6.1.0-fake");
 	cur = k;
 	kfp_sys_set_ops(&fake_ops);
 }
@@ -312,6 +402,22 @@ int fake_kvm_load_profile(struct fake_kvm *k, const char *path)
 		free(err);
 		return -1;
 	}
+	if (p->arch == KFP_ARCH_ARM64) {
+		k->nregs = 0;
+		memset(k->masks, 0, sizeof(k->masks));
+		for (size_t i = 0; i < p->nreg_list; i++)
+			fake_kvm_set_reg(k, p->reg_list[i], 0);
+		for (size_t i = 0; i < p->nid_regs; i++)
+			fake_kvm_set_reg(k, p->id_regs[i].id, p->id_regs[i].value);
+		for (size_t i = 0; i < p->nfw_regs; i++)
+			fake_kvm_set_reg(k, p->fw_regs[i].id, p->fw_regs[i].value);
+		k->mask_cap = p->has_writable_masks;
+		for (size_t i = 0; i < p->nwritable_masks; i++)
+			fake_kvm_set_mask(k, p->writable_masks[i].id, p->writable_masks[i].value);
+		snprintf(k->release, sizeof(k->release), "%s", p->kernel_release);
+		kfp_profile_free(p);
+		return 0;
+	}
 	k->ncpuid = 0;
 	k->nmsrs = 0;
 	for (size_t i = 0; i < p->ncpuid; i++) {
@@ -360,6 +466,7 @@ unsigned fake_kvm_writes(const struct fake_kvm *k)
 		case KVM_SET_MSRS:
 		case KVM_SET_XCRS:
 		case KVM_SET_XSAVE:
+		case KVM_SET_ONE_REG:
 			n++;
 		}
 	return n;
@@ -371,4 +478,156 @@ unsigned fake_kvm_calls(const struct fake_kvm *k, unsigned long req)
 	for (unsigned i = 0; i < k->nlog && i < FAKE_LOG_MAX; i++)
 		n += k->log[i].req == req;
 	return n;
+}
+
+/* ---- arm64 hosts ------------------------------------------------------- */
+
+struct fake_reg *fake_kvm_reg(struct fake_kvm *k, uint64_t id)
+{
+	for (uint32_t i = 0; i < k->nregs; i++)
+		if (k->regs[i].id == id)
+			return &k->regs[i];
+	return NULL;
+}
+
+void fake_kvm_set_reg(struct fake_kvm *k, uint64_t id, uint64_t value)
+{
+	struct fake_reg *r = fake_kvm_reg(k, id);
+	if (!r) {
+		if (k->nregs == FAKE_MAX_REGS)
+			abort();
+		r = &k->regs[k->nregs++];
+		*r = (struct fake_reg){ .id = id };
+	}
+	r->value = r->reset = value;
+}
+
+void fake_kvm_del_reg(struct fake_kvm *k, uint64_t id)
+{
+	struct fake_reg *r = fake_kvm_reg(k, id);
+	if (r) {
+		memmove(r, r + 1, (size_t)(&k->regs[k->nregs] - (r + 1)) * sizeof(*r));
+		k->nregs--;
+	}
+}
+
+void fake_kvm_set_mask(struct fake_kvm *k, uint64_t id, uint64_t mask)
+{
+	if (!kfp_arm64_in_mask_range(id))
+		abort();
+	k->masks[kfp_arm64_mask_index(id)] = mask;
+}
+
+bool fake_kvm_written_reg(const struct fake_kvm *k, uint64_t id, uint64_t *value)
+{
+	bool found = false;
+	for (uint32_t i = 0; i < k->nset_regs; i++)
+		if (k->set_regs[i].id == id) {
+			*value = k->set_regs[i].value;
+			found = true;
+		}
+	return found;
+}
+
+#define ID(crm, op2) KFP_ARM64_SYSREG(3, 0, 0, crm, op2)
+
+/* .cache/fleet/facts/6.12.txt: Debian 6.12.95 under qemu-system-aarch64
+ * -M virt,virtualization=on -cpu max, a vCPU with PSCI 0.2 only. */
+static const struct {
+	uint64_t id, value, mask;
+} qemu_max[] = {
+	{ ID(0, 0), 0x00000000000f0510, 0 },          /* MIDR_EL1 */
+	{ ID(0, 5), 0x0000000080000000, 0 },          /* MPIDR_EL1 */
+	{ ID(0, 6), 0, 0 },                           /* REVIDR_EL1 */
+	{ ID(1, 0), 0x0000000001020131, 0xffffffff }, /* ID_PFR0_EL1 */
+	{ ID(1, 1), 0x0000000010011001, 0xffffffff }, /* ID_PFR1_EL1 */
+	{ ID(1, 2), 0x0000000000010009, 0xffffffff }, /* ID_DFR0_EL1 */
+	{ ID(1, 3), 0, 0 },                           /* ID_AFR0_EL1 */
+	{ ID(1, 4), 0x0000000010101105, 0xffffffff }, /* ID_MMFR0_EL1 */
+	{ ID(1, 5), 0x0000000040000000, 0xffffffff }, /* ID_MMFR1_EL1 */
+	{ ID(1, 6), 0x0000000001260000, 0xffffffff }, /* ID_MMFR2_EL1 */
+	{ ID(1, 7), 0x0000000002122211, 0xffffffff }, /* ID_MMFR3_EL1 */
+	{ ID(2, 0), 0x0000000002101110, 0xffffffff }, /* ID_ISAR0_EL1 */
+	{ ID(2, 1), 0x0000000013112111, 0xffffffff }, /* ID_ISAR1_EL1 */
+	{ ID(2, 2), 0x0000000021232042, 0xffffffff }, /* ID_ISAR2_EL1 */
+	{ ID(2, 3), 0x0000000001112131, 0xffffffff }, /* ID_ISAR3_EL1 */
+	{ ID(2, 4), 0x0000000000011142, 0xffffffff }, /* ID_ISAR4_EL1 */
+	{ ID(2, 5), 0x0000000001011121, 0xffffffff }, /* ID_ISAR5_EL1 */
+	{ ID(2, 6), 0x0000000000011110, 0xffffffff }, /* ID_MMFR4_EL1 */
+	{ ID(2, 7), 0x0000000001111111, 0xffffffff }, /* ID_ISAR6_EL1 */
+	{ ID(3, 0), 0x0000000010110222, 0xffffffff }, /* MVFR0_EL1 */
+	{ ID(3, 1), 0x0000000013211111, 0xffffffff }, /* MVFR1_EL1 */
+	{ ID(3, 2), 0x0000000000000043, 0xffffffff }, /* MVFR2_EL1 */
+	{ ID(3, 3), 0, 0 },
+	{ ID(3, 4), 0x0000000000000011, 0xffffffff }, /* ID_PFR2_EL1 */
+	{ ID(3, 5), 0, 0 },                           /* ID_DFR1_EL1 */
+	{ ID(3, 6), 0x0000000000000001, 0xffffffff }, /* ID_MMFR5_EL1 */
+	{ ID(3, 7), 0, 0 },
+	{ ID(4, 0), 0x1101001021110222, 0xffff00f00f00ffff }, /* ID_AA64PFR0_EL1 */
+	{ ID(4, 1), 0x0000000000000021, 0x0000000f000000ff }, /* ID_AA64PFR1_EL1 */
+	{ ID(4, 2), 0, 0x0000000f00000000 },                  /* ID_AA64PFR2_EL1 */
+	{ ID(4, 3), 0, 0 },
+	{ ID(4, 4), 0, 0x0ff0ff0f0fff00ff },                  /* ID_AA64ZFR0_EL1 */
+	{ ID(4, 5), 0, 0 },                                   /* ID_AA64SMFR0_EL1 */
+	{ ID(4, 6), 0, 0 },
+	{ ID(4, 7), 0, 0x00000000f0000003 },                  /* ID_AA64FPFR0_EL1 */
+	{ ID(5, 0), 0x0000000010305009, 0x000000f000f00f0f }, /* ID_AA64DFR0_EL1 */
+	{ ID(5, 1), 0, 0 },
+	{ ID(5, 2), 0, 0 },
+	{ ID(5, 3), 0, 0 },
+	{ ID(5, 4), 0, 0 },
+	{ ID(5, 5), 0, 0 },
+	{ ID(5, 6), 0, 0 },
+	{ ID(5, 7), 0, 0 },
+	{ ID(6, 0), 0x1221111110212120, 0xfffffffffffffff0 }, /* ID_AA64ISAR0_EL1 */
+	{ ID(6, 1), 0x0011111100211002, 0xffffffff00fff00f }, /* ID_AA64ISAR1_EL1 */
+	{ ID(6, 2), 0, 0xffff0fffffff00ff },                  /* ID_AA64ISAR2_EL1 */
+	{ ID(6, 3), 0, 0 },
+	{ ID(6, 4), 0, 0 },
+	{ ID(6, 5), 0, 0 },
+	{ ID(6, 6), 0, 0 },
+	{ ID(6, 7), 0, 0 },
+	{ ID(7, 0), 0x0000032310201126, 0xff00f000ffffff0f }, /* ID_AA64MMFR0_EL1 */
+	{ ID(7, 1), 0x0000011010211122, 0xfffff0f00ffff00f }, /* ID_AA64MMFR1_EL1 */
+	{ ID(7, 2), 0x1021011010011011, 0xf0ff000ff00fffff }, /* ID_AA64MMFR2_EL1 */
+	{ ID(7, 3), 0, 0x00000000000f0f0f },                  /* ID_AA64MMFR3_EL1 */
+	{ ID(7, 4), 0, 0 },                                   /* ID_AA64MMFR4_EL1 */
+	{ ID(7, 5), 0, 0 },
+	{ ID(7, 6), 0, 0 },
+	{ ID(7, 7), 0, 0 },
+	{ KFP_ARM64_FW_REG_BASE | 0, 0x10001, 0 },   /* PSCI_VERSION */
+	{ KFP_ARM64_FW_REG_BASE | 1, 0x2, 0 },       /* SMCCC_ARCH_WORKAROUND_1 */
+	{ KFP_ARM64_FW_REG_BASE | 2, 0x0, 0 },       /* SMCCC_ARCH_WORKAROUND_2 */
+	{ KFP_ARM64_FW_REG_BASE | 3, 0x0, 0 },       /* SMCCC_ARCH_WORKAROUND_3 */
+	{ KFP_ARM64_FW_BMAP_BASE | 0, 0x1, 0 },      /* STD_BMAP: TRNG */
+	{ KFP_ARM64_FW_BMAP_BASE | 1, 0x1, 0 },      /* STD_HYP_BMAP: PV_TIME */
+	{ KFP_ARM64_FW_BMAP_BASE | 2, 0x3, 0 },      /* VENDOR_HYP_BMAP: FUNC_FEAT, PTP */
+};
+
+void fake_kvm_qemu_arm64_6_12(struct fake_kvm *k)
+{
+	k->nregs = 0;
+	memset(k->masks, 0, sizeof(k->masks));
+	/* Core registers come first in KVM's list. */
+	fake_kvm_set_reg(k, KFP_ARM64_CORE_PC, 0);
+	fake_kvm_set_reg(k, KFP_ARM64_CORE_PSTATE, 0x3c5);
+	for (size_t i = 0; i < sizeof(qemu_max) / sizeof(qemu_max[0]); i++) {
+		fake_kvm_set_reg(k, qemu_max[i].id, qemu_max[i].value);
+		if (kfp_arm64_in_mask_range(qemu_max[i].id))
+			fake_kvm_set_mask(k, qemu_max[i].id, qemu_max[i].mask);
+	}
+	k->mask_cap = true;
+	snprintf(k->release, sizeof(k->release), "6.12.95+deb12-arm64");
+}
+
+void fake_kvm_qemu_arm64_6_1(struct fake_kvm *k)
+{
+	fake_kvm_qemu_arm64_6_12(k);
+	/* 6.1 (.cache/fleet/facts/6.1.txt) differs in ID_AA64DFR0_EL1.DebugVer
+	 * and ID_AA64MMFR1_EL1 bits 43:40, and has no writable masks. */
+	fake_kvm_set_reg(k, ID(5, 0), 0x0000000010305006);
+	fake_kvm_set_reg(k, ID(7, 1), 0x0000001010211122);
+	memset(k->masks, 0, sizeof(k->masks));
+	k->mask_cap = false;
+	snprintf(k->release, sizeof(k->release), "6.1.0-56-arm64");
 }

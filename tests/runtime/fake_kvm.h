@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A fake KVM behind the runtime's system-call seam (runtime/src/sys.h):
- * a configurable host (supported CPUID, feature MSRs, capabilities) that
- * answers like the kernel does, including its E2BIG and partial-write
- * conventions, and records every ioctl and every value written.
+ * a configurable host (supported CPUID, feature MSRs, capabilities; on
+ * arm64 the register list, ONE_REG values and writable masks) that answers
+ * like the kernel does, including its E2BIG and partial-write conventions,
+ * and records every ioctl and every value written.
  */
 #ifndef KFP_TESTS_FAKE_KVM_H
 #define KFP_TESTS_FAKE_KVM_H
@@ -20,6 +21,16 @@
 #define FAKE_MAX_CPUID 512
 #define FAKE_MAX_MSRS 160
 #define FAKE_LOG_MAX 256
+#define FAKE_MAX_REGS 1100
+#define FAKE_MASKS (3 * 8 * 8)
+
+/* An arm64 ONE_REG register. */
+struct fake_reg {
+	uint64_t id;
+	uint64_t value; /* what KVM_GET_ONE_REG returns now */
+	uint64_t reset; /* KVM's value for a new VM: hypercall bitmaps may only clear bits of it */
+	bool unlisted;  /* readable, but not in KVM_GET_REG_LIST */
+};
 
 struct fake_kvm {
 	/* The host. */
@@ -43,6 +54,18 @@ struct fake_kvm {
 	uint32_t merge_function, merge_index, merge_bits;
 	unsigned merge_reg;
 
+	/* arm64. */
+	struct fake_reg regs[FAKE_MAX_REGS]; /* KVM_GET_REG_LIST order */
+	uint32_t nregs;
+	bool mask_cap;       /* KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES says range 0 */
+	int masks_errno;     /* KVM_ARM_GET_REG_WRITABLE_MASKS fails with it */
+	uint64_t masks[FAKE_MASKS];
+	bool ran;            /* the VM has run: a different value gives EBUSY */
+	uint64_t set_fail_id; /* KVM_SET_ONE_REG of this id fails with set_fail_errno */
+	int set_fail_errno;
+	uint64_t hold_id, hold_xor; /* KVM holds this register XOR hold_xor after a write */
+	char release[65];    /* uname -r */
+
 	/* What the runtime did. */
 	struct {
 		int fd;
@@ -59,6 +82,10 @@ struct fake_kvm {
 	uint32_t nset_msrs;
 	struct kvm_xcrs xcrs;
 	unsigned long xsave_req; /* KVM_GET_XSAVE or KVM_GET_XSAVE2 */
+	struct {
+		uint64_t id, value;
+	} set_regs[FAKE_MAX_REGS]; /* every KVM_SET_ONE_REG KVM accepted, in order */
+	uint32_t nset_regs;
 	unsigned nprctl;
 	int prctl_code;
 	unsigned long prctl_arg;
@@ -75,7 +102,8 @@ void fake_kvm_uninstall(void);
 void fake_kvm_cascadelake(struct fake_kvm *k);
 /* Nested VMX: CPUID.1:ECX.VMX and the VMX capability MSRs. */
 void fake_kvm_add_vmx(struct fake_kvm *k);
-/* Replaces the host with a host profile (kfp probe's YAML).  0 or -1. */
+/* Replaces the host with a host profile (kfp probe's YAML), x86_64 or
+ * arm64.  0 or -1. */
 int fake_kvm_load_profile(struct fake_kvm *k, const char *path);
 
 struct kvm_cpuid_entry2 *fake_kvm_cpuid(struct fake_kvm *k, uint32_t function, uint32_t index);
@@ -88,6 +116,22 @@ bool fake_kvm_written_msr(const struct fake_kvm *k, uint32_t index, uint64_t *va
 /* The entry written with KVM_SET_CPUID2, or NULL. */
 const struct kvm_cpuid_entry2 *fake_kvm_written_cpuid(const struct fake_kvm *k,
 						      uint32_t function, uint32_t index);
+
+/* arm64: the register (NULL if KVM does not know it), setting or adding
+ * one.  fake_kvm_set_reg sets both the value and the reset value. */
+struct fake_reg *fake_kvm_reg(struct fake_kvm *k, uint64_t id);
+void fake_kvm_set_reg(struct fake_kvm *k, uint64_t id, uint64_t value);
+void fake_kvm_del_reg(struct fake_kvm *k, uint64_t id);
+void fake_kvm_set_mask(struct fake_kvm *k, uint64_t id, uint64_t mask);
+/* The arm64 host of the fleet harness on Debian's 6.12 (qemu -cpu max;
+ * .cache/fleet/facts/6.12.txt): the ID registers, firmware registers and
+ * writable masks it reports.  fake_kvm_qemu_arm64_6_1 is the same CPU on
+ * 6.1: no writable masks, so KVM refuses any ID-register change. */
+void fake_kvm_qemu_arm64_6_12(struct fake_kvm *k);
+void fake_kvm_qemu_arm64_6_1(struct fake_kvm *k);
+/* The value written for a register with KVM_SET_ONE_REG (the last one);
+ * false if none. */
+bool fake_kvm_written_reg(const struct fake_kvm *k, uint64_t id, uint64_t *value);
 
 /* How many ioctls in the log change vCPU state (KVM_SET_*). */
 unsigned fake_kvm_writes(const struct fake_kvm *k);

@@ -162,6 +162,31 @@ int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *re
 int kfp_x86_apply(const struct kfp_config *cfg, const struct kfp_host *host, int vm_fd,
 		  int vcpu_fd, struct kfp_x86_plan *plan, struct kfp_report *rep);
 
+/*
+ * ---- migration: checking a saved vCPU state (x86) ----------------------
+ *
+ * Before a destination loads a vCPU state it received, it checks that the
+ * state is one this fleet's configuration allows: the same policy identity
+ * (struct kfp_config.id, carried in the migration stream), a CPUID table
+ * whose feature registers are exactly the fleet's, feature MSRs inside the
+ * fleet's, and an xsave header (XSTATE_BV, XCOMP_BV) with no component the
+ * fleet does not allow.  A state that fails is refused with a report that
+ * names each reason; it is never trimmed to fit.  Reads only memory.
+ */
+struct kfp_x86_state {
+	const uint8_t *id;                     /* 16 bytes, or NULL if the stream has none */
+	const struct kvm_cpuid_entry2 *cpuid;  /* KVM_GET_CPUID2 of the source vCPU */
+	uint32_t ncpuid;
+	const struct kvm_msr_entry *msrs;      /* the feature MSRs the source saved */
+	uint32_t nmsrs;
+	const void *xsave;                     /* KVM_GET_XSAVE(2) buffer */
+	uint32_t xsave_size;
+};
+
+/* 0, or -EPERM with the reasons in rep. */
+int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_x86_state *st,
+			 struct kfp_report *rep);
+
 #endif /* __x86_64__ */
 
 /*

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fleet_tool: the kfp tool itself on a real arm64 kernel.  It runs as /init
+ * of the fleet harness's initramfs (tests/fleet/run-fleet --program
+ * fleet_tool), which holds only /init: so the static kfp tool
+ * (build-aarch64/kfp/bin/kfp), the catalog and the policy are embedded in
+ * this program and written to /kfp/ first.  Then, each as a child process:
+ *
+ *   kfp probe -o /kfp/host.yaml --name fleet-<release>
+ *   kfp check /kfp/policies/arm64-aes-hidden.kfp
+ *   kfp apply /kfp/policies/arm64-aes-hidden.kfp
+ *
+ * Lines (see tests/fleet/README.md):
+ *   KFP-PROFILE <line>          the host profile kfp probe wrote
+ *   KFP-OUT <command> <line>    the command's standard output
+ *   KFP-ERR <command> <line>    its standard error
+ *   KFP-EXIT <command> <status>
+ *
+ * PASS: probe succeeds; on 6.12 and later (the policy's min_kernel) check
+ * and apply succeed and the guest reads ID_AA64ISAR0_EL1.AES as 0; before
+ * 6.12 both fail before any write (ENOTSUP) naming ID_AA64ISAR0_EL1.AES
+ * and the kernel release.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef __aarch64__
+#error "fleet_tool is an arm64 guest program: build it with cmake/aarch64-linux-gnu.cmake"
+#endif
+
+/* The embedded files (kfp_fleet_embed in CMakeLists.txt). */
+#define EMBEDDED(sym) extern const char sym[], sym##_end[]
+EMBEDDED(kfp_tool_bin);
+EMBEDDED(catalog_x86_64);
+EMBEDDED(catalog_arm64);
+EMBEDDED(policy_aes_hidden);
+
+#define KFP "/kfp/bin/kfp"
+#define POLICY "/kfp/policies/arm64-aes-hidden.kfp"
+#define PROFILE "/kfp/host.yaml"
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static char fail_reason[200];
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	if (!fail_reason[0]) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(fail_reason, sizeof(fail_reason), fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int write_file(const char *path, const char *start, const char *end, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return fail("open %s: %s", path, strerror(errno));
+	for (const char *p = start; p < end;) {
+		ssize_t n = write(fd, p, (size_t)(end - p));
+		if (n < 0) {
+			close(fd);
+			return fail("write %s: %s", path, strerror(errno));
+		}
+		p += n;
+	}
+	return close(fd) == 0 ? 0 : fail("close %s: %s", path, strerror(errno));
+}
+
+static int unpack(void)
+{
+	const char *dirs[] = { "/kfp", "/kfp/bin", "/kfp/catalog", "/kfp/policies" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (mkdir(dirs[i], 0755) < 0 && errno != EEXIST)
+			return fail("mkdir %s: %s", dirs[i], strerror(errno));
+	if (write_file(KFP, kfp_tool_bin, kfp_tool_bin_end, 0755) < 0 ||
+	    write_file("/kfp/catalog/x86_64.yaml", catalog_x86_64, catalog_x86_64_end, 0644) < 0 ||
+	    write_file("/kfp/catalog/arm64.yaml", catalog_arm64, catalog_arm64_end, 0644) < 0 ||
+	    write_file(POLICY, policy_aes_hidden, policy_aes_hidden_end, 0644) < 0)
+		return -1;
+	setenv("KFP_CATALOG", "/kfp/catalog", 1);
+	out("KFP-FACT kfp %zu bytes, catalog %zu + %zu bytes\n",
+	    (size_t)(kfp_tool_bin_end - kfp_tool_bin), (size_t)(catalog_x86_64_end - catalog_x86_64),
+	    (size_t)(catalog_arm64_end - catalog_arm64));
+	return 0;
+}
+
+/* What a command printed, kept for the verdict. */
+struct run {
+	const char *name;
+	int status; /* exit status, or -1 */
+	char out[32768], err[8192];
+	size_t nout, nerr;
+};
+
+static void keep(char *buf, size_t size, size_t *n, const char *line)
+{
+	size_t len = strlen(line);
+	if (*n + len + 2 < size) {
+		memcpy(buf + *n, line, len);
+		*n += len;
+		buf[(*n)++] = '\n';
+		buf[*n] = '\0';
+	}
+}
+
+#define ACC_SIZE 8192
+
+static void emit(const char *tag, struct run *r, const char *line)
+{
+	out("KFP-%s %s %s\n", tag, r->name, line);
+	if (tag[0] == 'O')
+		keep(r->out, sizeof(r->out), &r->nout, line);
+	else
+		keep(r->err, sizeof(r->err), &r->nerr, line);
+}
+
+/* Prints the complete lines in acc as "KFP-<tag> <name> <line>"; the rest
+ * too at the end of the stream, or when it fills acc. */
+static void drain(char *acc, size_t *len, const char *tag, struct run *r, bool eof)
+{
+	char *start = acc, *nl;
+	while ((nl = memchr(start, '\n', *len - (size_t)(start - acc)))) {
+		*nl = '\0';
+		emit(tag, r, start);
+		start = nl + 1;
+	}
+	*len -= (size_t)(start - acc);
+	memmove(acc, start, *len);
+	if (*len && (eof || *len == ACC_SIZE - 1)) {
+		acc[*len] = '\0';
+		emit(tag, r, acc);
+		*len = 0;
+	}
+}
+
+/* Runs argv with KFP's stdout and stderr read line by line. */
+static int run(struct run *r, char *const argv[])
+{
+	int po[2], pe[2];
+	r->status = -1;
+	r->nout = r->nerr = 0;
+	r->out[0] = r->err[0] = '\0';
+	if (pipe(po) < 0 || pipe(pe) < 0)
+		return fail("pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	static char acc[2][ACC_SIZE];
+	size_t len[2] = { 0, 0 };
+	struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+	int open_fds = 2;
+	while (open_fds) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(fds[i].fd, acc[i] + len[i], sizeof(acc[i]) - 1 - len[i]);
+			if (n > 0) {
+				len[i] += (size_t)n;
+				drain(acc[i], &len[i], i ? "ERR" : "OUT", r, false);
+			} else {
+				drain(acc[i], &len[i], i ? "ERR" : "OUT", r, true);
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	int st;
+	if (waitpid(pid, &st, 0) < 0)
+		return fail("waitpid: %s", strerror(errno));
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	out("KFP-EXIT %s %d\n", r->name, r->status);
+	return 0;
+}
+
+/* The GUEST column of a field's line in kfp apply's table, or NULL. */
+static const char *guest_value(const struct run *r, const char *field, char *buf, size_t size)
+{
+	size_t flen = strlen(field);
+	for (const char *l = r->out; *l;) {
+		const char *e = strchr(l, '\n');
+		if (!strncmp(l, field, flen) && l[flen] == ' ') {
+			/* FIELD RULE POLICY HOST GUEST SOURCE */
+			char name[96], rule[16], pol[24], host[24], guest[24];
+			if (sscanf(l, "%95s %15s %23s %23s %23s", name, rule, pol, host, guest) == 5) {
+				snprintf(buf, size, "%s", guest);
+				return buf;
+			}
+		}
+		if (!e)
+			break;
+		l = e + 1;
+	}
+	return NULL;
+}
+
+static void setup_init(void)
+{
+	mkdir("/dev", 0755);
+	mkdir("/proc", 0555);
+	mkdir("/sys", 0555);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	/* Without /dev/console in the initramfs the kernel starts init with
+	 * no stdio; take the console from devtmpfs then. */
+	if (fcntl(1, F_GETFD) < 0) {
+		int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+}
+
+static struct run probe_run = { .name = "probe" }, check_run = { .name = "check" },
+		  apply_run = { .name = "apply" };
+
+static int tool(const char *release, bool new_kernel)
+{
+	char name[96];
+	snprintf(name, sizeof(name), "fleet-%s", release);
+	char *probe_argv[] = { KFP, "probe", "-o", PROFILE, "--name", name, NULL };
+	char *check_argv[] = { KFP, "check", POLICY, NULL };
+	char *apply_argv[] = { KFP, "apply", POLICY, NULL };
+	if (run(&probe_run, probe_argv) < 0 || run(&check_run, check_argv) < 0 ||
+	    run(&apply_run, apply_argv) < 0)
+		return -1;
+
+	/* The profile, for kfpc on the build machine. */
+	FILE *f = fopen(PROFILE, "r");
+	if (f) {
+		char line[512];
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			out("KFP-PROFILE %s\n", line);
+		}
+		fclose(f);
+	}
+	if (probe_run.status != 0)
+		return fail("kfp probe exited %d", probe_run.status);
+
+	if (new_kernel) {
+		char buf[24];
+		if (check_run.status != 0)
+			return fail("kfp check exited %d on %s", check_run.status, release);
+		if (apply_run.status != 0)
+			return fail("kfp apply exited %d on %s", apply_run.status, release);
+		const char *aes = guest_value(&apply_run, "ID_AA64ISAR0_EL1.AES", buf, sizeof(buf));
+		if (!aes || strcmp(aes, "0"))
+			return fail("the guest reads ID_AA64ISAR0_EL1.AES as %s, not 0", aes ? aes : "?");
+		out("KFP-FACT guest ID_AA64ISAR0_EL1.AES %s\n", aes);
+		return 0;
+	}
+	/* Before 6.12: refused before any write, naming the field and kernel. */
+	const struct run *runs[] = { &check_run, &apply_run };
+	for (size_t i = 0; i < 2; i++) {
+		const struct run *r = runs[i];
+		if (r->status != 1)
+			return fail("kfp %s exited %d on %s, expected 1", r->name, r->status, release);
+		if (!strstr(r->err, "ID_AA64ISAR0_EL1.AES") || !strstr(r->err, release))
+			return fail("kfp %s does not name ID_AA64ISAR0_EL1.AES and kernel %s", r->name,
+				    release);
+		if (!strstr(r->err, strerror(ENOTSUP)))
+			return fail("kfp %s did not fail before writing (ENOTSUP)", r->name);
+	}
+	return 0;
+}
+
+int main(void)
+{
+	int as_init = getpid() == 1;
+	if (as_init)
+		setup_init();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	struct utsname u;
+	uname(&u);
+	unsigned major = 0, minor = 0;
+	sscanf(u.release, "%u.%u", &major, &minor);
+	bool new_kernel = major > 6 || (major == 6 && minor >= 12);
+	out("\nKFP-BEGIN fleet_tool 1\n");
+	out("KFP-FACT kernel %s\n", u.release);
+	out("KFP-FACT expect %s\n", new_kernel ? "apply succeeds, AES = 0 in the guest"
+					       : "check and apply refuse ID_AA64ISAR0_EL1.AES");
+
+	int rc = unpack() < 0 ? -1 : tool(u.release, new_kernel);
+	if (rc == 0)
+		out("KFP-RESULT PASS\n");
+	else
+		out("KFP-RESULT FAIL %s\n", fail_reason[0] ? fail_reason : "unknown");
+	out("KFP-END\n");
+	if (as_init) {
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+	return rc == 0 ? 0 : 1;
+}

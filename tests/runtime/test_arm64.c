@@ -1,0 +1,823 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The arm64 runtime (runtime/src/arm64.c) against a fake KVM (fake_kvm.c)
+ * whose registers are those the fleet harness read on Debian's 6.1 and
+ * 6.12 under qemu -cpu max (.cache/fleet/facts/), or the N1 host profile
+ * (tests/data/profiles/arm64.yaml): field arithmetic in each field's order,
+ * writable masks present and absent, hypercall bitmaps, the `unknown`
+ * rules, commit order and KVM's refusals.  The configurations come from
+ * the real compiler, in-process, on small policies.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <kfp/kfp.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "fake_kvm.h"
+#include "kvm_arm64.h"
+#include "parse.h"
+#include "structure.h"
+#include "tables.h"
+#include "verify_arm64.h"
+
+#ifndef KFP_SOURCE_DIR
+#define KFP_SOURCE_DIR "."
+#endif
+
+#define ID(crm, op2) KFP_ARM64_SYSREG(3, 0, 0, crm, op2)
+#define ID_AA64PFR0 ID(4, 0)
+#define ID_AA64ISAR0 ID(6, 0)
+#define ID_AA64MMFR0 ID(7, 0)
+#define STD_BMAP (KFP_ARM64_FW_BMAP_BASE | 0)
+#define STD_HYP_BMAP (KFP_ARM64_FW_BMAP_BASE | 1)
+#define VENDOR_HYP_BMAP (KFP_ARM64_FW_BMAP_BASE | 2)
+#define VENDOR_HYP_BMAP_2 (KFP_ARM64_FW_BMAP_BASE | 3)
+
+static struct kfp_catalog *catalog;
+
+/* Big: keep them off the stack. */
+static struct fake_kvm kvm;
+static struct kfp_arm64_plan plan;
+static struct kfp_report rep;
+
+/* ------------------------------------------------------------------ */
+/* Policies, compiled in-process                                      */
+
+struct policy {
+	const char *file;
+	struct kfp_ctx ctx;
+	struct kfp_unit *unit;
+	struct kfp_policy *pol;
+	struct kfp_config *cfg;
+	char text[4096];
+};
+
+#define HEADER "policy \"t\" version 1;\nfleet \"f\" { arch arm64; min_kernel 6.12; }\n"
+/* Fields no kernel lets a VMM change (kept at the host's value), as in
+ * policies/examples/arm64-aes-hidden.kfp; lines 4 to 9. */
+#define BASE                                                          \
+	"    id_reg ID_AA64PFR0_EL1 { FP >= 0; AdvSIMD >= 0; RAS >= 0; }\n" \
+	"    id_reg ID_AA64PFR1_EL1 { RAS_frac >= 0; MTE >= 0; }\n"         \
+	"    id_reg ID_AA64MMFR1_EL1 { VH >= 0; XNX >= 0; TWED >= 0; HCX >= 0; }\n" \
+	"    id_reg ID_AA64MMFR2_EL1 { FWB >= 0; EVT >= 0; NV >= 0; }\n"   \
+	"    id_reg ID_AA64MMFR4_EL1 { E2H0 >= 0; }\n"
+
+static const struct kfp_config *compile_unit(struct policy *p)
+{
+	if (!p->unit || p->ctx.errors || kfp_check_structure(&p->ctx, p->unit)) {
+		kfp_diags_print(&p->ctx, stderr);
+		fail_msg("the test policy does not parse");
+	}
+	p->pol = kfp_compile(&p->ctx, p->unit, catalog, &(struct kfp_compile_opts){ 0 });
+	if (p->ctx.errors) {
+		kfp_diags_print(&p->ctx, stderr);
+		fail_msg("the test policy does not compile");
+	}
+	p->cfg = kfp_build_config(p->pol, &p->pol->fleets[0]);
+	return p->cfg;
+}
+
+/* HEADER, then an arm64 section with BASE and the given lines (from line
+ * 9). */
+static const struct kfp_config *compile(struct policy *p, const char *section)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->text, sizeof(p->text), HEADER "arm64 {\n" BASE "%s}\n", section);
+	p->file = "test.kfp";
+	kfp_ctx_init(&p->ctx);
+	p->unit = kfp_load_buffer(&p->ctx, "test.kfp", p->text, strlen(p->text));
+	return compile_unit(p);
+}
+
+static const struct kfp_config *compile_file(struct policy *p, const char *path)
+{
+	memset(p, 0, sizeof(*p));
+	p->file = path;
+	kfp_ctx_init(&p->ctx);
+	p->unit = kfp_load(&p->ctx, path);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(p->text, 1, sizeof(p->text) - 1, f);
+	p->text[n] = '\0';
+	fclose(f);
+	return compile_unit(p);
+}
+
+static void policy_free(struct policy *p)
+{
+	kfp_config_free(p->cfg);
+	kfp_policy_free(p->pol);
+	kfp_unit_free(p->unit);
+	kfp_ctx_fini(&p->ctx);
+}
+
+/* Line and column of the first `needle` in the policy text. */
+static void where(const struct policy *p, const char *needle, uint32_t *line, uint32_t *col)
+{
+	const char *at = strstr(p->text, needle);
+	assert_non_null(at);
+	*line = 1;
+	const char *bol = p->text;
+	for (const char *c = p->text; c < at; c++)
+		if (*c == '\n') {
+			++*line;
+			bol = c + 1;
+		}
+	*col = (uint32_t)(at - bol) + 1;
+}
+
+static void print_report(void)
+{
+	for (uint32_t i = 0; i < rep.nitems; i++) {
+		char line[256];
+		kfp_report_item_format(&rep.items[i], line, sizeof(line));
+		print_error("  %s %s\n", kfp_item_status_name(rep.items[i].status), line);
+	}
+}
+
+/* The item named `name` with `status`, or a failure that prints the
+ * report. */
+static const struct kfp_report_item *find_item(uint8_t status, const char *name)
+{
+	for (uint32_t i = 0; i < rep.nitems; i++)
+		if (rep.items[i].status == status && !strcmp(rep.items[i].name, name))
+			return &rep.items[i];
+	print_report();
+	fail_msg("no %s item named %s", kfp_item_status_name(status), name);
+	return NULL;
+}
+
+static void assert_src(const struct kfp_report_item *it, const struct policy *p, const char *needle)
+{
+	uint32_t line, col;
+	where(p, needle, &line, &col);
+	assert_non_null(it->src.file);
+	assert_string_equal(it->src.file, p->file);
+	assert_int_equal(it->src.line, line);
+	assert_int_equal(it->src.col, col);
+}
+
+static void assert_line(const struct kfp_report_item *it, const char *want)
+{
+	char line[256];
+	kfp_report_item_format(it, line, sizeof(line));
+	assert_string_equal(line, want);
+}
+
+static uint64_t written(uint64_t id)
+{
+	uint64_t v = 0;
+	if (!fake_kvm_written_reg(&kvm, id, &v))
+		fail_msg("register 0x%016" PRIx64 " was not written", id);
+	return v;
+}
+
+static bool was_written(uint64_t id)
+{
+	uint64_t v;
+	return fake_kvm_written_reg(&kvm, id, &v);
+}
+
+static uint64_t nibble(uint64_t reg, unsigned shift)
+{
+	return reg >> shift & 0xf;
+}
+
+/* A fresh 6.12 host: the one the fixture sets up. */
+static void new_host(void)
+{
+	fake_kvm_init(&kvm);
+	fake_kvm_qemu_arm64_6_12(&kvm);
+}
+
+static int apply(const struct kfp_config *cfg)
+{
+	kfp_report_init(&rep);
+	return kfp_arm64_apply(cfg, FAKE_VM_FD, FAKE_VCPU_FD, &plan, &rep);
+}
+
+/* apply() that must succeed; prints the report otherwise. */
+static void apply_ok(const struct kfp_config *cfg)
+{
+	int r = apply(cfg);
+	if (r != 0 || rep.nproblems) {
+		print_report();
+		fail_msg("kfp_arm64_apply: %d", r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Fixtures                                                           */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	catalog = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	if (!catalog) {
+		fprintf(stderr, "catalog: %s\n", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	kfp_catalog_free(catalog);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_kvm_init(&kvm);
+	fake_kvm_qemu_arm64_6_12(&kvm);
+	kfp_report_init(&rep);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fake_kvm_uninstall();
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ID registers                                                       */
+
+static void test_example_on_6_12(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile_file(&p, KFP_SOURCE_DIR "/policies/examples/arm64-aes-hidden.kfp");
+	assert_int_equal(kfp_arm64_vcpu_features(cfg), 0);
+
+	apply_ok(cfg);
+	/* AES hidden, and by default deny everything else of ISAR0. */
+	assert_int_equal(written(ID_AA64ISAR0), 0);
+	/* PFR0: FP, AdvSIMD, RAS, EL0, EL1 stay; EL2 reads 2 although
+	 * has_el2 is off, so it is written as 0 (the mask allows it). */
+	uint64_t pfr0 = written(ID_AA64PFR0);
+	assert_int_equal(nibble(pfr0, 16), 1); /* FP */
+	assert_int_equal(nibble(pfr0, 20), 1); /* AdvSIMD */
+	assert_int_equal(nibble(pfr0, 28), 2); /* RAS */
+	assert_int_equal(nibble(pfr0, 0), 2);  /* EL0 */
+	assert_int_equal(nibble(pfr0, 8), 0);  /* EL2 */
+	assert_int_equal(nibble(pfr0, 60), 0); /* CSV3: default deny */
+	/* Registers KVM shows as 0 need no write. */
+	assert_false(was_written(ID(6, 2)));
+	/* Hypercalls: none mentioned, all off. */
+	assert_int_equal(written(STD_BMAP), 0);
+	assert_int_equal(written(STD_HYP_BMAP), 0);
+	assert_int_equal(written(VENDOR_HYP_BMAP), 0);
+	/* One APPLIED item per register written. */
+	assert_int_equal(rep.napplied, kvm.nset_regs);
+	assert_int_equal(plan.nwrites, kvm.nset_regs);
+	const struct kfp_report_item *it = find_item(KFP_ITEM_APPLIED, "ID_AA64ISAR0_EL1");
+	assert_src(it, &p, "AES = 0");
+	assert_string_equal(it->detail,
+			    "KVM_SET_ONE_REG 0x603000000013c030 = 0x0 (was 0x1221111110212120)");
+	policy_free(&p);
+}
+
+static void test_no_masks_writes_nothing(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = 0; * >= 0; }\n");
+	fake_kvm_qemu_arm64_6_1(&kvm);
+
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_int_equal(rep.napplied, 0);
+	assert_int_equal(plan.nwrites, 0);
+	const struct kfp_report_item *it = find_item(KFP_ITEM_UNSETTABLE, "AES");
+	assert_src(it, &p, "AES");
+	assert_line(it, "test.kfp:9:31: AES: kernel 6.1.0-56-arm64 cannot change ID_AA64ISAR0_EL1.AES "
+			"2 -> 0 (no writable masks, KVM < 6.7)");
+	/* Default deny elsewhere: one item per register, pointing at the
+	 * register's block when the policy names the register. */
+	it = find_item(KFP_ITEM_UNSETTABLE, "ID_AA64PFR0_EL1");
+	assert_src(it, &p, "id_reg ID_AA64PFR0_EL1");
+	assert_line(it, "test.kfp:4:5: ID_AA64PFR0_EL1: kernel 6.1.0-56-arm64 cannot change 6 "
+			"default-deny fields (no writable masks, KVM < 6.7): CSV3 1->0, CSV2 1->0, ...");
+	assert_true(strlen(it->detail) < sizeof(it->detail) - 1);
+	/* EL2: no kernel hides it for has_el2 being off, so it is one of
+	 * the default-deny fields above, not a vcpu-off field of its own. */
+	for (uint32_t i = 0; i < rep.nitems; i++)
+		assert_string_not_equal(rep.items[i].name, "EL2");
+	/* ISAR0 has no other change: only AES is named there. */
+	for (uint32_t i = 0; i < rep.nitems; i++)
+		if (strstr(rep.items[i].detail, "ID_AA64ISAR0_EL1."))
+			assert_string_equal(rep.items[i].name, "AES");
+	policy_free(&p);
+}
+
+static void test_masks_limit_changes(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = 0; * >= 0; }\n");
+	/* A 6.12 kernel whose mask leaves AES out. */
+	fake_kvm_set_mask(&kvm, ID_AA64ISAR0, 0xffffffffffffff00);
+
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_int_equal(rep.nproblems, 1);
+	assert_line(find_item(KFP_ITEM_UNSETTABLE, "AES"),
+		    "test.kfp:9:31: AES: kernel 6.12.95+deb12-arm64 cannot change ID_AA64ISAR0_EL1.AES "
+		    "2 -> 0 (not in its writable masks)");
+
+	/* The masks ioctl failing although the capability says it works. */
+	fake_kvm_set_mask(&kvm, ID_AA64ISAR0, 0xfffffffffffffff0);
+	kvm.masks_errno = EFAULT;
+	assert_int_equal(apply(cfg), -EFAULT);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	find_item(KFP_ITEM_REFUSED, "writable masks");
+	policy_free(&p);
+}
+
+static void test_field_arithmetic(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p,
+					       "    id_reg ID_AA64ISAR0_EL1 { AES <= 1; SHA2 <= 3; SHA1 >= 0; }\n"
+					       "    id_reg ID_AA64MMFR0_EL1 { TGRAN4 <= IMP; TGRAN64 <= NI; }\n");
+	apply_ok(cfg);
+	/* AT_MOST: min(host, value).  AES 2 -> 1, SHA2 stays 2, SHA1 (>= 0,
+	 * no host profiles) keeps 1, the rest of ISAR0 is hidden. */
+	assert_int_equal(written(ID_AA64ISAR0), 0x2110);
+	/* Signed fields: TGRAN4 52_BIT (1) -> IMP (0); TGRAN64 IMP (0) ->
+	 * NI (0xf, which is -1: lower than IMP). */
+	uint64_t mmfr0 = written(ID_AA64MMFR0);
+	assert_int_equal(nibble(mmfr0, 28), 0);
+	assert_int_equal(nibble(mmfr0, 24), 0xf);
+
+	/* NI is below every value of a signed field: a host without the
+	 * 64K granule keeps NI. */
+	new_host();
+	fake_kvm_set_reg(&kvm, ID_AA64MMFR0, 0x00000323ff201126);
+	apply_ok(cfg);
+	mmfr0 = written(ID_AA64MMFR0);
+	assert_int_equal(nibble(mmfr0, 28), 0xf);
+	assert_int_equal(nibble(mmfr0, 24), 0xf);
+	policy_free(&p);
+}
+
+static void test_host_lacks_field(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = PMULL; * >= 0; }\n");
+	fake_kvm_set_reg(&kvm, ID_AA64ISAR0, 0x1221111110212110); /* AES 1 */
+
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_line(find_item(KFP_ITEM_MISSING, "AES"),
+		    "test.kfp:9:31: AES: ID_AA64ISAR0_EL1.AES: the policy needs 2; this host has 1 "
+		    "(lower-safe field)");
+
+	/* A kernel that does not list the register reads it as 0. */
+	fake_kvm_reg(&kvm, ID_AA64ISAR0)->unlisted = true;
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_line(find_item(KFP_ITEM_MISSING, "AES"),
+		    "test.kfp:9:31: AES: ID_AA64ISAR0_EL1.AES: the policy needs 2; kernel "
+		    "6.12.95+deb12-arm64 does not list ID_AA64ISAR0_EL1");
+	policy_free(&p);
+}
+
+static void test_unknown_field_bits(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = 0; * >= 0; }\n");
+	/* Bits 3:0 of ISAR0 are no field in the catalog. */
+	fake_kvm_set_reg(&kvm, ID_AA64ISAR0, 0x1221111110212121);
+
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_line(find_item(KFP_ITEM_UNSETTABLE, "ID_AA64ISAR0_EL1"),
+		    "test.kfp:9:5: ID_AA64ISAR0_EL1: ID_AA64ISAR0_EL1 reads 0x1221111110212121: "
+		    "unknown field bits 0x1 set (unknown deny)");
+
+	/* unknown zero: cleared, where the mask lets a VMM do it. */
+	policy_free(&p);
+	cfg = compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = 0; * >= 0; }\n    unknown zero;\n");
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_string_equal(find_item(KFP_ITEM_UNSETTABLE, "ID_AA64ISAR0_EL1")->detail,
+			    "kernel 6.12.95+deb12-arm64 cannot clear its unknown bits 0x1 (not in its "
+			    "writable masks; unknown zero)");
+	fake_kvm_set_mask(&kvm, ID_AA64ISAR0, ~0ull);
+	apply_ok(cfg);
+	assert_int_equal(written(ID_AA64ISAR0), 0x1221111110212100);
+	policy_free(&p);
+}
+
+static void test_unknown_id_register(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p, "");
+	/* (3,0,0,3,3) is no register the catalog knows. */
+	fake_kvm_set_reg(&kvm, ID(3, 3), 0x10);
+
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_line(find_item(KFP_ITEM_UNSETTABLE, "ID register"),
+		    "ID register: 0x603000000013c01b (3,0,0,3,3) reads 0x10: not in the catalog "
+		    "(unknown deny)");
+	/* MPIDR_EL1 (CRm 0) describes the vCPU: never refused. */
+	assert_int_equal(rep.nproblems, 1);
+
+	/* unknown zero: written 0 where the mask allows. */
+	policy_free(&p);
+	cfg = compile(&p, "    unknown zero;\n");
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_string_equal(find_item(KFP_ITEM_UNSETTABLE, "ID register")->detail,
+			    "0x603000000013c01b (3,0,0,3,3) = 0x10: kernel 6.12.95+deb12-arm64 cannot "
+			    "zero it (not in its writable masks)");
+	fake_kvm_set_mask(&kvm, ID(3, 3), 0xff);
+	apply_ok(cfg);
+	assert_int_equal(written(ID(3, 3)), 0);
+	find_item(KFP_ITEM_APPLIED, "ID register");
+	policy_free(&p);
+}
+
+static void test_vcpu_features(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile(&p, "    vcpu_init { psci_0_2; pmu_v3; sve off; }\n"
+			    "    id_reg ID_AA64DFR0_EL1 { PMUVer <= 1; }\n");
+	assert_int_equal(kfp_arm64_vcpu_features(cfg), (1u << 2) | (1u << 3));
+	/* A vCPU with the PMU shows PMUVer; the policy caps it. */
+	fake_kvm_set_reg(&kvm, ID(5, 0), 0x0000000010305409);
+	apply_ok(cfg);
+	assert_int_equal(nibble(written(ID(5, 0)), 8), 1);
+	policy_free(&p);
+
+	/* An x86 configuration has no arm64 features. */
+	static const struct kfp_config x86 = { .table_version = KFP_TABLE_VERSION,
+					       .arch = KFP_TABLE_X86_64 };
+	assert_int_equal(kfp_arm64_vcpu_features(&x86), 0);
+	assert_int_equal(kfp_arm64_vcpu_features(NULL), 0);
+	assert_int_equal(kfp_arm64_plan(&x86, FAKE_VM_FD, FAKE_VCPU_FD, &plan, &rep), -EINVAL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Firmware registers                                                 */
+
+#define HYPERCALLS "    hypercalls { pv_time on; trng off; ptp off; }\n"
+
+static void test_hypercall_bitmaps(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p, "    id_reg ID_AA64ISAR0_EL1 { * >= 0; }\n" HYPERCALLS);
+	/* A bitmap newer than the catalog. */
+	fake_kvm_set_reg(&kvm, VENDOR_HYP_BMAP_2, 0x3);
+
+	apply_ok(cfg);
+	assert_int_equal(written(STD_BMAP), 0);        /* trng off */
+	assert_false(was_written(STD_HYP_BMAP));       /* pv_time on: as it is */
+	assert_int_equal(written(VENDOR_HYP_BMAP), 0); /* ptp off, func_feat by default */
+	assert_int_equal(written(VENDOR_HYP_BMAP_2), 0); /* firmware_regs unknown zero */
+	assert_src(find_item(KFP_ITEM_APPLIED, "KVM_REG_ARM_STD_BMAP"), &p, "trng");
+	find_item(KFP_ITEM_APPLIED, "firmware register");
+
+	/* firmware_regs unknown deny refuses the unknown bitmap. */
+	policy_free(&p);
+	cfg = compile(&p, "    id_reg ID_AA64ISAR0_EL1 { * >= 0; }\n" HYPERCALLS
+			  "    firmware_regs unknown deny;\n");
+	new_host();
+	fake_kvm_set_reg(&kvm, VENDOR_HYP_BMAP_2, 0x3);
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(rep.nproblems, 1);
+	assert_line(find_item(KFP_ITEM_UNSETTABLE, "firmware register"),
+		    "firmware register: hypercall bitmap 0x6030000000160003 reads 0x3: not in the "
+		    "catalog (firmware_regs unknown deny)");
+	policy_free(&p);
+}
+
+static void test_hypercall_missing(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p, "    id_reg ID_AA64ISAR0_EL1 { * >= 0; }\n" HYPERCALLS);
+	/* A host without PV time. */
+	fake_kvm_set_reg(&kvm, STD_HYP_BMAP, 0);
+
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_int_equal(rep.nproblems, 1);
+	const struct kfp_report_item *it = find_item(KFP_ITEM_MISSING, "pv_time");
+	assert_src(it, &p, "pv_time");
+	assert_string_equal(it->detail, "the policy turns it on; this host's KVM does not offer it "
+					"(KVM_REG_ARM_STD_HYP_BMAP bit 0)");
+
+	/* A kernel before 5.19: no bitmaps. */
+	for (uint32_t i = 0; i < 4; i++)
+		fake_kvm_del_reg(&kvm, KFP_ARM64_FW_BMAP_BASE | i);
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(rep.nproblems, 1);
+	assert_string_equal(find_item(KFP_ITEM_MISSING, "pv_time")->detail,
+			    "the policy turns it on; kernel 6.12.95+deb12-arm64 has no "
+			    "KVM_REG_ARM_STD_HYP_BMAP (hypercall bitmaps need 5.19)");
+	policy_free(&p);
+
+	/* With every hypercall off there is nothing to do there. */
+	cfg = compile(&p, "    id_reg ID_AA64ISAR0_EL1 { * >= 0; }\n");
+	apply_ok(cfg);
+	policy_free(&p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commit                                                             */
+
+static void test_commit_order(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = 0; * >= 0; }\n");
+
+	/* The plan reads only. */
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_arm64_plan(cfg, FAKE_VM_FD, FAKE_VCPU_FD, &plan, &rep), 0);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_true(plan.have_masks);
+	assert_int_equal(plan.nregs, kvm.nregs);
+	assert_true(plan.nwrites > 3);
+
+	assert_int_equal(kfp_arm64_commit(&plan, FAKE_VCPU_FD, &rep), 0);
+	assert_int_equal(kvm.nset_regs, plan.nwrites);
+	/* ID registers first, then the firmware registers. */
+	bool fw = false;
+	for (uint32_t i = 0; i < kvm.nset_regs; i++) {
+		bool is_fw = kfp_arm64_is_fw_bitmap(kvm.set_regs[i].id);
+		assert_true(is_fw || !fw);
+		fw |= is_fw;
+		assert_int_equal(kvm.set_regs[i].id, plan.writes[i].id);
+	}
+	assert_true(fw);
+	policy_free(&p);
+}
+
+static void test_kvm_refuses_write(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg =
+		compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = 0; * >= 0; }\n");
+
+	kvm.set_fail_id = ID_AA64ISAR0;
+	kvm.set_fail_errno = EINVAL;
+	assert_int_equal(apply(cfg), -EIO);
+	const struct kfp_report_item *it = find_item(KFP_ITEM_REFUSED, "ID_AA64ISAR0_EL1");
+	assert_src(it, &p, "AES");
+	assert_int_equal(it->err, -EINVAL);
+	assert_string_equal(it->detail, "KVM_SET_ONE_REG: Invalid argument; the write changes AES 2->0");
+	/* Nothing after the refused write. */
+	for (uint32_t i = 0; i < kvm.nset_regs; i++)
+		assert_false(kfp_arm64_is_fw_bitmap(kvm.set_regs[i].id));
+
+	/* Too late: the VM has run. */
+	new_host();
+	kvm.ran = true;
+	assert_int_equal(apply(cfg), -EBUSY);
+	it = find_item(KFP_ITEM_ORDER, "ID_AA64PFR0_EL1");
+	assert_non_null(strstr(it->detail, "the VM has already run"));
+
+	/* KVM accepts a value but holds another. */
+	new_host();
+	kvm.hold_id = ID_AA64ISAR0;
+	kvm.hold_xor = 0x10;
+	assert_int_equal(apply(cfg), -EIO);
+	assert_string_equal(find_item(KFP_ITEM_REFUSED, "ID_AA64ISAR0_EL1")->detail,
+			    "KVM_SET_ONE_REG 0x603000000013c030 = 0x1221111110212100 succeeded, but "
+			    "KVM holds 0x1221111110212110");
+	policy_free(&p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Register list, tables, profiles                                    */
+
+static void test_reg_list_too_long(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p, "");
+	for (uint32_t i = 0; kvm.nregs <= KFP_MAX_REG_LIST; i++)
+		fake_kvm_set_reg(&kvm, UINT64_C(0x6030000000150000) | i, 0);
+	assert_int_equal(apply(cfg), -E2BIG);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_non_null(strstr(find_item(KFP_ITEM_UNSETTABLE, "register list")->detail,
+			       "more than KFP_MAX_REG_LIST (1024)"));
+	policy_free(&p);
+}
+
+static void test_bad_tables(void **state)
+{
+	(void)state;
+	static const struct kfp_id_field_row bad_field[] = {
+		{ "F", 62, 4, 0, KFP_FIELD_LOWER_SAFE, KFP_RULE_FIXED, 0, { NULL, 0, 0 } },
+	};
+	static const struct kfp_id_reg_row rows[] = {
+		{ "R", ID(6, 0), bad_field, 1, 0, { NULL, 0, 0 } },
+	};
+	static const struct kfp_arm64_config a = { .id_regs = rows, .nid_regs = 1 };
+	struct kfp_config cfg = { .table_version = KFP_TABLE_VERSION, .arch = KFP_TABLE_ARM64,
+				  .arm64 = &a };
+	assert_int_equal(apply(&cfg), -EINVAL);
+	cfg.table_version = KFP_TABLE_VERSION + 1;
+	assert_int_equal(apply(&cfg), -EINVAL);
+	assert_int_equal(kfp_arm64_commit(NULL, FAKE_VCPU_FD, &rep), -EINVAL);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+}
+
+static void test_n1_profile(void **state)
+{
+	(void)state;
+	/* The N1 host of tests/data/profiles/arm64.yaml: 6.1, no masks,
+	 * ISAR0 0x100010211120 (AES 2, SHA1 1, SHA2 1, CRC32 1, ATOMIC 2,
+	 * RDM 1, DP 1). */
+	assert_int_equal(fake_kvm_load_profile(&kvm, KFP_SOURCE_DIR "/tests/data/profiles/arm64.yaml"), 0);
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p,
+					       "    id_reg ID_AA64ISAR0_EL1 { AES <= 1; SHA1 >= 0; SHA2 >= 0; CRC32 >= 0;\n"
+					       "        ATOMIC <= 1; RDM >= 0; DP >= 0; }\n"
+					       "    vcpu_init { psci_0_2; }\n");
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	assert_string_equal(find_item(KFP_ITEM_UNSETTABLE, "AES")->detail,
+			    "kernel 6.1.172-216.329.amzn2023.aarch64 cannot change ID_AA64ISAR0_EL1.AES "
+			    "2 -> 1 (no writable masks, KVM < 6.7)");
+	find_item(KFP_ITEM_UNSETTABLE, "ATOMIC");
+
+	/* The same CPU on a kernel with writable masks. */
+	kvm.mask_cap = true;
+	for (uint32_t crm = 1; crm < 8; crm++)
+		for (uint32_t op2 = 0; op2 < 8; op2++)
+			fake_kvm_set_mask(&kvm, ID(crm, op2), ~0ull);
+	apply_ok(cfg);
+	assert_int_equal(written(ID_AA64ISAR0), 0x100010111110);
+	/* PFR0 0x1100000011111112: CSV3, CSV2, GIC and EL3 hidden by default
+	 * deny, EL2 1 -> 0 (has_el2 off); RAS, AdvSIMD, FP (BASE), EL1 and
+	 * EL0 (machine properties) kept. */
+	assert_int_equal(written(ID_AA64PFR0), 0x0000000010110012);
+	policy_free(&p);
+}
+
+/* ------------------------------------------------------------------ */
+/* kfp apply's guest program and verdict (runtime/tool/verify_arm64.c) */
+
+static uint32_t word(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void test_guest_program(void **state)
+{
+	(void)state;
+	/* As an assembler encodes them. */
+	assert_int_equal(arm64_mrs(ID(0, 0), 0), 0xd5380000);                   /* midr_el1 */
+	assert_int_equal(arm64_mrs(ID_AA64ISAR0, 0), 0xd5380600);               /* id_aa64isar0_el1 */
+	assert_int_equal(arm64_mrs(KFP_ARM64_SYSREG(3, 0, 5, 2, 0), 0), 0xd5385200); /* esr_el1 */
+	assert_int_equal(arm64_mrs(KFP_ARM64_SYSREG(3, 3, 0, 0, 1), 1), 0xd53b0021); /* x1, ctr_el0 */
+	assert_int_equal(arm64_mrs(KFP_ARM64_SYSREG(3, 1, 0, 0, 1), 2), 0xd5390022); /* x2, clidr_el1 */
+
+	static uint8_t mem[ARM64_GUEST_MEM_SIZE];
+	const uint64_t ids[] = { ID_AA64PFR0, ID_AA64ISAR0 };
+	assert_int_equal(arm64_guest_program(mem, ids, 2), 0);
+	assert_int_equal(word(mem + 0), 0xd5380400); /* mrs x0, id_aa64pfr0_el1 */
+	assert_int_equal(word(mem + 4), 0xf9000020); /* str x0, [x1] */
+	assert_int_equal(word(mem + 8), 0xd5380600);
+	assert_int_equal(word(mem + 12), 0xf9000020);
+	assert_int_equal(word(mem + 16), 0xf900005f); /* str xzr, [x2] */
+	assert_int_equal(word(mem + 20), 0x14000000); /* b . */
+	for (unsigned v = 0; v < 16; v++) {
+		const uint8_t *at = mem + ARM64_GUEST_VECTORS + 0x80 * v;
+		assert_int_equal(word(at), 0xd5385200);     /* mrs x0, esr_el1 */
+		assert_int_equal(word(at + 4), 0xf9000060); /* str x0, [x3] */
+	}
+	static uint64_t many[ARM64_GUEST_MAX_READS + 1];
+	assert_int_equal(arm64_guest_program(mem, many, ARM64_GUEST_MAX_READS), 0);
+	assert_int_equal(word(mem + 8 * ARM64_GUEST_MAX_READS + 4), 0x14000000);
+	assert_true(8 * ARM64_GUEST_MAX_READS + 8 <= ARM64_GUEST_VECTORS);
+	assert_int_equal(arm64_guest_program(mem, many, ARM64_GUEST_MAX_READS + 1), -1);
+}
+
+static void test_verdict(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p, "    id_reg ID_AA64ISAR0_EL1 { AES = 0; * >= 0; }\n"
+						   "    id_reg ID_AA64MMFR0_EL1 { TGRAN64 <= NI; }\n"
+						   "    hypercalls { pv_time on; }\n");
+	const struct kfp_arm64_config *a = cfg->arm64;
+	struct arm64_observed_reg *regs = calloc(a->nid_regs, sizeof(*regs));
+	struct arm64_observed_fw *fw = calloc(a->nfw_regs, sizeof(*fw));
+	/* A guest that sees what the plan wrote on the 6.12 host. */
+	apply_ok(cfg);
+	for (uint32_t i = 0; i < a->nid_regs; i++) {
+		const struct fake_reg *r = fake_kvm_reg(&kvm, a->id_regs[i].id);
+		regs[i].listed = regs[i].read = r != NULL;
+		if (!r)
+			continue;
+		regs[i].host = r->reset;
+		regs[i].guest = r->value;
+	}
+	for (uint32_t i = 0; i < a->nfw_regs; i++) {
+		const struct fake_reg *r = fake_kvm_reg(&kvm, a->fw_regs[i].id);
+		fw[i] = (struct arm64_observed_fw){ r != NULL, r ? r->reset : 0, r ? r->value : 0 };
+	}
+	struct arm64_verdict v;
+	arm64_verify(&v, cfg, regs, fw);
+	assert_int_equal(v.mismatches, 0);
+	assert_true(v.nchanged > 10);
+
+	char buf[65536];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	arm64_verdict_print_table(&v, false, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "ID_AA64ISAR0_EL1.AES        fixed          0       2       0  test.kfp:9:31\n"));
+	assert_non_null(strstr(buf, "ID_AA64MMFR0_EL1.TGRAN64    at-most       15       0      15  test.kfp:10:31\n"));
+	/* EL2 is not hidden by has_el2 being off: default deny writes it. */
+	assert_non_null(strstr(buf, "ID_AA64PFR0_EL1.EL2         fixed          0       2       0  (default deny)\n"));
+	assert_non_null(strstr(buf, "KVM_REG_ARM_STD_HYP_BMAP             0x1         0x1         0x1\n"));
+	assert_non_null(strstr(buf, "OK: the guest sees what policy \"t\" says for fleet \"f\""));
+	arm64_verdict_free(&v);
+
+	/* A guest that still sees AES, and a bitmap KVM did not take. */
+	for (uint32_t i = 0; i < a->nid_regs; i++)
+		if (a->id_regs[i].id == ID_AA64ISAR0)
+			regs[i].guest |= 0x20;
+	fw[0].kvm = 0x1;
+	arm64_verify(&v, cfg, regs, fw);
+	assert_int_equal(v.mismatches, 2);
+	f = fmemopen(buf, sizeof(buf), "w");
+	arm64_verdict_print_table(&v, false, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "MISMATCH ID_AA64ISAR0_EL1.AES (0x603000000013c030): the policy "
+				    "gives 0 (fixed), the guest reads 2\n"));
+	assert_non_null(strstr(buf, "MISMATCH KVM_REG_ARM_STD_BMAP: the policy gives 0x0, KVM holds 0x1\n"));
+	assert_non_null(strstr(buf, "FAIL: the guest does not see what policy \"t\" says for fleet \"f\": 2 mismatches\n"));
+	f = fmemopen(buf, sizeof(buf), "w");
+	arm64_verdict_print_json(&v, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "{\"register\": \"ID_AA64ISAR0_EL1\", \"id\": \"0x603000000013c030\", "
+				    "\"field\": \"AES\", \"rule\": \"fixed\", \"policy\": 0, \"host\": 2, "
+				    "\"guest\": 2, \"src\": \"test.kfp:9:31\", \"mismatch\": true}"));
+	assert_non_null(strstr(buf, "\"mismatches\": 2\n}\n"));
+	arm64_verdict_free(&v);
+	free(regs);
+	free(fw);
+	policy_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_example_on_6_12),
+		T(test_no_masks_writes_nothing),
+		T(test_masks_limit_changes),
+		T(test_field_arithmetic),
+		T(test_host_lacks_field),
+		T(test_unknown_field_bits),
+		T(test_unknown_id_register),
+		T(test_vcpu_features),
+		T(test_hypercall_bitmaps),
+		T(test_hypercall_missing),
+		T(test_commit_order),
+		T(test_kvm_refuses_write),
+		T(test_reg_list_too_long),
+		T(test_bad_tables),
+		T(test_n1_profile),
+		T(test_guest_program),
+		T(test_verdict),
+#undef T
+	};
+	return cmocka_run_group_tests_name("runtime arm64", tests, group_setup, group_teardown);
+}
