@@ -4,8 +4,8 @@
  * profile for the compiler; `check` and `apply` compile a policy, build the
  * fleet's tables in memory (the same tables `kfpc compile` emits) and hand
  * them to the runtime library on this host's KVM.  `apply` then runs a tiny
- * guest that reads its CPUID back, so what is compared with the policy is
- * what a guest really sees.
+ * guest that reads its CPUID (x86_64) or its ID registers (arm64) back, so
+ * what is compared with the policy is what a guest really sees.
  *
  * Exit status: 0 ok, 1 the policy has errors or this host cannot provide
  * it (or the guest saw something else), 2 usage or I/O error.
@@ -24,15 +24,28 @@
 #include "catalog.h"
 #include "config.h"
 #include "ctx.h"
-#include "guest.h"
 #include "kvm.h"
 #include "parse.h"
 #include "probe.h"
 #include "profile.h"
+#include "state.h"
 #include "structure.h"
 #include "tables.h"
 #include "util.h"
+#if defined(__x86_64__)
+#include "guest.h"
 #include "verify.h"
+#elif defined(__aarch64__)
+#include "arm64.h"
+#include "verify_arm64.h"
+#endif
+
+/* The fleets this kfp applies: the host's architecture. */
+#if defined(__x86_64__)
+#define HOST_ARCH KFP_ARCH_X86_64
+#elif defined(__aarch64__)
+#define HOST_ARCH KFP_ARCH_ARM64
+#endif
 
 #ifndef KFP_VERSION
 #define KFP_VERSION "0"
@@ -52,14 +65,22 @@ static const char usage_text[] =
 	"                                 can this host run the fleet?  Reads only.\n"
 	"  apply POLICY.kfp [--fleet NAME] [--all] [--json]\n"
 	"                                 apply the fleet to a new VM and vCPU, run a\n"
-	"                                 guest that reads its CPUID, and compare every\n"
-	"                                 feature with the policy\n"
+	"                                 guest that reads its CPUID (x86_64) or its ID\n"
+	"                                 registers (arm64), and compare every feature\n"
+	"                                 with the policy\n"
+	"  verify-state POLICY.kfp STATE [--fleet NAME]\n"
+	"                                 may a saved vCPU state (x86_64) be loaded under\n"
+	"                                 the fleet?  Checks the policy identity, CPUID,\n"
+	"                                 feature MSRs and the xsave header; needs no KVM\n"
 	"\n"
 	"Options:\n"
-	"  --fleet NAME        the fleet (default: the policy's only x86_64 fleet)\n"
+	"  --fleet NAME        the fleet (default: the policy's only fleet of this\n"
+	"                      host's architecture)\n"
 	"  --all               apply: list every feature, not only the exposed and the\n"
-	"                      mentioned ones\n"
+	"                      mentioned ones (arm64: every ID-register field)\n"
 	"  --json              apply: print a JSON document with every feature\n"
+	"  --save-state FILE   apply (x86_64): write the vCPU's state, as a migration\n"
+	"                      source would, for verify-state\n"
 	"  --catalog DIR       read the catalog from DIR (default: $KFP_CATALOG, else\n"
 	"                      the installed one)\n"
 	"  -o, --output FILE   probe: write the profile to FILE (default: stdout)\n"
@@ -83,19 +104,20 @@ static int usage_error(const char *fmt, ...)
 }
 
 struct opts {
-	const char *fleet, *catalog, *out, *name;
+	const char *fleet, *catalog, *out, *name, *save_state;
 	bool json, all;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_FLEET = 256, O_CATALOG, O_NAME, O_JSON, O_ALL };
+	enum { O_FLEET = 256, O_CATALOG, O_NAME, O_JSON, O_ALL, O_SAVE_STATE };
 	static const struct option longopts[] = {
 		{ "fleet", required_argument, NULL, O_FLEET },
 		{ "catalog", required_argument, NULL, O_CATALOG },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "all", no_argument, NULL, O_ALL },
+		{ "save-state", required_argument, NULL, O_SAVE_STATE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -110,6 +132,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_NAME: o->name = optarg; break;
 		case O_JSON: o->json = true; break;
 		case O_ALL: o->all = true; break;
+		case O_SAVE_STATE: o->save_state = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -132,8 +155,8 @@ static int cmd_probe(int argc, char **argv)
 		return EXIT_USAGE;
 	if (first != argc)
 		return usage_error("probe takes no file arguments (use -o FILE)");
-#if !defined(__x86_64__)
-	fprintf(stderr, "kfp: probe: this architecture is not supported yet (x86_64 only)\n");
+#if !defined(HOST_ARCH)
+	fprintf(stderr, "kfp: probe: this architecture is not supported (x86_64 and arm64 only)\n");
 	return EXIT_USAGE;
 #endif
 	if (o.name && !*o.name)
@@ -196,24 +219,34 @@ struct session {
 	struct kfp_policy *pol;
 	const struct kfp_fleet *fl;
 	struct kfp_config *cfg;
-	int kvm_fd, vm_fd, vcpu_fd;
+	int kvm_fd;
+	struct kfp_report rep;
+#if defined(__x86_64__)
+	int vm_fd, vcpu_fd;
 	struct kfp_host *host;
 	struct kfp_x86_plan *plan;
-	struct kfp_report rep;
 	struct guest_mem mem;
+#elif defined(__aarch64__)
+	struct arm64_vm vm;
+	struct kfp_arm64_plan *plan;
+#endif
 };
 
 static void session_end(struct session *s)
 {
+#if defined(__x86_64__)
 	if (s->vcpu_fd >= 0)
 		close(s->vcpu_fd);
 	guest_teardown(&s->mem);
 	if (s->vm_fd >= 0)
 		close(s->vm_fd);
+	free(s->host);
+#elif defined(__aarch64__)
+	arm64_vm_destroy(&s->vm);
+#endif
 	if (s->kvm_fd >= 0)
 		close(s->kvm_fd);
 	free(s->plan);
-	free(s->host);
 	kfp_config_free(s->cfg);
 	kfp_policy_free(s->pol);
 	kfp_unit_free(s->unit);
@@ -248,36 +281,40 @@ static int compile_policy(struct session *s, const char *path, const struct opts
 	return status;
 }
 
-/* The fleet to apply: --fleet, or the policy's only x86_64 fleet. */
+#if defined(HOST_ARCH)
+/* The fleet to apply: --fleet, or the policy's only fleet of this host's
+ * architecture. */
 static int pick_fleet(struct session *s, const struct opts *o)
 {
 	const struct kfp_policy *pol = s->pol;
+	const char *arch = kfp_arch_name(HOST_ARCH);
 	if (o->fleet) {
 		s->fl = kfp_policy_fleet(pol, o->fleet);
 		if (!s->fl)
 			return usage_error("policy \"%s\" has no fleet \"%s\"", pol->name, o->fleet);
-		if (s->fl->arch != KFP_ARCH_X86_64)
-			return usage_error("fleet \"%s\" is %s; this kfp applies x86_64 fleets only",
-					   o->fleet, kfp_arch_name(s->fl->arch));
+		if (s->fl->arch != HOST_ARCH)
+			return usage_error("fleet \"%s\" is %s; this kfp applies %s fleets only",
+					   o->fleet, kfp_arch_name(s->fl->arch), arch);
 		return EXIT_OK;
 	}
-	size_t nx86 = 0;
+	size_t nmine = 0;
 	for (size_t i = 0; i < pol->nfleets; i++)
-		if (pol->fleets[i].arch == KFP_ARCH_X86_64) {
-			nx86++;
+		if (pol->fleets[i].arch == HOST_ARCH) {
+			nmine++;
 			s->fl = &pol->fleets[i];
 		}
-	if (nx86 == 1)
+	if (nmine == 1)
 		return EXIT_OK;
 	s->fl = NULL;
-	fprintf(stderr, "kfp: policy \"%s\" has %s x86_64 fleet; its fleets are:", pol->name,
-		nx86 ? "more than one" : "no");
+	fprintf(stderr, "kfp: policy \"%s\" has %s %s fleet; its fleets are:", pol->name,
+		nmine ? "more than one" : "no", arch);
 	for (size_t i = 0; i < pol->nfleets; i++)
 		fprintf(stderr, "%s \"%s\" (%s)", i ? "," : "", pol->fleets[i].name,
 			kfp_arch_name(pol->fleets[i].arch));
-	fputs(nx86 ? "\nkfp: choose one with --fleet NAME\n" : "\n", stderr);
+	fputs(nmine ? "\nkfp: choose one with --fleet NAME\n" : "\n", stderr);
 	return EXIT_USAGE;
 }
+#endif
 
 static void print_identity(const uint8_t id[16], FILE *out)
 {
@@ -308,11 +345,16 @@ static int runtime_failed(const struct session *s, const char *what, int r)
 }
 
 /* Everything before the first write: compile, choose the fleet, build its
- * tables, read this host's KVM. */
+ * tables, open KVM (x86_64: and read what it offers). */
 static int session_start(struct session *s, int argc, char **argv, struct opts *o,
 			 const char *cmd)
 {
-	s->kvm_fd = s->vm_fd = s->vcpu_fd = -1;
+	s->kvm_fd = -1;
+#if defined(__x86_64__)
+	s->vm_fd = s->vcpu_fd = -1;
+#elif defined(__aarch64__)
+	s->vm = (struct arm64_vm){ .vm_fd = -1, .vcpu_fd = -1 };
+#endif
 	kfp_ctx_init(&s->ctx);
 	s->ctx.prog = "kfp";
 	kfp_report_init(&s->rep);
@@ -321,10 +363,10 @@ static int session_start(struct session *s, int argc, char **argv, struct opts *
 		return EXIT_USAGE;
 	if (argc - first != 1)
 		return usage_error("%s takes one policy file", cmd);
-#if !defined(__x86_64__)
-	fprintf(stderr, "kfp: %s: this architecture is not supported yet (x86_64 only)\n", cmd);
+#if !defined(HOST_ARCH)
+	fprintf(stderr, "kfp: %s: this architecture is not supported (x86_64 and arm64 only)\n", cmd);
 	return EXIT_USAGE;
-#endif
+#else
 	int status = compile_policy(s, argv[first], o);
 	if (status != EXIT_OK)
 		return status;
@@ -334,15 +376,28 @@ static int session_start(struct session *s, int argc, char **argv, struct opts *
 	s->kvm_fd = kvm_open();
 	if (s->kvm_fd < 0)
 		return EXIT_USAGE;
+	s->plan = kfp_xcalloc(1, sizeof(*s->plan));
+#if defined(__x86_64__)
 	s->host = kfp_xcalloc(1, sizeof(*s->host));
 	int r = kfp_host_init(s->host, s->kvm_fd);
 	if (r < 0) {
 		fprintf(stderr, "kfp: reading what this host's KVM offers: %s\n", strerror(-r));
 		return EXIT_POLICY;
 	}
-	s->plan = kfp_xcalloc(1, sizeof(*s->plan));
+#endif
 	return EXIT_OK;
+#endif
 }
+
+static void print_ok(const struct session *s)
+{
+	printf("OK: this host can run fleet \"%s\" of policy \"%s\" (identity ", s->cfg->fleet,
+	       s->cfg->policy);
+	print_identity(s->cfg->id, stdout);
+	puts(")");
+}
+
+#if defined(__x86_64__)
 
 static int cmd_check(int argc, char **argv)
 {
@@ -355,14 +410,10 @@ static int cmd_check(int argc, char **argv)
 			status = EXIT_POLICY;
 		} else {
 			int r = kfp_x86_plan(s.cfg, s.host, s.vm_fd, s.plan, &s.rep);
-			if (r < 0) {
+			if (r < 0)
 				status = runtime_failed(&s, "check", r);
-			} else {
-				printf("OK: this host can run fleet \"%s\" of policy \"%s\" (identity ",
-				       s.cfg->fleet, s.cfg->policy);
-				print_identity(s.cfg->id, stdout);
-				puts(")");
-			}
+			else
+				print_ok(&s);
 		}
 	}
 	session_end(&s);
@@ -381,6 +432,40 @@ static struct kvm_cpuid2 *kvm_cpuid_table(int vcpu_fd)
 		return NULL;
 	}
 	return t;
+}
+
+/* What a migration source saves of the vCPU (apply --save-state): KVM's
+ * CPUID table, the feature MSRs the fleet writes, and the xsave header. */
+static int save_state(struct session *s, const char *path)
+{
+	struct kvm_cpuid2 *cpuid = kvm_cpuid_table(s->vcpu_fd);
+	struct kvm_msrs *msrs = kfp_xcalloc(1, sizeof(*msrs) + KFP_MAX_PLAN_MSRS * sizeof(msrs->entries[0]));
+	for (uint32_t i = 0; i < s->cfg->x86->nmsrs && i < KFP_MAX_PLAN_MSRS; i++)
+		msrs->entries[msrs->nmsrs++].index = s->cfg->x86->msrs[i].index;
+	int got = msrs->nmsrs ? kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_MSRS, msrs) : 0;
+	msrs->nmsrs = got > 0 ? (uint32_t)got : 0;
+	struct kvm_xsave *xs = kfp_xcalloc(1, KFP_XSAVE_MAX);
+	uint64_t xstate_bv = 0, xcomp_bv = 0;
+	if (kvm_ioctl_quiet(s->vcpu_fd, s->plan->xsave_size > sizeof(*xs) ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, xs) == 0) {
+		memcpy(&xstate_bv, (const uint8_t *)xs + 512, 8);
+		memcpy(&xcomp_bv, (const uint8_t *)xs + 520, 8);
+	}
+	int rc = -1;
+	FILE *f = cpuid ? fopen(path, "w") : NULL;
+	if (!cpuid) {
+		fprintf(stderr, "kfp: --save-state: KVM_GET_CPUID2 failed\n");
+	} else if (!f) {
+		fprintf(stderr, "kfp: cannot write %s: %s\n", path, strerror(errno));
+	} else {
+		state_write(f, s->cfg->id, cpuid, msrs, xstate_bv, xcomp_bv);
+		rc = fclose(f) == 0 ? 0 : -1;
+		if (rc == 0)
+			fprintf(stderr, "kfp: saved the vCPU state in %s\n", path);
+	}
+	free(xs);
+	free(msrs);
+	free(cpuid);
+	return rc;
 }
 
 static int cmd_apply(int argc, char **argv)
@@ -442,6 +527,8 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (verdict_mismatches(&v))
 		status = EXIT_POLICY;
+	if (o.save_state && status == EXIT_OK && save_state(&s, o.save_state) < 0)
+		status = EXIT_USAGE;
 	verdict_free(&v);
 	free(q);
 	free(kvm_table);
@@ -452,6 +539,183 @@ out:
 	return status;
 }
 
+#elif defined(__aarch64__)
+
+/* The VM and vCPU a plan reads: a vCPU initialised with the policy's
+ * vcpu_init features, as a VMM would create it. */
+static int arm64_session_vm(struct session *s)
+{
+	uint32_t features = kfp_arm64_vcpu_features(s->cfg);
+	return arm64_vm_create(s->kvm_fd, s->cfg, features, &s->vm) < 0 ? EXIT_POLICY : EXIT_OK;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct session s = { 0 };
+	int status = session_start(&s, argc, argv, &o, "check");
+	if (status == EXIT_OK)
+		status = arm64_session_vm(&s);
+	if (status == EXIT_OK) {
+		int r = kfp_arm64_plan(s.cfg, s.vm.vm_fd, s.vm.vcpu_fd, s.plan, &s.rep);
+		if (r < 0)
+			status = runtime_failed(&s, "check", r);
+		else
+			print_ok(&s);
+	}
+	session_end(&s);
+	return status;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct session s = { 0 };
+	struct arm64_observed_reg *regs = NULL;
+	struct arm64_observed_fw *fw = NULL;
+	uint64_t *ids = NULL, *values = NULL;
+	int status = session_start(&s, argc, argv, &o, "apply");
+	if (status == EXIT_OK)
+		status = arm64_session_vm(&s);
+	if (status != EXIT_OK)
+		goto out;
+	const struct kfp_arm64_config *a = s.cfg->arm64;
+	regs = kfp_xcalloc(a->nid_regs + 1, sizeof(*regs));
+	fw = kfp_xcalloc(a->nfw_regs + 1, sizeof(*fw));
+	/* What this host's KVM gives a new VM, before the apply. */
+	if (arm64_read_config_regs(&s.vm, s.cfg, 0, regs, fw) < 0) {
+		status = EXIT_POLICY;
+		goto out;
+	}
+	int r = kfp_arm64_apply(s.cfg, s.vm.vm_fd, s.vm.vcpu_fd, s.plan, &s.rep);
+	if (r < 0) {
+		status = runtime_failed(&s, "apply", r);
+		goto out;
+	}
+	if (arm64_vm_finish(&s.vm, kfp_arm64_vcpu_features(s.cfg)) < 0 ||
+	    arm64_read_config_regs(&s.vm, s.cfg, 1, regs, fw) < 0) {
+		status = EXIT_POLICY;
+		goto out;
+	}
+	/* The guest reads every register of the configuration KVM lists. */
+	size_t n = 0;
+	ids = kfp_xcalloc(a->nid_regs + 1, sizeof(*ids));
+	values = kfp_xcalloc(a->nid_regs + 1, sizeof(*values));
+	for (uint32_t i = 0; i < a->nid_regs; i++)
+		if (regs[i].listed)
+			ids[n++] = a->id_regs[i].id;
+	if (arm64_guest_read(s.kvm_fd, &s.vm, ids, n, values) < 0) {
+		status = EXIT_POLICY;
+		goto out;
+	}
+	for (uint32_t i = 0, k = 0; i < a->nid_regs; i++)
+		if (regs[i].listed) {
+			regs[i].read = true;
+			regs[i].guest = values[k++];
+		}
+
+	struct utsname u;
+	struct arm64_verdict v;
+	arm64_verify(&v, s.cfg, regs, fw);
+	v.kernel = uname(&u) == 0 ? u.release : NULL;
+	if (o.json) {
+		arm64_verdict_print_json(&v, stdout);
+		if (v.mismatches)
+			fprintf(stderr, "kfp: the guest does not see what the policy says: %u mismatches\n",
+				v.mismatches);
+	} else {
+		printf("policy \"%s\" version %llu, fleet \"%s\", identity ", s.cfg->policy,
+		       (unsigned long long)s.cfg->policy_version, s.cfg->fleet);
+		print_identity(s.cfg->id, stdout);
+		printf("\nhost kernel %s: KVM accepted %u writes (%s); the guest read %zu ID registers\n\n",
+		       v.kernel ? v.kernel : "?", s.rep.napplied,
+		       s.plan->have_masks ? "writable masks" : "no writable masks", n);
+		arm64_verdict_print_table(&v, o.all, stdout);
+	}
+	if (v.mismatches)
+		status = EXIT_POLICY;
+	arm64_verdict_free(&v);
+out:
+	free(regs);
+	free(fw);
+	free(ids);
+	free(values);
+	session_end(&s);
+	if (fflush(stdout) != 0 && status == EXIT_OK)
+		status = EXIT_USAGE;
+	return status;
+}
+
+#else
+
+static int cmd_check(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct session s = { 0 };
+	int status = session_start(&s, argc, argv, &o, "check");
+	session_end(&s);
+	return status;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct session s = { 0 };
+	int status = session_start(&s, argc, argv, &o, "apply");
+	session_end(&s);
+	return status;
+}
+
+#endif
+
+#if defined(__x86_64__)
+/* Checks a saved vCPU state against a fleet before a destination loads it.
+ * Reads no KVM: the destination decides before it creates the vCPU. */
+static int cmd_verify_state(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct session s = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	kfp_ctx_init(&s.ctx);
+	s.ctx.prog = "kfp";
+	kfp_report_init(&s.rep);
+	int first = parse_opts(argc, argv, &o);
+	int status = EXIT_USAGE;
+	static struct state_file st;
+	char err[512];
+	if (first < 0)
+		goto out;
+	if (argc - first != 2) {
+		status = usage_error("verify-state takes a policy file and a state file");
+		goto out;
+	}
+	if ((status = compile_policy(&s, argv[first], &o)) != EXIT_OK ||
+	    (status = pick_fleet(&s, &o)) != EXIT_OK)
+		goto out;
+	s.cfg = kfp_build_config(s.pol, s.fl);
+	if (state_read(argv[first + 1], &st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kfp: %s\n", err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	struct kfp_x86_state view = state_view(&st);
+	int r = kfp_x86_verify_state(s.cfg, &view, &s.rep);
+	if (r < 0) {
+		fprintf(stderr, "kfp: verify-state: %s may not be loaded under fleet \"%s\" of policy \"%s\":\n",
+			argv[first + 1], s.cfg->fleet, s.cfg->policy);
+		print_report(&s.rep, stderr);
+		status = EXIT_POLICY;
+	} else {
+		printf("OK: %s fits fleet \"%s\" of policy \"%s\" (identity ", argv[first + 1],
+		       s.cfg->fleet, s.cfg->policy);
+		print_identity(s.cfg->id, stdout);
+		puts(")");
+	}
+out:
+	session_end(&s);
+	return status;
+}
+#endif
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -459,6 +723,9 @@ static const struct command {
 	{ "probe", cmd_probe },
 	{ "check", cmd_check },
 	{ "apply", cmd_apply },
+#if defined(__x86_64__)
+	{ "verify-state", cmd_verify_state },
+#endif
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

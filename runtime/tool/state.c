@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "state.h"
+
+#if defined(__x86_64__)
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bad(char *err, size_t size, const char *path, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int bad(char *err, size_t size, const char *path, unsigned line, const char *fmt, ...)
+{
+	int n = snprintf(err, size, "%s:%u: ", path, line);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < size)
+		vsnprintf(err + n, size - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Reads `count` hex numbers ("0x..") after the keyword; false if the line
+ * does not have exactly that many. */
+static bool numbers(const char *s, uint64_t *v, int count)
+{
+	for (int i = 0; i < count; i++) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+			return false;
+		char *end;
+		errno = 0;
+		v[i] = strtoull(s, &end, 16);
+		if (errno || end == s + 2)
+			return false;
+		s = end;
+	}
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return *s == 0;
+}
+
+int state_read(const char *path, struct state_file *st, char *err, size_t err_size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return bad(err, err_size, path, 0, "%s", strerror(errno));
+	memset(st, 0, sizeof(*st));
+	char line[512];
+	unsigned n = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		uint64_t v[7];
+		n++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (n == 1) {
+			if (strcmp(line, "kfp-x86-state 1\n"))
+				rc = bad(err, err_size, path, n, "not a kfp x86 state file (expected \"kfp-x86-state 1\")");
+		} else if (!strncmp(line, "identity ", 9)) {
+			const char *h = line + 9;
+			for (int i = 0; i < 16 && rc == 0; i++) {
+				unsigned b;
+				if (sscanf(h + 2 * i, "%2x", &b) != 1)
+					rc = bad(err, err_size, path, n, "an identity has 32 hex digits");
+				st->id[i] = (uint8_t)b;
+			}
+			st->has_id = true;
+		} else if (!strncmp(line, "cpuid ", 6)) {
+			if (!numbers(line + 6, v, 7))
+				rc = bad(err, err_size, path, n, "cpuid needs function, index, flags, eax, ebx, ecx, edx");
+			else if (st->ncpuid == KFP_MAX_CPUID_ENTRIES)
+				rc = bad(err, err_size, path, n, "more than %d cpuid entries", KFP_MAX_CPUID_ENTRIES);
+			else
+				st->cpuid[st->ncpuid++] = (struct kvm_cpuid_entry2){
+					.function = (uint32_t)v[0], .index = (uint32_t)v[1],
+					.flags = (uint32_t)v[2], .eax = (uint32_t)v[3],
+					.ebx = (uint32_t)v[4], .ecx = (uint32_t)v[5], .edx = (uint32_t)v[6],
+				};
+		} else if (!strncmp(line, "msr ", 4)) {
+			if (!numbers(line + 4, v, 2))
+				rc = bad(err, err_size, path, n, "msr needs an index and a value");
+			else if (st->nmsrs == KFP_MAX_PLAN_MSRS)
+				rc = bad(err, err_size, path, n, "more than %d MSRs", KFP_MAX_PLAN_MSRS);
+			else
+				st->msrs[st->nmsrs++] = (struct kvm_msr_entry){
+					.index = (uint32_t)v[0], .data = v[1],
+				};
+		} else if (!strncmp(line, "xsave ", 6)) {
+			if (!numbers(line + 6, v, 2)) {
+				rc = bad(err, err_size, path, n, "xsave needs XSTATE_BV and XCOMP_BV");
+			} else {
+				for (int i = 0; i < 8; i++) {
+					st->xsave[512 + i] = (uint8_t)(v[0] >> (8 * i));
+					st->xsave[520 + i] = (uint8_t)(v[1] >> (8 * i));
+				}
+				st->has_xsave = true;
+			}
+		} else {
+			line[strcspn(line, "\n")] = 0;
+			rc = bad(err, err_size, path, n, "unknown line \"%.40s\"", line);
+		}
+	}
+	if (rc == 0 && n == 0)
+		rc = bad(err, err_size, path, 0, "empty file");
+	fclose(f);
+	return rc;
+}
+
+void state_write(FILE *out, const uint8_t id[16], const struct kvm_cpuid2 *cpuid,
+		 const struct kvm_msrs *msrs, uint64_t xstate_bv, uint64_t xcomp_bv)
+{
+	fputs("kfp-x86-state 1\nidentity ", out);
+	for (int i = 0; i < 16; i++)
+		fprintf(out, "%02x", id[i]);
+	fputc('\n', out);
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+		fprintf(out, "cpuid 0x%" PRIx32 " 0x%" PRIx32 " 0x%" PRIx32 " 0x%08" PRIx32
+			" 0x%08" PRIx32 " 0x%08" PRIx32 " 0x%08" PRIx32 "\n",
+			e->function, e->index, e->flags, e->eax, e->ebx, e->ecx, e->edx);
+	}
+	for (uint32_t i = 0; i < msrs->nmsrs; i++)
+		fprintf(out, "msr 0x%" PRIx32 " 0x%016" PRIx64 "\n", msrs->entries[i].index,
+			(uint64_t)msrs->entries[i].data);
+	fprintf(out, "xsave 0x%016" PRIx64 " 0x%016" PRIx64 "\n", xstate_bv, xcomp_bv);
+}
+
+struct kfp_x86_state state_view(const struct state_file *st)
+{
+	return (struct kfp_x86_state){
+		.id = st->has_id ? st->id : NULL,
+		.cpuid = st->cpuid,
+		.ncpuid = st->ncpuid,
+		.msrs = st->msrs,
+		.nmsrs = st->nmsrs,
+		.xsave = st->has_xsave ? st->xsave : NULL,
+		.xsave_size = st->has_xsave ? sizeof(st->xsave) : 0,
+	};
+}
+
+#endif
