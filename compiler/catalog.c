@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "ctx.h"
@@ -765,17 +766,42 @@ void kfp_catalog_free(struct kfp_catalog *cat)
 	free(cat);
 }
 
+static bool has_catalog(const char *dir)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/x86_64.yaml", dir);
+	FILE *f = fopen(path, "r");
+	if (f)
+		fclose(f);
+	return f != NULL;
+}
+
 const char *kfp_catalog_default_dir(void)
 {
+	/* The answer is the same for the whole process. */
+	static char beside_exe[4096];
+
 	const char *env = getenv("KFP_CATALOG");
 	if (env && *env)
 		return env;
-#ifdef KFP_CATALOG_SOURCE_DIR
-	FILE *f = fopen(KFP_CATALOG_SOURCE_DIR "/x86_64.yaml", "r");
-	if (f) {
-		fclose(f);
-		return KFP_CATALOG_SOURCE_DIR;
+	/* Installed: BINDIR/../share/kfp/catalog, wherever the prefix was
+	 * moved to. */
+	char exe[4000];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(beside_exe, sizeof(beside_exe), "%s/../share/kfp/catalog", exe);
+			if (has_catalog(beside_exe))
+				return beside_exe;
+		}
 	}
+#ifdef KFP_CATALOG_SOURCE_DIR
+	/* Running from a build tree. */
+	if (has_catalog(KFP_CATALOG_SOURCE_DIR))
+		return KFP_CATALOG_SOURCE_DIR;
 #endif
 	return KFP_CATALOG_INSTALL_DIR;
 }

@@ -146,8 +146,9 @@ struct kfp_catalog {
 };
 
 /* The directory kfpc reads the catalog from when none is given: $KFP_CATALOG
- * if set, else the source tree's compiler/catalog when it exists (running
- * from a build tree), else the installed one. */
+ * if set, else share/kfp/catalog beside the running program's bin/ (an
+ * installed kfpc, wherever its prefix is), else the source tree's
+ * compiler/catalog (a build tree), else the configured install path. */
 const char *kfp_catalog_default_dir(void);
 
 /* Loads x86_64.yaml and arm64.yaml from dir.  On failure returns NULL and
