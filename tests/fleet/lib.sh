@@ -48,3 +48,37 @@ fleet_vmlinuz() {
 	[ -e "$k" ] && readlink -f "$k"
 	return 0
 }
+
+# fleet_profiles CPU DIR [REFRESH]: host profiles (docs/host-profile.md) of
+# the fleet's kernels on the emulated CPU (qemu -cpu CPU), DIR/<series>.yaml,
+# made by tests/fleet/facts-to-profile from fleet_probe's facts
+# (facts/<series>.txt for max, facts/<series>.<CPU>.txt otherwise).  Boots
+# fleet_probe for the kernels without facts (all with REFRESH=1).  Returns
+# run-fleet's status on a failed boot (77: a prerequisite is missing).
+fleet_profiles() {
+	local cpu=$1 dir=$2 refresh=${3:-0} tag="" k rc=0 missing=()
+	[ "$cpu" = max ] || tag=".$cpu"
+	for k in "${FLEET_SERIES[@]}"; do
+		if [ "$refresh" = 1 ] || ! grep -q '^KFP-END' "$FLEET_CACHE/facts/$k$tag.txt" 2>/dev/null; then
+			missing+=("$k")
+		fi
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "[$cpu] host profiles: booting fleet_probe on ${missing[*]}"
+		mkdir -p "$FLEET_CACHE/logs"
+		"$KFP_ROOT/tests/fleet/run-fleet" --program fleet_probe --cpu "$cpu" --tag "$tag" \
+			--kernels "$(
+				IFS=,
+				echo "${missing[*]}"
+			)" >"$FLEET_CACHE/logs/profiles$tag.out" 2>&1 || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			grep '^SKIP:' "$FLEET_CACHE/logs/profiles$tag.out" || cat "$FLEET_CACHE/logs/profiles$tag.out"
+			return "$rc"
+		fi
+	fi
+	mkdir -p "$dir"
+	for k in "${FLEET_SERIES[@]}"; do
+		"$KFP_ROOT/tests/fleet/facts-to-profile" "$FLEET_CACHE/facts/$k$tag.txt" "$cpu-$k" \
+			>"$dir/$k.yaml" || return 1
+	done
+}
