@@ -76,6 +76,9 @@ static const char usage_text[] =
 	"Options:\n"
 	"  --fleet NAME        the fleet (default: the policy's only fleet of this\n"
 	"                      host's architecture)\n"
+	"  --hosts DIR         compile the policy against the host profiles DIR/*.yaml\n"
+	"                      instead of the fleet's 'hosts' lines (e.g. this host's\n"
+	"                      `kfp probe` output)\n"
 	"  --all               apply: list every feature, not only the exposed and the\n"
 	"                      mentioned ones (arm64: every ID-register field)\n"
 	"  --json              apply: print a JSON document with every feature\n"
@@ -104,13 +107,13 @@ static int usage_error(const char *fmt, ...)
 }
 
 struct opts {
-	const char *fleet, *catalog, *out, *name, *save_state;
+	const char *fleet, *catalog, *out, *name, *save_state, *hosts;
 	bool json, all;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_FLEET = 256, O_CATALOG, O_NAME, O_JSON, O_ALL, O_SAVE_STATE };
+	enum { O_FLEET = 256, O_CATALOG, O_NAME, O_JSON, O_ALL, O_SAVE_STATE, O_HOSTS };
 	static const struct option longopts[] = {
 		{ "fleet", required_argument, NULL, O_FLEET },
 		{ "catalog", required_argument, NULL, O_CATALOG },
@@ -118,6 +121,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "save-state", required_argument, NULL, O_SAVE_STATE },
+		{ "hosts", required_argument, NULL, O_HOSTS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -133,6 +137,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_JSON: o->json = true; break;
 		case O_ALL: o->all = true; break;
 		case O_SAVE_STATE: o->save_state = optarg; break;
+		case O_HOSTS: o->hosts = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -272,7 +277,7 @@ static int compile_policy(struct session *s, const char *path, const struct opts
 	if (s->ctx.errors || kfp_check_structure(&s->ctx, s->unit)) {
 		status = EXIT_POLICY;
 	} else {
-		struct kfp_compile_opts co = { .fleet = o->fleet };
+		struct kfp_compile_opts co = { .fleet = o->fleet, .hosts_dir = o->hosts };
 		s->pol = kfp_compile(&s->ctx, s->unit, s->cat, &co);
 		if (s->ctx.errors)
 			status = EXIT_POLICY;
