@@ -451,7 +451,9 @@ static int save_state(struct session *s, const char *path)
 	msrs->nmsrs = got > 0 ? (uint32_t)got : 0;
 	struct kvm_xsave *xs = kfp_xcalloc(1, KFP_XSAVE_MAX);
 	uint64_t xstate_bv = 0, xcomp_bv = 0;
-	if (kvm_ioctl_quiet(s->vcpu_fd, s->plan->xsave_size > sizeof(*xs) ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, xs) == 0) {
+	int xr = s->plan->xsave_size > sizeof(*xs) ? kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XSAVE2, xs)
+						    : kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XSAVE, xs);
+	if (xr == 0) {
 		memcpy(&xstate_bv, (const uint8_t *)xs + 512, 8);
 		memcpy(&xcomp_bv, (const uint8_t *)xs + 520, 8);
 	}
@@ -577,7 +579,7 @@ static int cmd_apply(int argc, char **argv)
 	struct opts o = { 0 };
 	struct session s = { 0 };
 	struct arm64_observed_reg *regs = NULL;
-	struct arm64_observed_fw *fw = NULL;
+	struct arm64_observed_fw *fw = NULL, *pins = NULL;
 	uint64_t *ids = NULL, *values = NULL;
 	int status = session_start(&s, argc, argv, &o, "apply");
 	if (status == EXIT_OK)
@@ -587,8 +589,9 @@ static int cmd_apply(int argc, char **argv)
 	const struct kfp_arm64_config *a = s.cfg->arm64;
 	regs = kfp_xcalloc(a->nid_regs + 1, sizeof(*regs));
 	fw = kfp_xcalloc(a->nfw_regs + 1, sizeof(*fw));
+	pins = kfp_xcalloc(a->npins + 1, sizeof(*pins));
 	/* What this host's KVM gives a new VM, before the apply. */
-	if (arm64_read_config_regs(&s.vm, s.cfg, 0, regs, fw) < 0) {
+	if (arm64_read_config_regs(&s.vm, s.cfg, 0, regs, fw, pins) < 0) {
 		status = EXIT_POLICY;
 		goto out;
 	}
@@ -598,7 +601,7 @@ static int cmd_apply(int argc, char **argv)
 		goto out;
 	}
 	if (arm64_vm_finish(&s.vm, kfp_arm64_vcpu_features(s.cfg)) < 0 ||
-	    arm64_read_config_regs(&s.vm, s.cfg, 1, regs, fw) < 0) {
+	    arm64_read_config_regs(&s.vm, s.cfg, 1, regs, fw, pins) < 0) {
 		status = EXIT_POLICY;
 		goto out;
 	}
@@ -621,7 +624,7 @@ static int cmd_apply(int argc, char **argv)
 
 	struct utsname u;
 	struct arm64_verdict v;
-	arm64_verify(&v, s.cfg, regs, fw);
+	arm64_verify(&v, s.cfg, regs, fw, pins);
 	v.kernel = uname(&u) == 0 ? u.release : NULL;
 	if (o.json) {
 		arm64_verdict_print_json(&v, stdout);
@@ -643,6 +646,7 @@ static int cmd_apply(int argc, char **argv)
 out:
 	free(regs);
 	free(fw);
+	free(pins);
 	free(ids);
 	free(values);
 	session_end(&s);

@@ -207,6 +207,24 @@ static void test_unterminated_comment(void **state)
 	kfp_ctx_fini(&ctx);
 }
 
+static void test_nul_in_comments(void **state)
+{
+	(void)state;
+	struct kfp_ctx ctx;
+	struct tok t[8];
+	kfp_ctx_init(&ctx);
+	const char s[] = "# a\0b\n/* c\n\0 */ x";
+	scan(&ctx, s, sizeof(s) - 1, t, 8);
+	assert_int_equal(ctx.errors, 2);
+	assert_string_equal(ctx.diags[0].msg, "NUL byte in a comment");
+	assert_int_equal(ctx.diags[0].loc.line, 1);
+	assert_int_equal(ctx.diags[0].loc.col, 4);
+	assert_int_equal(ctx.diags[1].loc.line, 3);
+	assert_int_equal(ctx.diags[1].loc.col, 1);
+	free_toks(t, 3);
+	kfp_ctx_fini(&ctx);
+}
+
 static void test_junk(void **state)
 {
 	(void)state;
@@ -253,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_bad_strings),
 		cmocka_unit_test(test_comments_kept),
 		cmocka_unit_test(test_unterminated_comment),
+		cmocka_unit_test(test_nul_in_comments),
 		cmocka_unit_test(test_junk),
 		cmocka_unit_test(test_long_name),
 	};
