@@ -214,14 +214,14 @@ static void test_nul_in_comments(void **state)
 	struct tok t[8];
 	kfp_ctx_init(&ctx);
 	const char s[] = "# a\0b\n/* c\n\0 */ x";
-	scan(&ctx, s, sizeof(s) - 1, t, 8);
+	size_t n = scan(&ctx, s, sizeof(s) - 1, t, 8);
 	assert_int_equal(ctx.errors, 2);
 	assert_string_equal(ctx.diags[0].msg, "NUL byte in a comment");
 	assert_int_equal(ctx.diags[0].loc.line, 1);
 	assert_int_equal(ctx.diags[0].loc.col, 4);
 	assert_int_equal(ctx.diags[1].loc.line, 3);
 	assert_int_equal(ctx.diags[1].loc.col, 1);
-	free_toks(t, 3);
+	free_toks(t, n);
 	kfp_ctx_fini(&ctx);
 }
 
