@@ -585,7 +585,7 @@ static bool finish_cpuid(struct yp *y, struct cpuid_b *b,
 enum top_key {
 	TK_FORMAT, TK_NAME, TK_ARCH, TK_KERNEL, TK_CAPS,
 	TK_CPUID, TK_MSRS, TK_XSAVE,
-	TK_REG_LIST, TK_ID_REGS, TK_WMASKS, TK_FW_REGS, TK_VCPU,
+	TK_REG_LIST, TK_ID_REGS, TK_WMASKS, TK_FW_REGS, TK_CACHE_REGS, TK_VCPU,
 	TK_COUNT
 };
 
@@ -602,6 +602,7 @@ static const char *const top_keys[TK_COUNT] = {
 	[TK_ID_REGS] = "id_regs",
 	[TK_WMASKS] = "writable_masks",
 	[TK_FW_REGS] = "firmware_regs",
+	[TK_CACHE_REGS] = "cache_regs",
 	[TK_VCPU] = "vcpu_features",
 };
 
@@ -624,7 +625,7 @@ struct loader {
 	struct kfp_host_profile *p;
 	bool seen[TK_COUNT];
 	struct at key_at[TK_COUNT];
-	struct regs_b caps, msrs, reg_list, id_regs, wmasks, fw_regs;
+	struct regs_b caps, msrs, reg_list, id_regs, wmasks, fw_regs, cache_regs;
 	struct cpuid_b cpuid;
 };
 
@@ -636,6 +637,7 @@ static void loader_fini(struct loader *l)
 	free(l->id_regs.v);
 	free(l->wmasks.v);
 	free(l->fw_regs.v);
+	free(l->cache_regs.v);
 	free(l->cpuid.v);
 	yp_fini(&l->y);
 }
@@ -895,6 +897,9 @@ static bool load_value(struct loader *l, enum top_key k)
 	case TK_FW_REGS:
 		return load_reg_map(y, &l->fw_regs, "firmware register id", 64,
 				    "firmware register value", 64);
+	case TK_CACHE_REGS:
+		return load_reg_map(y, &l->cache_regs, "cache register id", 64,
+				    "cache register value", 64);
 	case TK_VCPU:
 		return load_vcpu_features(y, &p->vcpu_features);
 	default:
@@ -939,6 +944,24 @@ static bool load_top(struct loader *l)
 	}
 }
 
+/* cache_regs holds CLIDR_EL1 and the CCSIDR_EL1 demux registers only;
+ * CCSIDR_EL1 is 32 bits. */
+static bool check_cache_regs(struct yp *y, const struct regs_b *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct reg_at *r = &b->v[i];
+		if (!kfp_arm64_is_cache_reg(r->id))
+			return yp_fail_at(y, r->at,
+					  "cache register 0x%" PRIx64 " is neither CLIDR_EL1 (0x%llx) nor a CCSIDR_EL1 demux register (0x%llx + CSSELR)",
+					  r->id, KFP_ARM64_CLIDR_EL1, KFP_ARM64_CCSIDR_BASE);
+		if (r->id != KFP_ARM64_CLIDR_EL1 && r->value >> 32)
+			return yp_fail_at(y, r->at,
+					  "cache register 0x%" PRIx64 ": 0x%" PRIx64 " does not fit in 32 bits (CCSIDR_EL1)",
+					  r->id, r->value);
+	}
+	return true;
+}
+
 static bool load_finish(struct loader *l, struct at top)
 {
 	static const enum top_key required[] = { TK_FORMAT, TK_NAME, TK_ARCH, TK_KERNEL };
@@ -960,7 +983,10 @@ static bool load_finish(struct loader *l, struct at top)
 	       finish_regs(y, &l->wmasks, "writable mask register",
 			   &p->writable_masks, &p->nwritable_masks) &&
 	       finish_regs(y, &l->fw_regs, "firmware register", &p->fw_regs,
-			   &p->nfw_regs);
+			   &p->nfw_regs) &&
+	       check_cache_regs(y, &l->cache_regs) &&
+	       finish_regs(y, &l->cache_regs, "cache register", &p->cache_regs,
+			   &p->ncache_regs);
 }
 
 static void set_err(char **err, char *msg)
@@ -1059,6 +1085,7 @@ void kfp_profile_free(struct kfp_host_profile *p)
 	free(p->id_regs);
 	free(p->writable_masks);
 	free(p->fw_regs);
+	free(p->cache_regs);
 	free(p);
 }
 
@@ -1169,14 +1196,20 @@ static bool writable(const struct kfp_host_profile *p)
 				return false;
 		return regs_sorted(p->msrs, p->nmsrs, 32, 64) &&
 		       !p->nreg_list && !p->nid_regs && !p->has_writable_masks &&
-		       !p->nwritable_masks && !p->nfw_regs && !p->vcpu_features;
+		       !p->nwritable_masks && !p->nfw_regs && !p->ncache_regs &&
+		       !p->vcpu_features;
 	}
+	for (size_t i = 0; i < p->ncache_regs; i++)
+		if (!kfp_arm64_is_cache_reg(p->cache_regs[i].id) ||
+		    (p->cache_regs[i].id != KFP_ARM64_CLIDR_EL1 && p->cache_regs[i].value >> 32))
+			return false;
 	for (size_t i = 1; i < p->nreg_list; i++)
 		if (p->reg_list[i - 1] >= p->reg_list[i])
 			return false;
 	return regs_sorted(p->id_regs, p->nid_regs, 64, 64) &&
 	       regs_sorted(p->writable_masks, p->nwritable_masks, 64, 64) &&
 	       regs_sorted(p->fw_regs, p->nfw_regs, 64, 64) &&
+	       regs_sorted(p->cache_regs, p->ncache_regs, 64, 64) &&
 	       (p->has_writable_masks || !p->nwritable_masks) &&
 	       !p->ncpuid && !p->nmsrs && !p->xsave_size && !p->xcr0 && !p->xss;
 }
@@ -1225,6 +1258,10 @@ static void write_arm64(const struct kfp_host_profile *p, FILE *out)
 		write_reg_map(out, "writable_masks", p->writable_masks,
 			      p->nwritable_masks);
 	write_reg_map(out, "firmware_regs", p->fw_regs, p->nfw_regs);
+	/* Absent when nothing recorded it (older probes, fingerprints
+	 * without these registers): the same as empty. */
+	if (p->ncache_regs)
+		write_reg_map(out, "cache_regs", p->cache_regs, p->ncache_regs);
 	fputs("vcpu_features: [", out);
 	const char *sep = "";
 	for (unsigned bit = 0; bit < 32; bit++) {
@@ -1334,7 +1371,7 @@ struct fingerprint {
 	struct at x86_at, arm_at; /* the first x86 or arm64 modifier key */
 	bool has_x86, has_arm, has_kernel, has_config;
 	struct cpuid_b cpuid;
-	struct regs_b msrs, regs, id_regs, fw_regs;
+	struct regs_b msrs, regs, id_regs, fw_regs, cache_regs;
 };
 
 static void fingerprint_fini(struct fingerprint *f)
@@ -1344,6 +1381,7 @@ static void fingerprint_fini(struct fingerprint *f)
 	free(f->regs.v);
 	free(f->id_regs.v);
 	free(f->fw_regs.v);
+	free(f->cache_regs.v);
 	yp_fini(&f->y);
 }
 
@@ -1537,8 +1575,8 @@ static bool is_fw_reg(uint64_t id)
 	return space == ONE_REG_FW_U64 || space == ONE_REG_FW_BMAP_U64;
 }
 
-/* arm64 register: every id goes to reg_list, ID and firmware registers
- * also keep their value. */
+/* arm64 register: every id goes to reg_list, ID, firmware and cache
+ * registers also keep their value. */
 static bool fp_reg(struct fingerprint *f)
 {
 	struct reg_at r;
@@ -1563,6 +1601,8 @@ static bool fp_reg(struct fingerprint *f)
 		KFP_VEC_PUSH(f->id_regs.v, f->id_regs.n, f->id_regs.cap, r);
 	else if (is_fw_reg(r.id))
 		KFP_VEC_PUSH(f->fw_regs.v, f->fw_regs.n, f->fw_regs.cap, r);
+	else if (kfp_arm64_is_cache_reg(r.id))
+		KFP_VEC_PUSH(f->cache_regs.v, f->cache_regs.n, f->cache_regs.cap, r);
 	return true;
 }
 
@@ -1704,7 +1744,9 @@ static bool fp_finish(struct fingerprint *f, struct at top)
 	    !finish_reg_list(y, &f->regs, &p->reg_list, &p->nreg_list) ||
 	    !finish_regs(y, &f->id_regs, "ID register", &p->id_regs, &p->nid_regs) ||
 	    !finish_regs(y, &f->fw_regs, "firmware register", &p->fw_regs,
-			 &p->nfw_regs))
+			 &p->nfw_regs) ||
+	    !finish_regs(y, &f->cache_regs, "cache register", &p->cache_regs,
+			 &p->ncache_regs))
 		return false;
 	/* The xfeatures KVM lets a guest enable: CPUID.(0xD,0) EDX:EAX for
 	 * XCR0, CPUID.(0xD,1) EDX:ECX for IA32_XSS. */
@@ -1848,6 +1890,12 @@ const struct kfp_reg_value *kfp_profile_fw_reg(const struct kfp_host_profile *p,
 					       uint64_t id)
 {
 	return find_reg(p->fw_regs, p->nfw_regs, id);
+}
+
+const struct kfp_reg_value *kfp_profile_cache_reg(const struct kfp_host_profile *p,
+						  uint64_t id)
+{
+	return find_reg(p->cache_regs, p->ncache_regs, id);
 }
 
 const struct kfp_reg_value *kfp_profile_writable_mask(const struct kfp_host_profile *p,

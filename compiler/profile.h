@@ -56,8 +56,27 @@ struct kfp_host_profile {
 	size_t nwritable_masks;
 	struct kfp_reg_value *fw_regs; /* firmware pseudo-registers, sorted */
 	size_t nfw_regs;
+	/* The cache description: CLIDR_EL1 and the CCSIDR_EL1 demux
+	 * registers, sorted (kfp_arm64_is_cache_reg). */
+	struct kfp_reg_value *cache_regs;
+	size_t ncache_regs;
 	uint32_t vcpu_features; /* bit n: KVM_ARM_VCPU_INIT feature n supported */
 };
+
+/* arm64 registers of the cache description (profile key cache_regs):
+ * CLIDR_EL1 (3,1,0,0,1), and CCSIDR_EL1 of each cache level, which KVM
+ * gives as the U32 demux registers KVM_REG_ARM64 | KVM_REG_SIZE_U32 |
+ * KVM_REG_ARM_DEMUX | KVM_REG_ARM_DEMUX_ID_CCSIDR | CSSELR (CSSELR 0..13;
+ * the 4-bit space is accepted). */
+#define KFP_ARM64_CLIDR_EL1 0x603000000013c801ull
+#define KFP_ARM64_CCSIDR_BASE 0x6020000000110000ull
+#define KFP_ARM64_NCSSELR 16
+
+static inline bool kfp_arm64_is_cache_reg(uint64_t id)
+{
+	return id == KFP_ARM64_CLIDR_EL1 ||
+	       (id & ~0xfull) == KFP_ARM64_CCSIDR_BASE;
+}
 
 /*
  * Reads a profile.  On failure returns NULL and, if err is not NULL, sets
@@ -91,6 +110,8 @@ const struct kfp_reg_value *kfp_profile_id_reg(const struct kfp_host_profile *p,
 					       uint64_t id);
 const struct kfp_reg_value *kfp_profile_fw_reg(const struct kfp_host_profile *p,
 					       uint64_t id);
+const struct kfp_reg_value *kfp_profile_cache_reg(const struct kfp_host_profile *p,
+						  uint64_t id);
 const struct kfp_reg_value *kfp_profile_writable_mask(const struct kfp_host_profile *p,
 						      uint64_t id);
 bool kfp_profile_has_reg(const struct kfp_host_profile *p, uint64_t id);

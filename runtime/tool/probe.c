@@ -236,10 +236,21 @@ static bool in_list(const uint64_t *list, size_t n, uint64_t id)
 	return bsearch(&id, list, n, sizeof(*list), cmp_u64) != NULL;
 }
 
+/* A register of up to 64 bits (KVM copies KVM_REG_SIZE(id) bytes: 4 for
+ * the CCSIDR_EL1 demux registers). */
 static int get_one_reg(int vcpu_fd, uint64_t id, uint64_t *value)
 {
-	struct kvm_one_reg one = { .id = id, .addr = (uintptr_t)value };
-	return kvm_ioctl_quiet(vcpu_fd, KVM_GET_ONE_REG, &one);
+	union {
+		uint64_t u64;
+		uint32_t u32;
+	} buf = { 0 };
+	unsigned size = 1u << (id >> 52 & 0xf);
+	if (size > sizeof(buf))
+		return -E2BIG;
+	struct kvm_one_reg one = { .id = id, .addr = (uintptr_t)&buf };
+	int r = kvm_ioctl_quiet(vcpu_fd, KVM_GET_ONE_REG, &one);
+	*value = size == 4 ? buf.u32 : buf.u64;
+	return r;
 }
 
 /*
@@ -287,15 +298,19 @@ static bool probe_vcpu(int vm_fd, struct kfp_host_profile *p)
 
 	/* The ID registers: the feature ID space (op0 3, op1 0/1/3, CRn 0,
 	 * CRm 0..7), which holds MIDR_EL1 ... ID_AA64MMFR4_EL1 and CTR_EL0,
-	 * CLIDR_EL1 and AIDR_EL1; and the firmware registers. */
+	 * CLIDR_EL1 and AIDR_EL1; the firmware registers; and the cache
+	 * description (CLIDR_EL1 again, and the U32 CCSIDR_EL1 demux
+	 * registers), which the compiler pins across kernels. */
 	p->id_regs = kfp_xcalloc(p->nreg_list + 1, sizeof(*p->id_regs));
 	p->fw_regs = kfp_xcalloc(p->nreg_list + 1, sizeof(*p->fw_regs));
+	p->cache_regs = kfp_xcalloc(p->nreg_list + 1, sizeof(*p->cache_regs));
 	for (size_t i = 0; i < p->nreg_list; i++) {
 		uint64_t id = p->reg_list[i], v = 0;
 		bool idreg = kfp_arm64_in_mask_range(id);
 		bool fw = (id & ~UINT64_C(0xffff)) == KFP_ARM64_FW_REG_BASE ||
 			  kfp_arm64_is_fw_bitmap(id);
-		if (!idreg && !fw)
+		bool cache = kfp_arm64_is_cache_reg(id);
+		if (!idreg && !fw && !cache)
 			continue;
 		if ((r = get_one_reg(vcpu_fd, id, &v)) < 0) {
 			fprintf(stderr, "kfp: KVM_GET_ONE_REG 0x%016" PRIx64 ": %s\n", id, strerror(-r));
@@ -303,8 +318,10 @@ static bool probe_vcpu(int vm_fd, struct kfp_host_profile *p)
 		}
 		if (idreg)
 			p->id_regs[p->nid_regs++] = (struct kfp_reg_value){ id, v };
-		else
+		else if (fw)
 			p->fw_regs[p->nfw_regs++] = (struct kfp_reg_value){ id, v };
+		if (cache)
+			p->cache_regs[p->ncache_regs++] = (struct kfp_reg_value){ id, v };
 	}
 	ok = true;
 out:

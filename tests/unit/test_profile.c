@@ -90,6 +90,8 @@ static void assert_profiles_equal(const struct kfp_host_profile *a,
 			  b->nwritable_masks);
 	assert_regs_equal("firmware_regs", a->fw_regs, a->nfw_regs, b->fw_regs,
 			  b->nfw_regs);
+	assert_regs_equal("cache_regs", a->cache_regs, a->ncache_regs, b->cache_regs,
+			  b->ncache_regs);
 	assert_int_equal(a->vcpu_features, b->vcpu_features);
 }
 
@@ -203,6 +205,12 @@ static struct kfp_host_profile *arm64_profile(void)
 		{ 0x6030000000160000, 1 },
 		{ 0x6030000000160002, 3 },
 	});
+	/* 6.12's own cache description: CLIDR_EL1 and U32 CCSIDR_EL1. */
+	SET_ARRAY(p, cache_regs, ncache_regs, {
+		{ 0x6020000000110000, 0x2 },
+		{ 0x602000000011000d, 0xffffffff },
+		{ 0x603000000013c801, 0x9200003 },
+	});
 	/* psci_0_2, pmu_v3, sve, has_el2, and two bits without names yet */
 	p->vcpu_features = 1u << 2 | 1u << 3 | 1u << 4 | 1u << 7 | 1u << 9 |
 			   1u << 31;
@@ -304,6 +312,17 @@ static void test_write_rejects(void **state)
 	p = arm64_profile();
 	p->has_writable_masks = false; /* masks without the ioctl */
 	assert_int_equal(kfp_profile_write(p, null), -EINVAL);
+	p->has_writable_masks = true;
+	p->cache_regs[1].value = 0x100000000; /* CCSIDR_EL1 is 32 bits */
+	assert_int_equal(kfp_profile_write(p, null), -EINVAL);
+	p->cache_regs[1].value = 0;
+	p->cache_regs[0].id = 0x603000000013c800; /* not a cache register */
+	assert_int_equal(kfp_profile_write(p, null), -EINVAL);
+	kfp_profile_free(p);
+
+	p = x86_profile();
+	SET_ARRAY(p, cache_regs, ncache_regs, { { 0x603000000013c801, 1 } });
+	assert_int_equal(kfp_profile_write(p, null), -EINVAL); /* arm64 data */
 	kfp_profile_free(p);
 	fclose(null);
 }
@@ -620,6 +639,17 @@ static void test_errors_arm64(void **state)
 		  "t.yaml:5:17: expected a vCPU feature name, got a sequence" },
 		{ "vcpu_features: sve\n",
 		  "t.yaml:5:16: expected a sequence of vCPU feature names, got a plain scalar" },
+		{ "cache_regs: {0x603000000013c801: 1, 0x603000000013c020: 1}\n",
+		  "t.yaml:5:37: cache register 0x603000000013c020 is neither CLIDR_EL1 "
+		  "(0x603000000013c801) nor a CCSIDR_EL1 demux register (0x6020000000110000 + CSSELR)" },
+		{ "cache_regs: {0x6020000000110010: 1}\n",
+		  "t.yaml:5:14: cache register 0x6020000000110010 is neither CLIDR_EL1 "
+		  "(0x603000000013c801) nor a CCSIDR_EL1 demux register (0x6020000000110000 + CSSELR)" },
+		{ "cache_regs: {0x6020000000110001: 0x100000000}\n",
+		  "t.yaml:5:14: cache register 0x6020000000110001: 0x100000000 does not fit in 32 "
+		  "bits (CCSIDR_EL1)" },
+		{ "cache_regs: {0x6020000000110001: 1, 0x6020000000110001: 2}\n",
+		  "t.yaml:5:37: cache register 0x6020000000110001 is listed twice (first at 5:14)" },
 	};
 	expect_errors(cases, sizeof(cases) / sizeof(cases[0]), arm_header);
 
@@ -1082,6 +1112,13 @@ static void test_fleet_arm64_facts(void **state)
 	assert_null(kfp_profile_fw_reg(p, 0x6030000000160003));
 	assert_int_equal(p->vcpu_features, 0);
 	assert_int_equal(p->ncpuid + p->nmsrs, 0);
+	/* The hardware's cache: L1 data and instruction, unified L2 and LoC 2
+	 * ... as 6.1 shows it. */
+	assert_int_equal(p->ncache_regs, 4);
+	assert_int_equal(kfp_profile_cache_reg(p, 0x603000000013c801)->value, 0x82000023);
+	assert_int_equal(kfp_profile_cache_reg(p, 0x6020000000110000)->value, 0x701fe01a);
+	assert_int_equal(kfp_profile_cache_reg(p, 0x6020000000110002)->value, 0x70ffe03a);
+	assert_null(kfp_profile_id_reg(p, 0x603000000013c801)); /* op1 1: not an ID register */
 	kfp_profile_free(p);
 
 	p = import_fleet("fingerprint_ARM_NEOVERSE_N1_5.10host.json");
@@ -1096,6 +1133,12 @@ static void test_fleet_arm64_facts(void **state)
 	assert_int_equal(p->kernel.minor, 18);
 	assert_int_equal(p->nreg_list, 254);
 	assert_int_equal(kfp_profile_fw_reg(p, 0x6030000000160003)->value, 0);
+	/* 6.3 and later fabricate the cache description: 14 CCSIDR_EL1 with
+	 * only a line size. */
+	assert_int_equal(p->ncache_regs, 15);
+	assert_int_equal(kfp_profile_cache_reg(p, 0x603000000013c801)->value, 0x3000123);
+	assert_int_equal(kfp_profile_cache_reg(p, 0x602000000011000d)->value, 0x2);
+	assert_int_equal(kfp_profile_fw_reg(p, 0x6030000000140000)->value, 0x10003);
 	kfp_profile_free(p);
 }
 
