@@ -94,6 +94,22 @@ struct kfp_reg_plan {
 	uint64_t unknown_mask; /* bits no catalogued field covers */
 };
 
+/* A register the fleet fixes to one value on every host (a pin): newer
+ * kernels show another value than older ones (6.3 and later synthesize
+ * their own cache description; PSCI 1.1 came with 5.18), and a VM must
+ * keep what it saw when it rolls back.  The value is what the hosts with
+ * the oldest kernel show (CLIDR_EL1, CCSIDR_EL1) or the lowest any host
+ * shows (PSCI_VERSION); the runtime writes it where a kernel shows
+ * another. */
+struct kfp_pin {
+	const char *name;      /* static storage */
+	uint64_t id, value;    /* ONE_REG id; value (32 bits for CCSIDR_EL1) */
+	kfp_kv writable_since; /* first kernel that accepts a written value */
+	kfp_kv from;           /* the kernel whose hosts show the value */
+	const char *from_host; /* one of them */
+	uint32_t nwrite;       /* hosts that show another value */
+};
+
 /* Hosts with identical profiles form one class. */
 struct kfp_host_class {
 	struct kfp_host_profile *p;
@@ -125,6 +141,8 @@ struct kfp_fleet {
 
 	struct kfp_reg_plan *regs;
 	size_t nregs;
+	struct kfp_pin *pins; /* arm64: CLIDR_EL1, CCSIDR_EL1[n], PSCI_VERSION */
+	size_t npins;
 
 	uint8_t id[16]; /* identity: hash of the canonical content */
 };

@@ -152,6 +152,37 @@ static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_
 	fprintf(out, "  unknown CPUID bits: %s\n", fl->unknown == KFP_UNKNOWN_ZERO ? "zero" : "deny");
 }
 
+/* The registers the fleet pins across kernels (sema_arm64.c plan_pins).
+ * The canonical form lists them only when there are some, so that fleets
+ * without pins keep their identity. */
+static void pins(FILE *out, const struct kfp_fleet *fl, bool with_locations)
+{
+	char a[16], b[16];
+	if (!with_locations) {
+		for (size_t i = 0; i < fl->npins; i++)
+			fprintf(out, "  pin %s (0x%016" PRIx64 ") = 0x%" PRIx64 "\n", fl->pins[i].name,
+				fl->pins[i].id, fl->pins[i].value);
+		return;
+	}
+	if (!fl->nhosts) {
+		fputs("  pins: none (no host profiles: the cache description and PSCI version are not pinned)\n",
+		      out);
+		return;
+	}
+	if (!fl->npins) {
+		fputs("  pins: none (the hosts agree on the cache description and PSCI version)\n", out);
+		return;
+	}
+	fputs("  pins (one value on every host; written where a kernel shows another):\n", out);
+	for (size_t i = 0; i < fl->npins; i++) {
+		const struct kfp_pin *p = &fl->pins[i];
+		fprintf(out, "    %-14s (0x%016" PRIx64 ") = 0x%" PRIx64
+			": as kernel %s shows it (host %s); written on %u of %zu hosts, which KVM allows from %s\n",
+			p->name, p->id, p->value, kfp_kv_str(p->from, a), p->from_host, p->nwrite,
+			fl->nhosts, kfp_kv_str(p->writable_since, b));
+	}
+}
+
 static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_locations)
 {
 	uint32_t vcpu = 0;
@@ -192,6 +223,7 @@ static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_location
 			fputc('\n', out);
 		}
 	}
+	pins(out, fl, with_locations);
 }
 
 void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,

@@ -147,13 +147,29 @@ static void emit_arm64(FILE *out, const struct kfp_arm64_config *a, const char *
 	if (!a->nfw_regs)
 		fputs("\t{ NULL, 0ull, 0ull, 0ull, { NULL, 0u, 0u } },\n", out);
 	fputs("};\n\n", out);
+	if (a->npins) {
+		fprintf(out, "static const struct kfp_pin_row %s_pins[] = {\n", sym);
+		for (uint32_t i = 0; i < a->npins; i++) {
+			const struct kfp_pin_row *r = &a->pins[i];
+			fputs("\t{ ", out);
+			cstring(out, r->name);
+			fprintf(out, ", 0x%016" PRIx64 "ull, 0x%" PRIx64 "ull, ", r->id, r->value);
+			src(out, &r->src);
+			fputs(" },\n", out);
+		}
+		fputs("};\n\n", out);
+	}
 	fprintf(out, "static const struct kfp_arm64_config %s_arm64 = {\n", sym);
 	fprintf(out, "\t%s_id_regs, %" PRIu32 "u,\n\t%s_fw_regs, %" PRIu32 "u,\n\t0x%08" PRIx32 "u,\n",
 		sym, a->nid_regs, sym, a->nfw_regs, a->vcpu_features);
-	fprintf(out, "\t%s, %s\n};\n\n",
+	fprintf(out, "\t%s, %s,\n",
 		a->unknown == KFP_UNKNOWN_POLICY_ZERO ? "KFP_UNKNOWN_POLICY_ZERO" : "KFP_UNKNOWN_POLICY_DENY",
 		a->fw_unknown == KFP_UNKNOWN_POLICY_ZERO ? "KFP_UNKNOWN_POLICY_ZERO"
 							 : "KFP_UNKNOWN_POLICY_DENY");
+	if (a->npins)
+		fprintf(out, "\t%s_pins, %" PRIu32 "u\n};\n\n", sym, a->npins);
+	else
+		fputs("\tNULL, 0u\n};\n\n", out);
 }
 
 static void emit_fleet(FILE *out, const struct kfp_config *cfg, const char *sym)

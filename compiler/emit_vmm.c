@@ -599,8 +599,17 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 
 struct fc_arm_reg {
 	uint64_t id;
+	unsigned width; /* the register's size in bits: 64, or 32 (CCSIDR_EL1) */
 	char bits[64];
 };
+
+static bool fc_pinned(const struct kfp_arm64_config *a, uint64_t id)
+{
+	for (uint32_t i = 0; i < a->npins; i++)
+		if (a->pins[i].id == id)
+			return true;
+	return false;
+}
 
 static int fc_arm_cmp(const void *a, const void *b)
 {
@@ -619,7 +628,8 @@ static int fc_arm64(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 {
 	const struct kfp_arm64_config *a = cfg->arm64;
 	const struct kfp_catalog *cat = pol->cat;
-	struct fc_arm_reg *regs = kfp_xcalloc(a->nid_regs + a->nfw_regs + 1, sizeof(*regs));
+	struct fc_arm_reg *regs =
+		kfp_xcalloc(a->nid_regs + a->nfw_regs + a->npins + 1, sizeof(*regs));
 	size_t n = 0;
 	struct namelist at_most = { 0 }, absent = { 0 }, fieldless = { 0 };
 	int status = 0;
@@ -631,9 +641,10 @@ static int fc_arm64(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 			continue;
 		/* Nothing known about it (REVIDR_EL1, AIDR_EL1, CLIDR_EL1):
 		 * writing 0 would only make Firecracker fail on hosts whose
-		 * KVM keeps it invariant. */
+		 * KVM keeps it invariant.  A pinned one is written below. */
 		if (!r->nfields) {
-			namelist_add(&fieldless, r->name);
+			if (!fc_pinned(a, r->id))
+				namelist_add(&fieldless, r->name);
 			continue;
 		}
 		/* Firecracker reads every register it modifies. */
@@ -662,6 +673,7 @@ static int fc_arm64(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		}
 		struct fc_arm_reg *o = &regs[n++];
 		o->id = r->id;
+		o->width = 64;
 		memset(o->bits, '0', sizeof(o->bits)); /* unknown bits: 0 */
 		for (uint32_t j = 0; j < r->nfields; j++) {
 			const struct kfp_id_field_row *f = &r->fields[j];
@@ -697,8 +709,21 @@ static int fc_arm64(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 			continue;
 		struct fc_arm_reg *o = &regs[n++];
 		o->id = r->id;
+		o->width = 64;
 		for (unsigned b = 0; b < 64; b++)
 			o->bits[b] = r->value >> b & 1 ? '1' : '0';
+	}
+	/* The pinned registers (the oldest kernel's cache description, the
+	 * lowest PSCI version): their whole value, which a kernel that shows
+	 * another and cannot take it (before 6.3) refuses, as kfp's runtime
+	 * does. */
+	for (uint32_t i = 0; i < a->npins; i++) {
+		struct fc_arm_reg *o = &regs[n++];
+		o->id = a->pins[i].id;
+		o->width = (a->pins[i].id >> 52 & 0xf) == 2 ? 32 : 64;
+		memset(o->bits, '0', sizeof(o->bits));
+		for (unsigned b = 0; b < o->width; b++)
+			o->bits[b] = a->pins[i].value >> b & 1 ? '1' : '0';
 	}
 	qsort(regs, n, sizeof(*regs), fc_arm_cmp);
 
@@ -738,7 +763,7 @@ static int fc_arm64(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		for (size_t i = 0; i < n; i++) {
 			fprintf(out, "%s\n    {\n      \"addr\": \"0x%016" PRIx64 "\",\n      \"bitmap\": ",
 				i ? "," : "", regs[i].id);
-			fc_bitmap(out, 64, regs[i].bits);
+			fc_bitmap(out, regs[i].width, regs[i].bits);
 			fputs("\n    }", out);
 		}
 		fputs(n ? "\n  ]\n}\n" : "]\n}\n", out);

@@ -646,6 +646,7 @@ void kfp_policy_free(struct kfp_policy *pol)
 		for (size_t r = 0; r < fl->nregs; r++)
 			free(fl->regs[r].fields);
 		free(fl->regs);
+		free(fl->pins);
 	}
 	free(pol->fleets);
 	kfp_profile_cache_free(pol->cache);

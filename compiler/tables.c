@@ -329,6 +329,18 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 	a->unknown = fl->unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO : KFP_UNKNOWN_POLICY_DENY;
 	a->fw_unknown = fl->fw_unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO
 							    : KFP_UNKNOWN_POLICY_DENY;
+	if (fl->npins) {
+		struct kfp_pin_row *pins = kfp_xcalloc(fl->npins, sizeof(*pins));
+		for (size_t i = 0; i < fl->npins; i++)
+			pins[i] = (struct kfp_pin_row){
+				.name = fl->pins[i].name,
+				.id = fl->pins[i].id,
+				.value = fl->pins[i].value,
+				.src = src_of(fl->hosts_loc.src ? &fl->hosts_loc : NULL),
+			};
+		a->pins = pins;
+		a->npins = (uint32_t)fl->npins;
+	}
 	return a;
 }
 
@@ -369,6 +381,7 @@ void kfp_config_free(struct kfp_config *cfg)
 			free((void *)cfg->arm64->id_regs[i].fields);
 		free((void *)cfg->arm64->id_regs);
 		free((void *)cfg->arm64->fw_regs);
+		free((void *)cfg->arm64->pins);
 		free((void *)cfg->arm64);
 	}
 	free(cfg);

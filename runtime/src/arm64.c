@@ -17,7 +17,15 @@
  *    and PMUVer aside), so without the masks every change is refused here.
  *  - A kernel that does not list a register reads it as 0.
  *  - Hypercall bitmaps (5.19) may only clear bits KVM offers; unsupported
- *    bits give EINVAL, changes after the VM ran EBUSY.
+ *    bits give EINVAL, changes after the VM ran EBUSY.  Before 5.19 there
+ *    are none: a kernel's hypercalls cannot be controlled, and the
+ *    compiler's kernel rules prove, for every kernel from the fleet's
+ *    min_kernel on, that each hypercall the policy turns on is there and
+ *    each it turns off is not.
+ *  - CLIDR_EL1 and the CCSIDR_EL1 demux registers (the cache description)
+ *    take a written value from 6.3; older kernels accept only the value
+ *    they show.  PSCI_VERSION takes 0.2 and 1.0 (5.10), 1.1 (5.18).  The
+ *    fleet pins them (kfp_pin_row) to what its oldest kernel shows.
  *
  * What the catalog does not describe: a register it has no field of
  * (MIDR_EL1, CLIDR_EL1) keeps the host's value; the `unknown` rules for ID
@@ -29,6 +37,8 @@
  * (ID_AA64PFR0_EL1.EL2 on 5.10 to 6.12), it is written like any other.
  *
  * kfp_arm64_plan reads and kfp_arm64_commit writes; neither allocates.
+ * Commit order: ID registers, pinned registers, firmware registers (the
+ * bitmaps and PSCI_VERSION).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,8 +57,85 @@ struct planner {
 	int vcpu_fd;
 	struct kfp_report *rep;
 	char kernel[65]; /* uname -r, for reports */
+	uint32_t kver;   /* its version as in kfp_config.min_kernel; 0 if unknown */
 	unsigned problems;
 };
+
+/* (major << 16) | (minor << 8) of a release such as "5.10.0-32-arm64", as
+ * kfp_config.min_kernel; 0 if it does not start with MAJOR.MINOR. */
+static uint32_t kernel_version(const char *release)
+{
+	unsigned long v[2] = { 0, 0 };
+	const char *s = release;
+	for (int i = 0; i < 2; i++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9' && v[i] < 1000)
+			v[i] = v[i] * 10 + (unsigned long)(*s++ - '0');
+		if (i == 0 && *s++ != '.')
+			return 0;
+	}
+	return (uint32_t)((v[0] > 255 ? 255 : v[0]) << 16 | (v[1] > 255 ? 255 : v[1]) << 8);
+}
+
+#define KFP_KV_5_19 (UINT32_C(5) << 16 | UINT32_C(19) << 8)
+
+/* ---- ONE_REG of any size up to 64 bits ----------------------------------- */
+
+/* KVM copies KVM_REG_SIZE(id) bytes: 8 for system and firmware registers,
+ * 4 for the CCSIDR_EL1 demux registers. */
+static unsigned reg_bytes(uint64_t id)
+{
+	return 1u << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
+}
+
+union reg_buf {
+	uint64_t u64;
+	uint32_t u32;
+	uint16_t u16;
+	uint8_t u8;
+};
+
+static uint64_t buf_get(const union reg_buf *b, unsigned bytes)
+{
+	return bytes == 4 ? b->u32 : bytes == 2 ? b->u16 : bytes == 1 ? b->u8 : b->u64;
+}
+
+static void buf_put(union reg_buf *b, unsigned bytes, uint64_t v)
+{
+	b->u64 = 0;
+	if (bytes == 4)
+		b->u32 = (uint32_t)v;
+	else if (bytes == 2)
+		b->u16 = (uint16_t)v;
+	else if (bytes == 1)
+		b->u8 = (uint8_t)v;
+	else
+		b->u64 = v;
+}
+
+static int one_reg_get(int vcpu_fd, uint64_t id, uint64_t *value, struct kfp_report *rep,
+		       const char *name, const struct kfp_src *src)
+{
+	union reg_buf b = { 0 };
+	struct kvm_one_reg one = { .id = id, .addr = (uint64_t)(uintptr_t)&b };
+	if (reg_bytes(id) > sizeof(b))
+		return -EINVAL;
+	int r = KFP_IOCTL(vcpu_fd, KVM_GET_ONE_REG, &one, rep, name, src);
+	*value = buf_get(&b, reg_bytes(id));
+	return r < 0 ? r : 0;
+}
+
+static int one_reg_set(int vcpu_fd, uint64_t id, uint64_t value)
+{
+	union reg_buf b;
+	struct kvm_one_reg one = { .id = id, .addr = (uint64_t)(uintptr_t)&b };
+	if (reg_bytes(id) > sizeof(b))
+		return -EINVAL;
+	buf_put(&b, reg_bytes(id), value);
+	int r = KFP_IOCTL(vcpu_fd, KVM_SET_ONE_REG, &one, NULL, NULL, NULL);
+	return r < 0 ? r : 0;
+}
 
 /* ---- fields -------------------------------------------------------------- */
 
@@ -148,9 +235,7 @@ static int read_reg_list(struct planner *p)
 static int get_reg(struct planner *p, uint64_t id, uint64_t *value, const char *name,
 		   const struct kfp_src *src)
 {
-	struct kvm_one_reg one = { .id = id, .addr = (uint64_t)(uintptr_t)value };
-	int r = KFP_IOCTL(p->vcpu_fd, KVM_GET_ONE_REG, &one, p->rep, name, src);
-	return r < 0 ? r : 0;
+	return one_reg_get(p->vcpu_fd, id, value, p->rep, name, src);
 }
 
 /* KVM_CHECK_EXTENSION says whether range 0 (the feature ID space) is
@@ -469,7 +554,14 @@ static void report_hypercalls_missing(struct planner *p, const struct kfp_fw_reg
 			continue;
 		const struct kfp_feature_row *f =
 			kfp_feature_find_hypercall(p->cfg, row->id, (uint8_t)bit);
-		if (absent)
+		if (absent && p->kver && p->kver < KFP_KV_5_19)
+			kfp_report_add(p->rep, KFP_ITEM_MISSING, f ? f->name : row->name,
+				       hypercall_src(f, row), 0,
+				       "the policy turns it on; kernel %s (older than min_kernel "
+				       "%u.%u) has no %s",
+				       p->kernel, p->cfg->min_kernel >> 16,
+				       p->cfg->min_kernel >> 8 & 0xff, row->name);
+		else if (absent)
 			kfp_report_add(p->rep, KFP_ITEM_MISSING, f ? f->name : row->name,
 				       hypercall_src(f, row), 0,
 				       "the policy turns it on; kernel %s has no %s (hypercall "
@@ -491,8 +583,7 @@ static int plan_fw_reg(struct planner *p, const struct kfp_fw_reg_row *row)
 	uint64_t cur = 0;
 	int r = -ENOENT;
 	if (listed(p->plan, row->id)) {
-		struct kvm_one_reg one = { .id = row->id, .addr = (uint64_t)(uintptr_t)&cur };
-		r = KFP_IOCTL(p->vcpu_fd, KVM_GET_ONE_REG, &one, NULL, NULL, NULL);
+		r = one_reg_get(p->vcpu_fd, row->id, &cur, NULL, NULL, NULL);
 		if (r < 0 && r != -ENOENT) {
 			kfp_report_add(p->rep, KFP_ITEM_REFUSED, row->name, src, r,
 				       "KVM_GET_ONE_REG: %s", strerror(-r));
@@ -500,7 +591,19 @@ static int plan_fw_reg(struct planner *p, const struct kfp_fw_reg_row *row)
 		}
 	}
 	if (r == -ENOENT) {
-		/* Before 5.19 there are no bitmaps: nothing to turn off. */
+		/* No bitmap register.  Before 5.19 there are none, and the
+		 * hypercalls are fixed: the compiler's kernel rules cover
+		 * every kernel from min_kernel on.  An older kernel, or one
+		 * that lacks a bitmap newer than 5.19, lacks the services the
+		 * policy turns on. */
+		if (row->value && p->kver && p->kver < KFP_KV_5_19 &&
+		    p->kver >= p->cfg->min_kernel) {
+			kfp_report_add(p->rep, KFP_ITEM_APPLIED, row->name, src, 0,
+				       "kernel %s has no hypercall bitmaps (before 5.19): its "
+				       "hypercalls are fixed; kernel rules cover them",
+				       p->kernel);
+			return 0;
+		}
 		report_hypercalls_missing(p, row, row->value, true);
 		return 0;
 	}
@@ -557,6 +660,58 @@ static int plan_unknown_fw_regs(struct planner *p)
 	return 0;
 }
 
+/* ---- pinned registers ---------------------------------------------------- */
+
+static bool is_fw_reg(uint64_t id)
+{
+	return (id & ~UINT64_C(0xffff)) == KFP_ARM64_FW_REG_BASE || kfp_arm64_is_fw_bitmap(id);
+}
+
+static bool pin_valid(const struct kfp_pin_row *pin)
+{
+	unsigned bytes = reg_bytes(pin->id);
+	return pin->name && bytes <= 8 && (bytes == 8 || !(pin->value >> (8 * bytes)));
+}
+
+static const struct kfp_pin_row *find_pin(const struct kfp_arm64_config *a, uint64_t id)
+{
+	for (uint32_t i = 0; i < a->npins; i++)
+		if (a->pins[i].id == id)
+			return &a->pins[i];
+	return NULL;
+}
+
+/* The pins of one kind (firmware registers or not): a write where this
+ * kernel shows another value.  Whether KVM takes it is known only when it
+ * is written (6.3 and later take the cache description; before, only the
+ * value the kernel shows). */
+static int plan_pins(struct planner *p, bool firmware)
+{
+	const struct kfp_arm64_config *a = p->cfg->arm64;
+	for (uint32_t i = 0; i < a->npins; i++) {
+		const struct kfp_pin_row *pin = &a->pins[i];
+		const struct kfp_src *src = pin->src.file ? &pin->src : NULL;
+		if (is_fw_reg(pin->id) != firmware)
+			continue;
+		if (!listed(p->plan, pin->id)) {
+			kfp_report_add(p->rep, KFP_ITEM_MISSING, pin->name, src, 0,
+				       "the fleet pins it to 0x%" PRIx64 "; kernel %s does not list it",
+				       pin->value, p->kernel);
+			p->problems++;
+			continue;
+		}
+		uint64_t cur;
+		int r = get_reg(p, pin->id, &cur, pin->name, src);
+		if (r < 0)
+			return r;
+		if (cur == pin->value)
+			continue;
+		if ((r = add_write(p, pin->id, pin->value, cur, pin->name, src)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* ---- API ----------------------------------------------------------------- */
 
 KFP_API uint32_t kfp_arm64_vcpu_features(const struct kfp_config *cfg)
@@ -573,14 +728,19 @@ KFP_API int kfp_arm64_plan(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
 	    cfg->arch != KFP_TABLE_ARM64 || !cfg->arm64)
 		return -EINVAL;
 	const struct kfp_arm64_config *a = cfg->arm64;
-	if ((a->nid_regs && !a->id_regs) || (a->nfw_regs && !a->fw_regs))
+	if ((a->nid_regs && !a->id_regs) || (a->nfw_regs && !a->fw_regs) ||
+	    (a->npins && !a->pins))
 		return -EINVAL;
 	for (uint32_t i = 0; i < a->nid_regs; i++)
 		if (!row_valid(&a->id_regs[i]))
 			return -EINVAL;
+	for (uint32_t i = 0; i < a->npins; i++)
+		if (!pin_valid(&a->pins[i]))
+			return -EINVAL;
 
 	struct planner p = { .cfg = cfg, .plan = plan, .vcpu_fd = vcpu_fd, .rep = rep };
 	kfp_sys_kernel_release(p.kernel, sizeof(p.kernel));
+	p.kver = kernel_version(p.kernel);
 	plan->cfg = cfg;
 	plan->nregs = 0;
 	plan->nwrites = 0;
@@ -588,13 +748,18 @@ KFP_API int kfp_arm64_plan(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
 	int r = read_reg_list(&p);
 	if (r == 0)
 		r = read_masks(&p, vm_fd);
-	/* ID registers first, then firmware registers: the commit order. */
+	/* ID registers, pinned registers, firmware registers (with the
+	 * pinned PSCI_VERSION): the commit order. */
 	for (uint32_t i = 0; i < a->nid_regs && r == 0; i++)
 		r = plan_id_reg(&p, &a->id_regs[i]);
 	if (r == 0)
 		r = plan_unknown_id_regs(&p);
+	if (r == 0)
+		r = plan_pins(&p, false);
 	for (uint32_t i = 0; i < a->nfw_regs && r == 0; i++)
 		r = plan_fw_reg(&p, &a->fw_regs[i]);
+	if (r == 0)
+		r = plan_pins(&p, true);
 	if (r == 0)
 		r = plan_unknown_fw_regs(&p);
 	if (r < 0 || p.problems) {
@@ -604,14 +769,21 @@ KFP_API int kfp_arm64_plan(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
 	return 0;
 }
 
-/* A write KVM refused: for an ID register, the fields it changes. */
+/* A write KVM refused: for an ID register, the fields it changes; for a
+ * pinned register, the kernel that does not take the fleet's value. */
 static void refused(const struct kfp_arm64_plan *plan, const struct kfp_reg_write *w, int err,
 		    struct kfp_report *rep)
 {
 	const struct kfp_src *src = w->src.file ? &w->src : NULL;
 	const struct kfp_id_reg_row *row = find_id_row(plan->cfg->arm64, w->id);
-	char list[80];
-	if (row && list_fields(row, w->old, w->value, w->old ^ w->value, NULL, list, sizeof(list)))
+	char list[80], kernel[65];
+	if (find_pin(plan->cfg->arm64, w->id))
+		kfp_report_add(rep, KFP_ITEM_REFUSED, w->name, src, err,
+			       "KVM_SET_ONE_REG: %s: kernel %s does not take the fleet's 0x%" PRIx64
+			       " (it shows 0x%" PRIx64 ")",
+			       strerror(-err), kfp_sys_kernel_release(kernel, sizeof(kernel)),
+			       w->value, w->old);
+	else if (row && list_fields(row, w->old, w->value, w->old ^ w->value, NULL, list, sizeof(list)))
 		kfp_report_add(rep, KFP_ITEM_REFUSED, w->name, src, err,
 			       "KVM_SET_ONE_REG: %s; the write changes %s", strerror(-err), list);
 	else
@@ -628,9 +800,8 @@ KFP_API int kfp_arm64_commit(struct kfp_arm64_plan *plan, int vcpu_fd, struct kf
 	for (uint32_t i = 0; i < plan->nwrites; i++) {
 		const struct kfp_reg_write *w = &plan->writes[i];
 		const struct kfp_src *src = w->src.file ? &w->src : NULL;
-		uint64_t value = w->value, back = 0;
-		struct kvm_one_reg one = { .id = w->id, .addr = (uint64_t)(uintptr_t)&value };
-		int r = KFP_IOCTL(vcpu_fd, KVM_SET_ONE_REG, &one, NULL, NULL, NULL);
+		uint64_t back = 0;
+		int r = one_reg_set(vcpu_fd, w->id, w->value);
 		if (r == -EBUSY) {
 			kfp_report_add(rep, KFP_ITEM_ORDER, w->name, src, r,
 				       "KVM_SET_ONE_REG 0x%016" PRIx64 ": EBUSY, the VM has already "
@@ -643,8 +814,7 @@ KFP_API int kfp_arm64_commit(struct kfp_arm64_plan *plan, int vcpu_fd, struct kf
 			return -EIO;
 		}
 		/* KVM must hold what it accepted. */
-		one.addr = (uint64_t)(uintptr_t)&back;
-		r = KFP_IOCTL(vcpu_fd, KVM_GET_ONE_REG, &one, NULL, NULL, NULL);
+		r = one_reg_get(vcpu_fd, w->id, &back, NULL, NULL, NULL);
 		if (r < 0) {
 			kfp_report_add(rep, KFP_ITEM_REFUSED, w->name, src, r,
 				       "KVM_GET_ONE_REG 0x%016" PRIx64 " after the write: %s", w->id,

@@ -132,10 +132,21 @@ int arm64_vm_finish(struct arm64_vm *vm, uint32_t features)
 	return 0;
 }
 
+/* A register of up to 64 bits: KVM copies KVM_REG_SIZE(id) bytes (4 for
+ * the CCSIDR_EL1 demux registers). */
 static int get_reg(int vcpu_fd, uint64_t id, uint64_t *value)
 {
-	struct kvm_one_reg one = { .id = id, .addr = (uintptr_t)value };
-	return kvm_ioctl_quiet(vcpu_fd, KVM_GET_ONE_REG, &one);
+	union {
+		uint64_t u64;
+		uint32_t u32;
+	} buf = { 0 };
+	uint64_t size = KVM_REG_SIZE(id);
+	if (size > sizeof(buf))
+		return -E2BIG;
+	struct kvm_one_reg one = { .id = id, .addr = (uintptr_t)&buf };
+	int r = kvm_ioctl_quiet(vcpu_fd, KVM_GET_ONE_REG, &one);
+	*value = size == 4 ? buf.u32 : buf.u64;
+	return r;
 }
 
 static int set_reg(int vcpu_fd, uint64_t id, uint64_t value)
@@ -145,7 +156,8 @@ static int set_reg(int vcpu_fd, uint64_t id, uint64_t value)
 }
 
 int arm64_read_config_regs(const struct arm64_vm *vm, const struct kfp_config *cfg, int after,
-			   struct arm64_observed_reg *regs, struct arm64_observed_fw *fw)
+			   struct arm64_observed_reg *regs, struct arm64_observed_fw *fw,
+			   struct arm64_observed_fw *pins)
 {
 	const struct kfp_arm64_config *a = cfg->arm64;
 	int r;
@@ -191,6 +203,18 @@ int arm64_read_config_regs(const struct arm64_vm *vm, const struct kfp_config *c
 		} else {
 			fw[i].kvm = v;
 		}
+	}
+	for (uint32_t i = 0; i < a->npins; i++) {
+		uint64_t v = 0;
+		r = get_reg(vm->vcpu_fd, a->pins[i].id, &v);
+		if (r < 0 && r != -ENOENT) {
+			fprintf(stderr, "kfp: KVM_GET_ONE_REG %s: %s\n", a->pins[i].name, strerror(-r));
+			return -1;
+		}
+		if (!after)
+			pins[i] = (struct arm64_observed_fw){ .present = r == 0, .host = v };
+		else
+			pins[i].kvm = v;
 	}
 	return 0;
 }

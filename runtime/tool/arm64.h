@@ -34,10 +34,11 @@ void arm64_vm_destroy(struct arm64_vm *vm);
 int arm64_vm_finish(struct arm64_vm *vm, uint32_t features);
 
 /* KVM_GET_ONE_REG of every register row of cfg.  Before the apply (after
- * false) it fills listed and host of regs and present and host of fw;
- * after it, fw's kvm. */
+ * false) it fills listed and host of regs and present and host of fw and
+ * pins; after it, fw's and pins' kvm. */
 int arm64_read_config_regs(const struct arm64_vm *vm, const struct kfp_config *cfg, int after,
-			   struct arm64_observed_reg *regs, struct arm64_observed_fw *fw);
+			   struct arm64_observed_reg *regs, struct arm64_observed_fw *fw,
+			   struct arm64_observed_fw *pins);
 
 /* Runs the guest program for ids[0..n) and stores what MRS returned in
  * values.  The vCPU must not have run yet.  Prints what went wrong and

@@ -102,8 +102,17 @@ static void add_view(struct arm64_verdict *v, size_t *cap, struct arm64_field_vi
 	KFP_VEC_PUSH(v->fields, v->nfields, *cap, fv);
 }
 
+static const struct kfp_pin_row *pin_of(const struct kfp_arm64_config *a, uint64_t id)
+{
+	for (uint32_t i = 0; i < a->npins; i++)
+		if (a->pins[i].id == id)
+			return &a->pins[i];
+	return NULL;
+}
+
 void arm64_verify(struct arm64_verdict *v, const struct kfp_config *cfg,
-		  const struct arm64_observed_reg *regs, const struct arm64_observed_fw *fw)
+		  const struct arm64_observed_reg *regs, const struct arm64_observed_fw *fw,
+		  const struct arm64_observed_fw *pins)
 {
 	const struct kfp_arm64_config *a = cfg->arm64;
 	size_t cap = 0;
@@ -115,11 +124,14 @@ void arm64_verify(struct arm64_verdict *v, const struct kfp_config *cfg,
 		const struct arm64_observed_reg *o = &regs[i];
 		v->nregs_read += o->read;
 		if (!row->nfields) {
-			/* Describes the machine: the host's value. */
+			/* Describes the machine: the host's value, or the
+			 * fleet's where it pins it. */
+			const struct kfp_pin_row *pin = pin_of(a, row->id);
 			add_view(v, &cap, (struct arm64_field_view){ .reg = row, .host = o->host,
-								     .expected = o->host,
+								     .expected = pin ? pin->value : o->host,
 								     .guest = o->guest,
-								     .observed = o->read });
+								     .observed = o->read,
+								     .pinned = pin != NULL });
 			continue;
 		}
 		uint64_t covered = 0;
@@ -149,20 +161,29 @@ void arm64_verify(struct arm64_verdict *v, const struct kfp_config *cfg,
 		v->fw[i].mismatch = fw[i].present && fw[i].kvm != a->fw_regs[i].value;
 		v->mismatches += v->fw[i].mismatch;
 	}
+	v->pins = kfp_xcalloc(a->npins + 1, sizeof(*v->pins));
+	v->npins = pins ? a->npins : 0;
+	for (size_t i = 0; i < v->npins; i++) {
+		v->pins[i] = (struct arm64_pin_view){ &a->pins[i], &pins[i], false };
+		v->pins[i].mismatch = !pins[i].present || pins[i].kvm != a->pins[i].value;
+		v->mismatches += v->pins[i].mismatch;
+	}
 }
 
 void arm64_verdict_free(struct arm64_verdict *v)
 {
 	free(v->fields);
 	free(v->fw);
+	free(v->pins);
 	v->fields = NULL;
 	v->fw = NULL;
+	v->pins = NULL;
 }
 
 static const char *rule_name(const struct arm64_field_view *f)
 {
 	if (!f->field)
-		return f->reg->nfields ? "unknown" : "host";
+		return f->reg->nfields ? "unknown" : f->pinned ? "pinned" : "host";
 	switch (f->field->rule) {
 	case KFP_RULE_FIXED: return "fixed";
 	case KFP_RULE_AT_MOST: return "at-most";
@@ -191,9 +212,17 @@ static const struct kfp_src *view_src(const struct arm64_field_view *f)
 	return NULL;
 }
 
+/* Where a pinned register's value comes from: the fleet's hosts. */
+static const struct kfp_pin_row *view_pin(const struct arm64_verdict *v,
+					  const struct arm64_field_view *f)
+{
+	return f->pinned ? pin_of(v->cfg->arm64, f->reg->id) : NULL;
+}
+
 static bool shown(const struct arm64_field_view *f, bool show_all)
 {
-	return show_all || f->mismatch || view_src(f) || (f->observed && f->guest != f->host);
+	return show_all || f->mismatch || view_src(f) || f->pinned ||
+	       (f->observed && f->guest != f->host);
 }
 
 /* Field values are small numbers; whole registers in hex. */
@@ -234,8 +263,14 @@ void arm64_verdict_print_table(const struct arm64_verdict *v, bool show_all, FIL
 		value_str(f, f->guest, f->observed, g, sizeof(g));
 		fprintf(out, "%-*s  %-8s  %6s  %6s  %6s  ", wname, name, rule_name(f), e, h, g);
 		const struct kfp_src *src = view_src(f);
+		const struct kfp_pin_row *pin = view_pin(v, f);
 		if (src)
 			fprintf(out, "%s:%" PRIu32 ":%" PRIu32, src->file, src->line, src->col);
+		else if (pin && pin->src.file)
+			fprintf(out, "%s:%" PRIu32 ":%" PRIu32 " (hosts)", pin->src.file,
+				pin->src.line, pin->src.col);
+		else if (pin)
+			fputs("(the fleet's hosts)", out);
 		else if (f->field && f->field->rule == KFP_RULE_FIXED)
 			fputs("(default deny)", out);
 		else if (f->field && f->field->rule == KFP_RULE_VCPU_OFF)
@@ -259,6 +294,17 @@ void arm64_verdict_print_table(const struct arm64_verdict *v, bool show_all, FIL
 				f->mismatch ? "  <- MISMATCH" : "");
 		}
 	}
+	if (v->npins) {
+		fprintf(out, "\n%-28s  %10s  %10s  %10s\n", "PINNED REGISTER", "POLICY", "HOST", "KVM");
+		for (size_t i = 0; i < v->npins; i++) {
+			const struct arm64_pin_view *f = &v->pins[i];
+			snprintf(e, sizeof(e), "0x%" PRIx64, f->row->value);
+			snprintf(h, sizeof(h), f->obs->present ? "0x%" PRIx64 : "absent", f->obs->host);
+			snprintf(g, sizeof(g), f->obs->present ? "0x%" PRIx64 : "absent", f->obs->kvm);
+			fprintf(out, "%-28s  %10s  %10s  %10s%s\n", f->row->name, e, h, g,
+				f->mismatch ? "  <- MISMATCH" : "");
+		}
+	}
 	fputc('\n', out);
 
 	for (size_t i = 0; i < v->nfields; i++) {
@@ -275,12 +321,21 @@ void arm64_verdict_print_table(const struct arm64_verdict *v, bool show_all, FIL
 			fprintf(out, "MISMATCH %s: the policy gives 0x%" PRIx64 ", KVM holds 0x%" PRIx64
 				"\n",
 				v->fw[i].row->name, v->fw[i].row->value, v->fw[i].obs->kvm);
+	for (size_t i = 0; i < v->npins; i++)
+		if (v->pins[i].mismatch && v->pins[i].obs->present)
+			fprintf(out, "MISMATCH %s: the fleet pins 0x%" PRIx64 ", KVM holds 0x%" PRIx64
+				"\n",
+				v->pins[i].row->name, v->pins[i].row->value, v->pins[i].obs->kvm);
+		else if (v->pins[i].mismatch)
+			fprintf(out, "MISMATCH %s: the fleet pins 0x%" PRIx64 ", KVM does not have it\n",
+				v->pins[i].row->name, v->pins[i].row->value);
 	if (v->mismatches)
 		fprintf(out, "FAIL: the guest does not see what policy \"%s\" says for fleet \"%s\": %u mismatches\n",
 			cfg->policy, cfg->fleet, v->mismatches);
 	else
-		fprintf(out, "OK: the guest sees what policy \"%s\" says for fleet \"%s\": %u fields of %u ID registers as planned (%u differ from the host), %zu hypercall bitmaps\n",
-			cfg->policy, cfg->fleet, v->nchecked, v->nregs_read, v->nchanged, v->nfw);
+		fprintf(out, "OK: the guest sees what policy \"%s\" says for fleet \"%s\": %u fields of %u ID registers as planned (%u differ from the host), %zu hypercall bitmaps%s\n",
+			cfg->policy, cfg->fleet, v->nchecked, v->nregs_read, v->nchanged, v->nfw,
+			v->npins ? ", the pinned registers" : "");
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
@@ -343,6 +398,20 @@ void arm64_verdict_print_json(const struct arm64_verdict *v, FILE *out)
 	fputs("\n  ],\n  \"hypercall_bitmaps\": [", out);
 	for (size_t i = 0; i < v->nfw; i++) {
 		const struct arm64_fw_view *f = &v->fw[i];
+		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+		json_string(f->row->name, out);
+		fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"policy\": %" PRIu64, f->row->id,
+			f->row->value);
+		if (f->obs->present)
+			fprintf(out, ", \"host\": %" PRIu64 ", \"kvm\": %" PRIu64, f->obs->host,
+				f->obs->kvm);
+		else
+			fputs(", \"host\": null, \"kvm\": null", out);
+		fprintf(out, ", \"mismatch\": %s}", f->mismatch ? "true" : "false");
+	}
+	fputs("\n  ],\n  \"pins\": [", out);
+	for (size_t i = 0; i < v->npins; i++) {
+		const struct arm64_pin_view *f = &v->pins[i];
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
 		json_string(f->row->name, out);
 		fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"policy\": %" PRIu64, f->row->id,

@@ -37,7 +37,7 @@ uint32_t arm64_mrs(uint64_t id, unsigned rt);
 int arm64_guest_program(void *mem, const uint64_t *ids, size_t n);
 
 /* What the tool observed, per row of the configuration (same order as
- * cfg->arm64->id_regs and fw_regs). */
+ * cfg->arm64->id_regs, fw_regs and pins). */
 struct arm64_observed_reg {
 	bool listed;    /* KVM_GET_REG_LIST has it */
 	uint64_t host;  /* KVM_GET_ONE_REG before the apply (0 if not listed) */
@@ -56,11 +56,20 @@ struct arm64_field_view {
 	const struct kfp_id_field_row *field; /* NULL: a register without fields, or its unknown bits */
 	uint64_t host, expected, guest; /* field values (whole registers for NULL) */
 	bool observed;                  /* the guest read the register */
+	bool pinned;                    /* a register without fields the fleet pins */
 	bool mismatch;
 };
 
 struct arm64_fw_view {
 	const struct kfp_fw_reg_row *row;
+	const struct arm64_observed_fw *obs;
+	bool mismatch;
+};
+
+/* A pinned register (CLIDR_EL1, CCSIDR_EL1[n], PSCI_VERSION): KVM must
+ * hold the fleet's value after the apply. */
+struct arm64_pin_view {
+	const struct kfp_pin_row *row;
 	const struct arm64_observed_fw *obs;
 	bool mismatch;
 };
@@ -72,18 +81,23 @@ struct arm64_verdict {
 	size_t nfields;
 	struct arm64_fw_view *fw;
 	size_t nfw;
+	struct arm64_pin_view *pins;
+	size_t npins;
 	unsigned mismatches, nchecked, nchanged, nregs_read;
 	unsigned unknown_zero; /* unknown bits are expected to read 0 */
 };
 
-/* Compares.  regs has cfg->arm64->nid_regs entries, fw nfw_regs. */
+/* Compares.  regs has cfg->arm64->nid_regs entries, fw nfw_regs, pins
+ * npins (may be NULL when there are none).  A register without fields
+ * that the fleet pins (CLIDR_EL1) must read the pinned value. */
 void arm64_verify(struct arm64_verdict *v, const struct kfp_config *cfg,
-		  const struct arm64_observed_reg *regs, const struct arm64_observed_fw *fw);
+		  const struct arm64_observed_reg *regs, const struct arm64_observed_fw *fw,
+		  const struct arm64_observed_fw *pins);
 void arm64_verdict_free(struct arm64_verdict *v);
 
 /* A readable table: fields the policy mentions, fields whose guest value
  * differs from the host's, mismatches (all with show_all), the hypercall
- * bitmaps, then each mismatch and a verdict line. */
+ * bitmaps, the pinned registers, then each mismatch and a verdict line. */
 void arm64_verdict_print_table(const struct arm64_verdict *v, bool show_all, FILE *out);
 /* A JSON document with every field. */
 void arm64_verdict_print_json(const struct arm64_verdict *v, FILE *out);

@@ -99,7 +99,12 @@ static void compile_one(const char *path, const char *policy_name)
 		"\t\tfor (int k = 0; k < 16; k++)\n\t\t\tid |= c->id[k];\n"
 		"\t\tif (c->table_version != KFP_TABLE_VERSION || !id || !c->nfeatures ||\n"
 		"\t\t    !(c->x86 || c->arm64))\n\t\t\treturn 1;\n"
-		"\t\tprintf(\"%%s %%s %%u\\n\", c->policy, c->fleet, c->nfeatures);\n"
+		"\t\tprintf(\"%%s %%s %%u pins %%u:\", c->policy, c->fleet, c->nfeatures,\n"
+		"\t\t       c->arm64 ? c->arm64->npins : 0u);\n"
+		"\t\tfor (unsigned p = 0; c->arm64 && p < c->arm64->npins; p++)\n"
+		"\t\t\tprintf(\" %%s=0x%%llx\", c->arm64->pins[p].name,\n"
+		"\t\t\t       (unsigned long long)c->arm64->pins[p].value);\n"
+		"\t\tputchar('\\n');\n"
 		"\t}\n\treturn %s_NFLEETS ? 0 : 1;\n}\n",
 		prefix, prefix, prefix);
 	fclose(f);
@@ -141,6 +146,49 @@ static void test_examples(void **state)
 	assert_true(n >= 3);
 }
 
+/* An arm64 fleet whose hosts disagree on the cache description (6.1 shows
+ * the hardware's, 6.12 its own) and on PSCI: the tables carry the pins. */
+static void test_pinned_tables(void **state)
+{
+	(void)state;
+	char path[256], out[256];
+	static const char *const hosts[2][2] = {
+		{ "h61", "6.1.0-56-arm64\"\ncache_regs: {0x603000000013c801: 0x2000023, "
+			 "0x6020000000110000: 0x701fe00a}\nfirmware_regs: {0x6030000000140000: 0x10000}" },
+		{ "h612", "6.12.95+deb12-arm64\"\ncache_regs: {0x603000000013c801: 0x2000021, "
+			  "0x6020000000110000: 0x2}\nfirmware_regs: {0x6030000000140000: 0x10001}" },
+	};
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s.yaml", tmpdir, hosts[i][0]);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "kfp_host_profile: 1\nname: \"%s\"\narch: arm64\nkernel: \"%s\n"
+			   "vcpu_features: [power_off, psci_0_2]\n",
+			hosts[i][0], hosts[i][1]);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/pins.kfp", tmpdir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "policy \"pins\" version 1;\ninclude \"%s/tests/fleet/policies/machine.inc.kfp\";\n"
+		   "fleet \"f\" {\n    arch arm64;\n    min_kernel 6.12;\n    hosts \"h*.yaml\";\n}\n",
+		srcdir);
+	fclose(f);
+	compile_one(path, "pins");
+	size_t len;
+	snprintf(out, sizeof(out), "%s/run0/prog.out", tmpdir);
+	char *text = slurp(out, &len);
+	assert_non_null(text);
+	assert_string_equal(text, "pins f 12 pins 3: CLIDR_EL1=0x2000023 CCSIDR_EL1[0]=0x701fe00a "
+				  "PSCI_VERSION=0x10000\n");
+	free(text);
+	snprintf(out, sizeof(out), "%s/run0/t.c", tmpdir);
+	text = slurp(out, &len);
+	assert_non_null(strstr(text, "static const struct kfp_pin_row kfp_pins_f_pins[] = {\n"
+				     "\t{ \"CLIDR_EL1\", 0x603000000013c801ull, 0x2000023ull, { \""));
+	free(text);
+}
+
 static void test_kernel_matrix_is_current(void **state)
 {
 	(void)state;
@@ -180,6 +228,7 @@ int main(int argc, char **argv)
 	srcdir = argv[3];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_pinned_tables),
 		cmocka_unit_test(test_kernel_matrix_is_current),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

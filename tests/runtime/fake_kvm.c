@@ -114,30 +114,49 @@ static int get_reg_list(struct kvm_reg_list *l)
 	return 0;
 }
 
+/* KVM copies KVM_REG_SIZE(id) bytes (4 for the CCSIDR_EL1 demux
+ * registers), little-endian as on arm64. */
+static size_t reg_bytes(uint64_t id)
+{
+	size_t n = (size_t)1 << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
+	if (n > sizeof(uint64_t))
+		abort();
+	return n;
+}
+
 static int get_one_reg(const struct kvm_one_reg *one)
 {
 	struct fake_reg *r = fake_kvm_reg(cur, one->id);
 	if (!r)
 		return fail(ENOENT);
-	memcpy((void *)(uintptr_t)one->addr, &r->value, sizeof(r->value));
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(r->value >> (8 * i));
+	memcpy((void *)(uintptr_t)one->addr, b, reg_bytes(one->id));
 	return 0;
 }
 
 /* What KVM checks: ID registers change only within the writable masks
- * (before 6.7: not at all), bitmaps only clear bits, nothing changes once
- * the VM has run. */
+ * (before 6.7: not at all), bitmaps only clear bits, invariant registers
+ * (the cache description before 6.3) not at all, nothing changes once the
+ * VM has run. */
 static int set_one_reg(const struct kvm_one_reg *one)
 {
 	struct fake_reg *r = fake_kvm_reg(cur, one->id);
-	uint64_t v;
-	memcpy(&v, (const void *)(uintptr_t)one->addr, sizeof(v));
+	unsigned char b[8] = { 0 };
+	uint64_t v = 0;
 	if (!r)
 		return fail(ENOENT);
+	memcpy(b, (const void *)(uintptr_t)one->addr, reg_bytes(one->id));
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)b[i] << (8 * i);
 	if (one->id == cur->set_fail_id && cur->set_fail_errno)
 		return fail(cur->set_fail_errno);
 	if (v != r->value) {
 		if (cur->ran)
 			return fail(EBUSY);
+		if (r->invariant)
+			return fail(EINVAL);
 		if (kfp_arm64_in_mask_range(one->id)) {
 			uint64_t m = cur->mask_cap ? cur->masks[kfp_arm64_mask_index(one->id)] : 0;
 			if ((v ^ r->value) & ~m)
@@ -411,6 +430,8 @@ int fake_kvm_load_profile(struct fake_kvm *k, const char *path)
 			fake_kvm_set_reg(k, p->id_regs[i].id, p->id_regs[i].value);
 		for (size_t i = 0; i < p->nfw_regs; i++)
 			fake_kvm_set_reg(k, p->fw_regs[i].id, p->fw_regs[i].value);
+		for (size_t i = 0; i < p->ncache_regs; i++)
+			fake_kvm_set_reg(k, p->cache_regs[i].id, p->cache_regs[i].value);
 		k->mask_cap = p->has_writable_masks;
 		for (size_t i = 0; i < p->nwritable_masks; i++)
 			fake_kvm_set_mask(k, p->writable_masks[i].id, p->writable_masks[i].value);
@@ -616,6 +637,13 @@ void fake_kvm_qemu_arm64_6_12(struct fake_kvm *k)
 		if (kfp_arm64_in_mask_range(qemu_max[i].id))
 			fake_kvm_set_mask(k, qemu_max[i].id, qemu_max[i].mask);
 	}
+	/* The cache description 6.12 fabricates (.cache/fleet/rollback state
+	 * of -cpu max): CLIDR_EL1 (writable, mask 0x7fffffffffff) and 14 U32
+	 * CCSIDR_EL1 demux registers with only a line size. */
+	fake_kvm_set_reg(k, FAKE_CLIDR_EL1, 0x2000021);
+	fake_kvm_set_mask(k, FAKE_CLIDR_EL1, 0x00007fffffffffff);
+	for (unsigned n = 0; n < 14; n++)
+		fake_kvm_set_reg(k, FAKE_CCSIDR(n), 0x2);
 	k->mask_cap = true;
 	snprintf(k->release, sizeof(k->release), "6.12.95+deb12-arm64");
 }
@@ -629,5 +657,30 @@ void fake_kvm_qemu_arm64_6_1(struct fake_kvm *k)
 	fake_kvm_set_reg(k, ID(7, 1), 0x0000001010211122);
 	memset(k->masks, 0, sizeof(k->masks));
 	k->mask_cap = false;
+	/* The hardware's cache description, which 6.1 only shows: L1 data
+	 * and instruction caches and a unified L2. */
+	static const uint32_t ccsidr[3] = { 0x701fe00a, 0x201fe012, 0x70ffe07a };
+	fake_kvm_set_reg(k, FAKE_CLIDR_EL1, 0x2000023);
+	fake_kvm_reg(k, FAKE_CLIDR_EL1)->invariant = true;
+	for (unsigned n = 0; n < 14; n++) {
+		if (n >= 3) {
+			fake_kvm_del_reg(k, FAKE_CCSIDR(n));
+			continue;
+		}
+		fake_kvm_set_reg(k, FAKE_CCSIDR(n), ccsidr[n]);
+		fake_kvm_reg(k, FAKE_CCSIDR(n))->invariant = true;
+	}
 	snprintf(k->release, sizeof(k->release), "6.1.0-56-arm64");
+}
+
+void fake_kvm_qemu_arm64_5_10(struct fake_kvm *k)
+{
+	fake_kvm_qemu_arm64_6_1(k);
+	/* 5.10 (.cache/fleet/facts/5.10.txt): no hypercall bitmaps (ENOENT)
+	 * and PSCI 1.0.  (The real 5.10 also shows the PMU without pmu_v3;
+	 * left out here, so that the ID registers need no write.) */
+	for (unsigned n = 0; n < 4; n++)
+		fake_kvm_del_reg(k, KFP_ARM64_FW_BMAP_BASE | n);
+	fake_kvm_set_reg(k, KFP_ARM64_FW_REG_BASE | 0, 0x10000);
+	snprintf(k->release, sizeof(k->release), "5.10.0-32-arm64");
 }

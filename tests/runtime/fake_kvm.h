@@ -30,6 +30,7 @@ struct fake_reg {
 	uint64_t value; /* what KVM_GET_ONE_REG returns now */
 	uint64_t reset; /* KVM's value for a new VM: hypercall bitmaps may only clear bits of it */
 	bool unlisted;  /* readable, but not in KVM_GET_REG_LIST */
+	bool invariant; /* KVM takes only the value it shows (EINVAL) */
 };
 
 struct fake_kvm {
@@ -129,6 +130,13 @@ void fake_kvm_set_mask(struct fake_kvm *k, uint64_t id, uint64_t mask);
  * 6.1: no writable masks, so KVM refuses any ID-register change. */
 void fake_kvm_qemu_arm64_6_12(struct fake_kvm *k);
 void fake_kvm_qemu_arm64_6_1(struct fake_kvm *k);
+/* The same CPU on 5.10: no hypercall bitmaps (ENOENT), PSCI 1.0. */
+void fake_kvm_qemu_arm64_5_10(struct fake_kvm *k);
+/* The cache description: CLIDR_EL1 and the U32 CCSIDR_EL1 demux
+ * registers.  6.12 fabricates them and takes any value (CLIDR_EL1 within
+ * its writable mask); 6.1 shows the hardware's and takes nothing else. */
+#define FAKE_CLIDR_EL1 0x603000000013c801ull
+#define FAKE_CCSIDR(csselr) (0x6020000000110000ull | (csselr))
 /* The value written for a register with KVM_SET_ONE_REG (the last one);
  * false if none. */
 bool fake_kvm_written_reg(const struct fake_kvm *k, uint64_t id, uint64_t *value);

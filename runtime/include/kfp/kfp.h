@@ -206,11 +206,18 @@ int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_x86_stat
  *      `unknown` rules to registers the catalog does not know: unknown
  *      hypercall bitmaps are written as 0, unknown ID registers with a
  *      nonzero value are refused under `unknown deny` (zeroed under
- *      `unknown zero`, where writable).  Any problem: -ENOTSUP, nothing
- *      written.
+ *      `unknown zero`, where writable).  The fleet's pinned registers
+ *      (CLIDR_EL1, CCSIDR_EL1, PSCI_VERSION: kfp_pin_row) are written
+ *      where this kernel shows another value.  A kernel without hypercall
+ *      bitmaps (before 5.19) is accepted when it is not older than the
+ *      fleet's min_kernel: its hypercalls are fixed and the compiler's
+ *      kernel rules cover them.  Any problem: -ENOTSUP, nothing written.
  *   3. kfp_arm64_commit() before the first KVM_RUN of any vCPU of the VM
  *      (ID registers are per VM; KVM answers EBUSY to a different value
- *      afterwards): ID registers first, then firmware registers.
+ *      afterwards): ID registers first, then the pinned cache registers,
+ *      then firmware registers (with PSCI_VERSION).  A write KVM refuses
+ *      (a kernel before 6.3 does not take another cache description):
+ *      -EIO, naming the register and the kernel.
  *   kfp_arm64_apply() does 2 and 3.  No heap allocation.
  */
 #define KFP_MAX_REG_LIST 1024
@@ -230,7 +237,7 @@ struct kfp_arm64_plan {
 	int have_masks;                    /* KVM_ARM_GET_REG_WRITABLE_MASKS worked */
 	uint64_t masks[192];               /* its answer (range 0) */
 	uint32_t nwrites;
-	struct kfp_reg_write writes[KFP_MAX_ARM64_WRITES]; /* ID registers, then firmware */
+	struct kfp_reg_write writes[KFP_MAX_ARM64_WRITES]; /* ID registers, pins, firmware */
 };
 
 /* The KVM_ARM_VCPU_INIT feature bits the policy turns on. */

@@ -156,6 +156,20 @@ struct kfp_fw_reg_row {
 	struct kfp_src src;
 };
 
+/* A register the fleet pins to one value on every host: the cache
+ * description (CLIDR_EL1, the U32 CCSIDR_EL1 demux registers) as the
+ * fleet's oldest kernel shows it, and PSCI_VERSION as the lowest any host
+ * shows, so that a VM keeps what it saw when it rolls back to an older
+ * kernel.  The runtime writes `value` where the kernel shows another
+ * (KVM accepts it from 6.3 for the cache registers); firmware registers
+ * (PSCI_VERSION) are written with the other firmware registers. */
+struct kfp_pin_row {
+	const char *name;
+	uint64_t id;    /* ONE_REG id; its size is KVM_REG_SIZE(id) (4 or 8 bytes) */
+	uint64_t value;
+	struct kfp_src src; /* the fleet's `hosts` line; file NULL if none */
+};
+
 enum kfp_unknown_policy {
 	KFP_UNKNOWN_POLICY_DENY = 1,
 	KFP_UNKNOWN_POLICY_ZERO = 2,
@@ -169,6 +183,10 @@ struct kfp_arm64_config {
 	uint32_t vcpu_features; /* KVM_ARM_VCPU_INIT feature bits to set */
 	uint8_t unknown;        /* enum kfp_unknown_policy: ID-register fields/registers */
 	uint8_t fw_unknown;     /* enum kfp_unknown_policy: firmware registers */
+	/* Added after the members above, so that tables emitted before
+	 * pins existed (zero here) keep their meaning. */
+	const struct kfp_pin_row *pins;
+	uint32_t npins;
 };
 
 struct kfp_config {
