@@ -53,13 +53,16 @@ fleet_vmlinuz() {
 # the fleet's kernels on the emulated CPU (qemu -cpu CPU), DIR/<series>.yaml,
 # made by tests/fleet/facts-to-profile from fleet_probe's facts
 # (facts/<series>.txt for max, facts/<series>.<CPU>.txt otherwise).  Boots
-# fleet_probe for the kernels without facts (all with REFRESH=1).  Returns
+# fleet_probe for the kernels without facts, or with facts of a fleet_probe
+# that did not record the cache description yet ("KFP-FACT cache"), and all
+# of them with REFRESH=1.  Returns
 # run-fleet's status on a failed boot (77: a prerequisite is missing).
 fleet_profiles() {
 	local cpu=$1 dir=$2 refresh=${3:-0} tag="" k rc=0 missing=()
 	[ "$cpu" = max ] || tag=".$cpu"
 	for k in "${FLEET_SERIES[@]}"; do
-		if [ "$refresh" = 1 ] || ! grep -q '^KFP-END' "$FLEET_CACHE/facts/$k$tag.txt" 2>/dev/null; then
+		if [ "$refresh" = 1 ] || ! grep -q '^KFP-END' "$FLEET_CACHE/facts/$k$tag.txt" 2>/dev/null ||
+			! grep -q '^KFP-FACT cache ' "$FLEET_CACHE/facts/$k$tag.txt"; then
 			missing+=("$k")
 		fi
 	done

@@ -12,6 +12,8 @@
  *   KFP-LIST <id>                    every register of KVM_GET_REG_LIST
  *   KFP-REG <id> <value> <name>      ID registers (3,0,0,0..7,0..7) listed
  *   KFP-FW <id> <value|-> <name> [errno]   firmware (pseudo-)registers
+ *   KFP-CACHE <id> <value> <name>    the cache description: CLIDR_EL1 and
+ *                                    the U32 CCSIDR_EL1 demux registers listed
  *   KFP-MASK <id> <mask> <name>      KVM_ARM_GET_REG_WRITABLE_MASKS
  *   KFP-WRITE <what> <when> <ok|ERRNO> [detail]
  *   KFP-RESULT PASS | KFP-RESULT FAIL <reason>
@@ -386,6 +388,33 @@ static int facts(int kvm)
 	out("KFP-FACT idregs %u\n", nid);
 	if (nid == 0)
 		rc = fail("no ID register in KVM_GET_REG_LIST");
+
+	/* The cache description: 6.3 and later fabricate their own, older
+	 * kernels show the hardware's (host profiles: cache_regs). */
+	unsigned ncache = 0;
+	for (uint64_t i = 0; i < l->n; i++) {
+		uint64_t id = l->reg[i], val = 0;
+		char name[32];
+		if (id == SYSREG(3, 1, 0, 0, 1)) {
+			snprintf(name, sizeof(name), "CLIDR_EL1");
+			e = get_reg(v.vcpu, id, &val);
+		} else if ((id & ~UINT64_C(0xf)) == UINT64_C(0x6020000000110000)) {
+			uint32_t v32 = 0;
+			struct kvm_one_reg r = { .id = id, .addr = (uint64_t)(uintptr_t)&v32 };
+			snprintf(name, sizeof(name), "CCSIDR[%u]", (unsigned)(id & 0xf));
+			e = ioctl(v.vcpu, KVM_GET_ONE_REG, &r) < 0 ? errno : 0;
+			val = v32;
+		} else {
+			continue;
+		}
+		if (e) {
+			rc = fail("KVM_GET_ONE_REG %s: %s", name, errname(e));
+			continue;
+		}
+		ncache++;
+		out("KFP-CACHE 0x%016" PRIx64 " 0x%" PRIx64 " %s\n", id, val, name);
+	}
+	out("KFP-FACT cache %u\n", ncache);
 
 	unsigned nfw = 0, nbmap = 0;
 	for (size_t i = 0; i < sizeof(fw_regs) / sizeof(fw_regs[0]); i++) {
