@@ -923,3 +923,13 @@ const char *kfp_cpuid_reg_name(enum kfp_cpuid_reg reg)
 	static const char *const names[] = { "eax", "ebx", "ecx", "edx" };
 	return names[reg & 3];
 }
+
+bool kfp_cat_cpuid_first_of_reg(const struct kfp_catalog *cat, size_t i)
+{
+	const struct kfp_cat_cpuid *c = &cat->cpuid[i];
+	for (size_t j = 0; j < i; j++)
+		if (cat->cpuid[j].leaf == c->leaf && cat->cpuid[j].subleaf == c->subleaf &&
+		    cat->cpuid[j].reg == c->reg)
+			return false;
+	return true;
+}

@@ -188,4 +188,8 @@ static inline uint64_t kfp_arm64_sysreg_id(unsigned op0, unsigned op1, unsigned 
 
 const char *kfp_cpuid_reg_name(enum kfp_cpuid_reg reg);
 
+/* True when cat->cpuid[i] is the first catalog entry of its (leaf, subleaf,
+ * register): for visiting each feature register once, in catalog order. */
+bool kfp_cat_cpuid_first_of_reg(const struct kfp_catalog *cat, size_t i);
+
 #endif

@@ -1052,11 +1052,7 @@ static void x86_policy(struct gen *g)
 	/* CPUID feature registers, in catalog order. */
 	for (size_t i = 0; i < cat->ncpuid; i++) {
 		const struct kfp_cat_cpuid *c = &cat->cpuid[i];
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(cat->cpuid[j].leaf == c->leaf && cat->cpuid[j].subleaf == c->subleaf &&
-				  cat->cpuid[j].reg == c->reg);
-		if (!first)
+		if (!kfp_cat_cpuid_first_of_reg(cat, i))
 			continue;
 		size_t k = 0;
 		for (size_t j = i; j < cat->ncpuid; j++)

@@ -157,11 +157,7 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 	/* Feature registers, in catalog order of first appearance. */
 	for (size_t i = 0; i < cat->ncpuid; i++) {
 		const struct kfp_cat_cpuid *c = &cat->cpuid[i];
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(cat->cpuid[j].leaf == c->leaf && cat->cpuid[j].subleaf == c->subleaf &&
-				  cat->cpuid[j].reg == c->reg);
-		if (!first)
+		if (!kfp_cat_cpuid_first_of_reg(cat, i))
 			continue;
 		uint32_t mask = 0;
 		const struct kfp_loc *l = NULL;
