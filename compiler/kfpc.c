@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "cli.h"
 #include "config.h"
 #include "ctx.h"
 #include "emit.h"
@@ -710,10 +711,7 @@ static int cmd_import_firecracker(int argc, char **argv)
 	return status;
 }
 
-static const struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} commands[] = {
+static const struct kfp_cli_command commands[] = {
 	{ "check", cmd_check },
 	{ "compile", cmd_compile },
 	{ "dump", cmd_dump },
@@ -725,31 +723,8 @@ static const struct command {
 	{ "import-firecracker", cmd_import_firecracker },
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage_error("missing command");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage_text, stdout);
-		return EXIT_CLEAN;
-	}
-	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("kfpc %s\n", KFP_VERSION);
-		return EXIT_CLEAN;
-	}
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-
-	const char *names[NCOMMANDS];
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		names[i] = commands[i].name;
-	const char *s = kfp_suggest(argv[1], names, NCOMMANDS);
-	fprintf(stderr, "kfpc: unknown command '%s'", argv[1]);
-	if (s)
-		fprintf(stderr, "; did you mean '%s'?", s);
-	fputs("\nTry 'kfpc --help'.\n", stderr);
-	return EXIT_USAGE;
+	return kfp_cli_main("kfpc", KFP_VERSION, usage_text, commands,
+			    sizeof(commands) / sizeof(commands[0]), argc, argv);
 }

@@ -22,6 +22,7 @@
 #include <kfp/kfp.h>
 
 #include "catalog.h"
+#include "cli.h"
 #include "config.h"
 #include "ctx.h"
 #include "kvm.h"
@@ -725,10 +726,7 @@ out:
 }
 #endif
 
-static const struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} commands[] = {
+static const struct kfp_cli_command commands[] = {
 	{ "probe", cmd_probe },
 	{ "check", cmd_check },
 	{ "apply", cmd_apply },
@@ -737,31 +735,8 @@ static const struct command {
 #endif
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage_error("missing command");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage_text, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("kfp %s\n", KFP_VERSION);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-
-	const char *names[NCOMMANDS];
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		names[i] = commands[i].name;
-	const char *s = kfp_suggest(argv[1], names, NCOMMANDS);
-	fprintf(stderr, "kfp: unknown command '%s'", argv[1]);
-	if (s)
-		fprintf(stderr, "; did you mean '%s'?", s);
-	fputs("\nTry 'kfp --help'.\n", stderr);
-	return EXIT_USAGE;
+	return kfp_cli_main("kfp", KFP_VERSION, usage_text, commands,
+			    sizeof(commands) / sizeof(commands[0]), argc, argv);
 }
