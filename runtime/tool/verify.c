@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "util.h"
 
 static const char *const reg_names[4] = { "eax", "ebx", "ecx", "edx" };
@@ -321,32 +322,6 @@ void verdict_print_table(const struct verdict *v, bool show_all, FILE *out)
 			cfg->policy, cfg->fleet, v->nexposed, v->nhidden, v->nregs_checked);
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped;
- * other bytes as they are (the policy's sources are UTF-8). */
-static void json_string(const char *s, FILE *out)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
-}
-
 static void json_value(int v, FILE *out)
 {
 	if (v < 0)
@@ -362,23 +337,15 @@ static void json_hex(uint32_t v, FILE *out)
 
 void verdict_print_json(const struct verdict *v, FILE *out)
 {
-	const struct kfp_config *cfg = v->cfg;
-	fputs("{\n  \"policy\": ", out);
-	json_string(cfg->policy, out);
-	fprintf(out, ",\n  \"policy_version\": %" PRIu64 ",\n  \"fleet\": ", cfg->policy_version);
-	json_string(cfg->fleet, out);
-	fputs(",\n  \"identity\": \"", out);
-	for (int i = 0; i < 16; i++)
-		fprintf(out, "%02x", cfg->id[i]);
-	fputs("\",\n  \"host_kernel\": ", out);
-	json_string(v->kernel, out);
+	fputs("{\n  ", out);
+	json_config_members(v->cfg, v->kernel, true, out);
 	fputs(",\n  \"features\": [", out);
 	for (size_t i = 0; i < v->nfeatures; i++) {
 		const struct feature_view *f = &v->features[i];
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(f->row->name, out);
+		json_string(f->row->name, true, out);
 		fputs(", \"kind\": ", out);
-		json_string(kind_name(f->row), out);
+		json_string(kind_name(f->row), true, out);
 		fprintf(out, ", \"policy\": %d, \"host\": ", f->row->expose);
 		json_value(f->host, out);
 		fputs(", \"guest\": ", out);
@@ -387,7 +354,7 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 		if (f->row->src.file) {
 			char *src = kfp_xasprintf("%s:%" PRIu32 ":%" PRIu32, f->row->src.file,
 						  f->row->src.line, f->row->src.col);
-			json_string(src, out);
+			json_string(src, true, out);
 			free(src);
 		} else {
 			fputs("null", out);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "kvm_arm64.h"
 #include "util.h"
 
@@ -338,46 +339,19 @@ void arm64_verdict_print_table(const struct arm64_verdict *v, bool show_all, FIL
 			v->npins ? ", the pinned registers" : "");
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(const char *s, FILE *out)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 void arm64_verdict_print_json(const struct arm64_verdict *v, FILE *out)
 {
-	const struct kfp_config *cfg = v->cfg;
-	fputs("{\n  \"arch\": \"arm64\",\n  \"policy\": ", out);
-	json_string(cfg->policy, out);
-	fprintf(out, ",\n  \"policy_version\": %" PRIu64 ",\n  \"fleet\": ", cfg->policy_version);
-	json_string(cfg->fleet, out);
-	fputs(",\n  \"identity\": \"", out);
-	for (int i = 0; i < 16; i++)
-		fprintf(out, "%02x", cfg->id[i]);
-	fputs("\",\n  \"host_kernel\": ", out);
-	json_string(v->kernel, out);
+	fputs("{\n  \"arch\": \"arm64\",\n  ", out);
+	json_config_members(v->cfg, v->kernel, false, out);
 	fputs(",\n  \"fields\": [", out);
 	for (size_t i = 0; i < v->nfields; i++) {
 		const struct arm64_field_view *f = &v->fields[i];
 		fputs(i ? ",\n    {\"register\": " : "\n    {\"register\": ", out);
-		json_string(f->reg->name, out);
+		json_string(f->reg->name, false, out);
 		fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"field\": ", f->reg->id);
-		json_string(f->field ? f->field->name : NULL, out);
+		json_string(f->field ? f->field->name : NULL, false, out);
 		fputs(", \"rule\": ", out);
-		json_string(rule_name(f), out);
+		json_string(rule_name(f), false, out);
 		fprintf(out, ", \"policy\": %" PRIu64 ", \"host\": %" PRIu64 ", \"guest\": ", f->expected,
 			f->host);
 		if (f->observed)
@@ -388,7 +362,7 @@ void arm64_verdict_print_json(const struct arm64_verdict *v, FILE *out)
 		const struct kfp_src *src = view_src(f);
 		if (src) {
 			char *s = kfp_xasprintf("%s:%" PRIu32 ":%" PRIu32, src->file, src->line, src->col);
-			json_string(s, out);
+			json_string(s, false, out);
 			free(s);
 		} else {
 			fputs("null", out);
@@ -399,7 +373,7 @@ void arm64_verdict_print_json(const struct arm64_verdict *v, FILE *out)
 	for (size_t i = 0; i < v->nfw; i++) {
 		const struct arm64_fw_view *f = &v->fw[i];
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(f->row->name, out);
+		json_string(f->row->name, false, out);
 		fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"policy\": %" PRIu64, f->row->id,
 			f->row->value);
 		if (f->obs->present)
@@ -413,7 +387,7 @@ void arm64_verdict_print_json(const struct arm64_verdict *v, FILE *out)
 	for (size_t i = 0; i < v->npins; i++) {
 		const struct arm64_pin_view *f = &v->pins[i];
 		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(f->row->name, out);
+		json_string(f->row->name, false, out);
 		fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"policy\": %" PRIu64, f->row->id,
 			f->row->value);
 		if (f->obs->present)

@@ -31,6 +31,7 @@
 #include "fake_kvm.h"
 #include "kvm_arm64.h"
 #include "parse.h"
+#include "policy.h"
 #include "structure.h"
 #include "tables.h"
 #include "verify_arm64.h"
@@ -48,8 +49,6 @@
 #define VENDOR_HYP_BMAP (KFP_ARM64_FW_BMAP_BASE | 2)
 #define VENDOR_HYP_BMAP_2 (KFP_ARM64_FW_BMAP_BASE | 3)
 
-static struct kfp_catalog *catalog;
-
 /* Big: keep them off the stack. */
 static struct fake_kvm kvm;
 static struct kfp_arm64_plan plan;
@@ -57,15 +56,6 @@ static struct kfp_report rep;
 
 /* ------------------------------------------------------------------ */
 /* Policies, compiled in-process                                      */
-
-struct policy {
-	const char *file;
-	struct kfp_ctx ctx;
-	struct kfp_unit *unit;
-	struct kfp_policy *pol;
-	struct kfp_config *cfg;
-	char text[4096];
-};
 
 #define HEADER "policy \"t\" version 1;\nfleet \"f\" { arch arm64; min_kernel 6.12; }\n"
 /* Fields no kernel lets a VMM change (kept at the host's value), as in
@@ -77,49 +67,13 @@ struct policy {
 	"    id_reg ID_AA64MMFR2_EL1 { FWB >= 0; EVT >= 0; NV >= 0; }\n"   \
 	"    id_reg ID_AA64MMFR4_EL1 { E2H0 >= 0; }\n"
 
-/* Host profiles for the next compilation (NULL: none). */
-static const char *hosts_dir;
-
-static const struct kfp_config *compile_unit(struct policy *p)
-{
-	if (!p->unit || p->ctx.errors || kfp_check_structure(&p->ctx, p->unit)) {
-		kfp_diags_print(&p->ctx, stderr);
-		fail_msg("the test policy does not parse");
-	}
-	p->pol = kfp_compile(&p->ctx, p->unit, catalog,
-			     &(struct kfp_compile_opts){ .hosts_dir = hosts_dir });
-	if (p->ctx.errors) {
-		kfp_diags_print(&p->ctx, stderr);
-		fail_msg("the test policy does not compile");
-	}
-	p->cfg = kfp_build_config(p->pol, &p->pol->fleets[0]);
-	return p->cfg;
-}
-
 /* HEADER, then an arm64 section with BASE and the given lines (from line
  * 9). */
 static const struct kfp_config *compile(struct policy *p, const char *section)
 {
-	memset(p, 0, sizeof(*p));
-	snprintf(p->text, sizeof(p->text), HEADER "arm64 {\n" BASE "%s}\n", section);
-	p->file = "test.kfp";
-	kfp_ctx_init(&p->ctx);
-	p->unit = kfp_load_buffer(&p->ctx, "test.kfp", p->text, strlen(p->text));
-	return compile_unit(p);
-}
-
-static const struct kfp_config *compile_file(struct policy *p, const char *path)
-{
-	memset(p, 0, sizeof(*p));
-	p->file = path;
-	kfp_ctx_init(&p->ctx);
-	p->unit = kfp_load(&p->ctx, path);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(p->text, 1, sizeof(p->text) - 1, f);
-	p->text[n] = '\0';
-	fclose(f);
-	return compile_unit(p);
+	char text[sizeof(p->text)];
+	snprintf(text, sizeof(text), HEADER "arm64 {\n" BASE "%s}\n", section);
+	return compile_text(p, text);
 }
 
 /* A policy of the fleet tests' machine.inc.kfp (every ID register at the
@@ -130,60 +84,6 @@ static const struct kfp_config *compile_file(struct policy *p, const char *path)
 	"include \"" KFP_SOURCE_DIR "/tests/fleet/policies/machine.inc.kfp\";\n"          \
 	"fleet \"f\" { arch arm64; min_kernel 6.12; }\n"                                 \
 	"arm64 {\n    id_reg ID_AA64ISAR0_EL1 { * >= 0; }\n    hypercalls { pv_time on; }\n}\n"
-
-static const struct kfp_config *compile_text(struct policy *p, const char *text)
-{
-	memset(p, 0, sizeof(*p));
-	snprintf(p->text, sizeof(p->text), "%s", text);
-	p->file = "test.kfp";
-	kfp_ctx_init(&p->ctx);
-	p->unit = kfp_load_buffer(&p->ctx, "test.kfp", p->text, strlen(p->text));
-	return compile_unit(p);
-}
-
-/* The diagnostics of a policy that must not compile. */
-static char *compile_errors(struct policy *p, const char *text)
-{
-	memset(p, 0, sizeof(*p));
-	snprintf(p->text, sizeof(p->text), "%s", text);
-	p->file = "test.kfp";
-	kfp_ctx_init(&p->ctx);
-	p->unit = kfp_load_buffer(&p->ctx, "test.kfp", p->text, strlen(p->text));
-	assert_non_null(p->unit);
-	assert_int_equal(kfp_check_structure(&p->ctx, p->unit), 0);
-	p->pol = kfp_compile(&p->ctx, p->unit, catalog,
-			     &(struct kfp_compile_opts){ .hosts_dir = hosts_dir });
-	assert_true(p->ctx.errors > 0);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	kfp_diags_print(&p->ctx, f);
-	fclose(f);
-	return buf;
-}
-
-static void policy_free(struct policy *p)
-{
-	kfp_config_free(p->cfg);
-	kfp_policy_free(p->pol);
-	kfp_unit_free(p->unit);
-	kfp_ctx_fini(&p->ctx);
-}
-
-/* Line and column of the first `needle` in the policy text. */
-static void where(const struct policy *p, const char *needle, uint32_t *line, uint32_t *col)
-{
-	const char *at = strstr(p->text, needle);
-	assert_non_null(at);
-	*line = 1;
-	const char *bol = p->text;
-	for (const char *c = p->text; c < at; c++)
-		if (*c == '\n') {
-			++*line;
-			bol = c + 1;
-		}
-	*col = (uint32_t)(at - bol) + 1;
-}
 
 static void print_report(void)
 {
@@ -267,26 +167,6 @@ static void apply_ok(const struct kfp_config *cfg)
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                           */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	char *err = NULL;
-	catalog = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	if (!catalog) {
-		fprintf(stderr, "catalog: %s\n", err);
-		free(err);
-		return -1;
-	}
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	kfp_catalog_free(catalog);
-	return 0;
-}
 
 static int setup(void **state)
 {
@@ -668,7 +548,7 @@ static void hosts_begin(void)
 {
 	snprintf(hosts_tmp, sizeof(hosts_tmp), "/tmp/kfp-test-hosts-XXXXXX");
 	assert_non_null(mkdtemp(hosts_tmp));
-	hosts_dir = hosts_tmp;
+	policy_hosts_dir = hosts_tmp;
 }
 
 static void hosts_end(void)
@@ -680,7 +560,7 @@ static void hosts_end(void)
 		remove(path);
 	}
 	rmdir(hosts_tmp);
-	hosts_dir = NULL;
+	policy_hosts_dir = NULL;
 }
 
 /* The -cpu max values of .cache/fleet/rollback: 6.1 (and 5.10) show the
@@ -1183,5 +1063,6 @@ int main(void)
 		T(test_verdict),
 #undef T
 	};
-	return cmocka_run_group_tests_name("runtime arm64", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("runtime arm64", tests, policy_group_setup,
+					   policy_group_teardown);
 }

@@ -25,6 +25,7 @@
 #include "fake_kvm.h"
 #include "internal.h"
 #include "parse.h"
+#include "policy.h"
 #include "structure.h"
 #include "tables.h"
 
@@ -33,8 +34,6 @@
 #endif
 
 #define SIG KVM_CPUID_FLAG_SIGNIFCANT_INDEX
-
-static struct kfp_catalog *catalog;
 
 /* Big: keep them off the stack. */
 static struct fake_kvm kvm;
@@ -45,72 +44,16 @@ static struct kfp_report rep;
 /* ------------------------------------------------------------------ */
 /* Policies, compiled in-process                                      */
 
-struct policy {
-	struct kfp_ctx ctx;
-	struct kfp_unit *unit;
-	struct kfp_policy *pol;
-	struct kfp_config *cfg;
-	char text[4096];
-};
-
 #define HEADER "policy \"t\" version 1;\nfleet \"f\" { arch x86_64; min_kernel 6.1; }\n"
 /* What every test policy allows, so that its dependencies are met. */
 #define BASE "    allow fpu fxsr sse sse2 xsave;\n"
 
-static const struct kfp_config *compile_unit(struct policy *p)
-{
-	if (!p->unit || p->ctx.errors || kfp_check_structure(&p->ctx, p->unit)) {
-		kfp_diags_print(&p->ctx, stderr);
-		fail_msg("the test policy does not parse");
-	}
-	p->pol = kfp_compile(&p->ctx, p->unit, catalog, &(struct kfp_compile_opts){ 0 });
-	if (p->ctx.errors) {
-		kfp_diags_print(&p->ctx, stderr);
-		fail_msg("the test policy does not compile");
-	}
-	p->cfg = kfp_build_config(p->pol, &p->pol->fleets[0]);
-	return p->cfg;
-}
-
 /* HEADER, then an x86_64 section with the given lines (from line 4). */
 static const struct kfp_config *compile(struct policy *p, const char *section)
 {
-	memset(p, 0, sizeof(*p));
-	snprintf(p->text, sizeof(p->text), HEADER "x86_64 {\n%s}\n", section);
-	kfp_ctx_init(&p->ctx);
-	p->unit = kfp_load_buffer(&p->ctx, "test.kfp", p->text, strlen(p->text));
-	return compile_unit(p);
-}
-
-static const struct kfp_config *compile_file(struct policy *p, const char *path)
-{
-	memset(p, 0, sizeof(*p));
-	kfp_ctx_init(&p->ctx);
-	p->unit = kfp_load(&p->ctx, path);
-	return compile_unit(p);
-}
-
-static void policy_free(struct policy *p)
-{
-	kfp_config_free(p->cfg);
-	kfp_policy_free(p->pol);
-	kfp_unit_free(p->unit);
-	kfp_ctx_fini(&p->ctx);
-}
-
-/* Line and column of the first `needle` in the policy text. */
-static void where(const struct policy *p, const char *needle, uint32_t *line, uint32_t *col)
-{
-	const char *at = strstr(p->text, needle);
-	assert_non_null(at);
-	*line = 1;
-	const char *bol = p->text;
-	for (const char *c = p->text; c < at; c++)
-		if (*c == '\n') {
-			++*line;
-			bol = c + 1;
-		}
-	*col = (uint32_t)(at - bol) + 1;
+	char text[sizeof(p->text)];
+	snprintf(text, sizeof(text), HEADER "x86_64 {\n%s}\n", section);
+	return compile_text(p, text);
 }
 
 /* The item named `name` with `status`, or a failure that prints the
@@ -174,26 +117,6 @@ static int apply(const struct kfp_config *cfg)
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                           */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	char *err = NULL;
-	catalog = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	if (!catalog) {
-		fprintf(stderr, "catalog: %s\n", err);
-		free(err);
-		return -1;
-	}
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	kfp_catalog_free(catalog);
-	return 0;
-}
 
 static int setup(void **state)
 {
@@ -990,5 +913,6 @@ int main(void)
 		T(test_report_format_and_overflow),
 #undef T
 	};
-	return cmocka_run_group_tests_name("runtime x86", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("runtime x86", tests, policy_group_setup,
+					   policy_group_teardown);
 }

@@ -80,6 +80,28 @@ const char *fail_reason(void)
 
 /* ---- /init ------------------------------------------------------------- */
 
+void fleet_setup_init(void)
+{
+	mkdir("/dev", 0755);
+	mkdir("/proc", 0555);
+	mkdir("/sys", 0555);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	/* Without /dev/console in the initramfs the kernel starts init with
+	 * no stdio; take the console from devtmpfs then. */
+	if (fcntl(1, F_GETFD) < 0) {
+		int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+}
+
 static int as_init;
 static volatile sig_atomic_t alarmed;
 
@@ -96,24 +118,8 @@ void fleet_begin(const char *program, char *series, size_t size)
 	unsigned maj = 0, min = 0;
 
 	as_init = getpid() == 1;
-	if (as_init) {
-		mkdir("/dev", 0755);
-		mkdir("/proc", 0555);
-		mkdir("/sys", 0555);
-		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-		mount("proc", "/proc", "proc", 0, NULL);
-		mount("sysfs", "/sys", "sysfs", 0, NULL);
-		if (fcntl(1, F_GETFD) < 0) {
-			int fd = open("/dev/console", O_RDWR | O_NOCTTY);
-			if (fd >= 0) {
-				dup2(fd, 0);
-				dup2(fd, 1);
-				dup2(fd, 2);
-				if (fd > 2)
-					close(fd);
-			}
-		}
-	}
+	if (as_init)
+		fleet_setup_init();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm; /* no SA_RESTART: KVM_RUN gets EINTR */

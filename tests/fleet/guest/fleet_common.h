@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Shared by the in-guest programs fleet_policy and fleet_rollback (not by
- * fleet_probe, which stays self-contained): console output, /init plumbing,
+ * Shared by the in-guest programs fleet_policy and fleet_rollback (fleet_probe
+ * and fleet_tool use only fleet_init.h): console output, /init plumbing,
  * a VM with one vCPU, ONE_REG access of any size, register names, and the
  * EL1 guest probe (fleet_el1.S).
  */
@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "fleet_el1.h"
+#include "fleet_init.h"
 
 #define SYSREG(op0, op1, crn, crm, op2)                                       \
 	(UINT64_C(0x6030000000130000) | (uint64_t)(op0) << 14 |               \
@@ -31,11 +32,7 @@
 /* The largest ONE_REG value handled (KVM_REG_SIZE_U2048). */
 #define REG_MAX_BYTES 256
 
-void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *errname(int e);
-/* Records the first failure reason (for KFP-RESULT FAIL); returns -1. */
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *fail_reason(void);
 
 /* /init: mounts, console; prints KFP-BEGIN; returns the kernel series
  * ("5.10", "6.1", "6.12", ...) in series. */

@@ -25,13 +25,13 @@
  * guest runs to an MMIO exit with the expected address and data.  The other
  * lines are facts: they are recorded, not judged.
  *
- * Needs only libc and the cross toolchain's <linux/kvm.h>; linked statically.
+ * Needs only libc, the cross toolchain's <linux/kvm.h> and, of fleet_common,
+ * the output and /init helpers (fleet_init.h); linked statically.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,13 +39,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
+
+#include "fleet_init.h"
 
 #ifndef __aarch64__
 #error "fleet_probe is an arm64 guest program: build it with cmake/aarch64-linux-gnu.cmake"
@@ -89,17 +90,6 @@ struct reg_mask_range {
 
 /* ---- output ------------------------------------------------------------ */
 
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void out(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
-
 static const char *errname(int e)
 {
 	switch (e) {
@@ -120,21 +110,6 @@ static const char *errname(int e)
 	static char buf[16];
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
-}
-
-static char fail_reason[160];
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fail_reason[0] == '\0') {
-		va_start(ap, fmt);
-		vsnprintf(fail_reason, sizeof(fail_reason), fmt, ap);
-		va_end(ap);
-	}
-	return -1;
 }
 
 /* ---- names ------------------------------------------------------------- */
@@ -544,30 +519,6 @@ out:
 	return rc;
 }
 
-/* ---- /init plumbing ------------------------------------------------------ */
-
-static void setup_init(void)
-{
-	mkdir("/dev", 0755);
-	mkdir("/proc", 0555);
-	mkdir("/sys", 0555);
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	/* Without /dev/console in the initramfs the kernel starts init with
-	 * no stdio; take the console from devtmpfs then. */
-	if (fcntl(1, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR | O_NOCTTY);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct utsname u;
@@ -577,7 +528,7 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (as_init)
-		setup_init();
+		fleet_setup_init();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	memset(&sa, 0, sizeof(sa));
@@ -606,7 +557,7 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		out("KFP-RESULT PASS\n");
 	else
-		out("KFP-RESULT FAIL %s\n", fail_reason[0] ? fail_reason : "unknown");
+		out("KFP-RESULT FAIL %s\n", fail_reason()[0] ? fail_reason() : "unknown");
 	out("KFP-END\n");
 	if (as_init) {
 		sync();

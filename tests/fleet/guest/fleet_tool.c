@@ -24,17 +24,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "fleet_init.h"
 
 #ifndef __aarch64__
 #error "fleet_tool is an arm64 guest program: build it with cmake/aarch64-linux-gnu.cmake"
@@ -50,30 +50,6 @@ EMBEDDED(policy_aes_hidden);
 #define KFP "/kfp/bin/kfp"
 #define POLICY "/kfp/policies/arm64-aes-hidden.kfp"
 #define PROFILE "/kfp/host.yaml"
-
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void out(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
-
-static char fail_reason[200];
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	if (!fail_reason[0]) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(fail_reason, sizeof(fail_reason), fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static int write_file(const char *path, const char *start, const char *end, mode_t mode)
 {
@@ -235,28 +211,6 @@ static const char *guest_value(const struct run *r, const char *field, char *buf
 	return NULL;
 }
 
-static void setup_init(void)
-{
-	mkdir("/dev", 0755);
-	mkdir("/proc", 0555);
-	mkdir("/sys", 0555);
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	/* Without /dev/console in the initramfs the kernel starts init with
-	 * no stdio; take the console from devtmpfs then. */
-	if (fcntl(1, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR | O_NOCTTY);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-}
-
 static struct run probe_run = { .name = "probe" }, check_run = { .name = "check" },
 		  apply_run = { .name = "apply" };
 
@@ -315,7 +269,7 @@ int main(void)
 {
 	int as_init = getpid() == 1;
 	if (as_init)
-		setup_init();
+		fleet_setup_init();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	struct utsname u;
@@ -332,7 +286,7 @@ int main(void)
 	if (rc == 0)
 		out("KFP-RESULT PASS\n");
 	else
-		out("KFP-RESULT FAIL %s\n", fail_reason[0] ? fail_reason : "unknown");
+		out("KFP-RESULT FAIL %s\n", fail_reason()[0] ? fail_reason() : "unknown");
 	out("KFP-END\n");
 	if (as_init) {
 		sync();

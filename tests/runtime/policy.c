@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "policy.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "structure.h"
+#include "tables.h"
+
+static struct kfp_catalog *catalog;
+
+const char *policy_hosts_dir;
+
+int policy_group_setup(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	catalog = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	if (!catalog) {
+		fprintf(stderr, "catalog: %s\n", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int policy_group_teardown(void **state)
+{
+	(void)state;
+	kfp_catalog_free(catalog);
+	return 0;
+}
+
+static const struct kfp_config *compile_unit(struct policy *p)
+{
+	if (!p->unit || p->ctx.errors || kfp_check_structure(&p->ctx, p->unit)) {
+		kfp_diags_print(&p->ctx, stderr);
+		fail_msg("the test policy does not parse");
+	}
+	p->pol = kfp_compile(&p->ctx, p->unit, catalog,
+			     &(struct kfp_compile_opts){ .hosts_dir = policy_hosts_dir });
+	if (p->ctx.errors) {
+		kfp_diags_print(&p->ctx, stderr);
+		fail_msg("the test policy does not compile");
+	}
+	p->cfg = kfp_build_config(p->pol, &p->pol->fleets[0]);
+	return p->cfg;
+}
+
+static void load_text(struct policy *p, const char *text)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->text, sizeof(p->text), "%s", text);
+	p->file = "test.kfp";
+	kfp_ctx_init(&p->ctx);
+	p->unit = kfp_load_buffer(&p->ctx, "test.kfp", p->text, strlen(p->text));
+}
+
+const struct kfp_config *compile_text(struct policy *p, const char *text)
+{
+	load_text(p, text);
+	return compile_unit(p);
+}
+
+const struct kfp_config *compile_file(struct policy *p, const char *path)
+{
+	memset(p, 0, sizeof(*p));
+	p->file = path;
+	kfp_ctx_init(&p->ctx);
+	p->unit = kfp_load(&p->ctx, path);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(p->text, 1, sizeof(p->text) - 1, f);
+	p->text[n] = '\0';
+	fclose(f);
+	return compile_unit(p);
+}
+
+char *compile_errors(struct policy *p, const char *text)
+{
+	load_text(p, text);
+	assert_non_null(p->unit);
+	assert_int_equal(kfp_check_structure(&p->ctx, p->unit), 0);
+	p->pol = kfp_compile(&p->ctx, p->unit, catalog,
+			     &(struct kfp_compile_opts){ .hosts_dir = policy_hosts_dir });
+	assert_true(p->ctx.errors > 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	kfp_diags_print(&p->ctx, f);
+	fclose(f);
+	return buf;
+}
+
+void policy_free(struct policy *p)
+{
+	kfp_config_free(p->cfg);
+	kfp_policy_free(p->pol);
+	kfp_unit_free(p->unit);
+	kfp_ctx_fini(&p->ctx);
+}
+
+void where(const struct policy *p, const char *needle, uint32_t *line, uint32_t *col)
+{
+	const char *at = strstr(p->text, needle);
+	assert_non_null(at);
+	*line = 1;
+	const char *bol = p->text;
+	for (const char *c = p->text; c < at; c++)
+		if (*c == '\n') {
+			++*line;
+			bol = c + 1;
+		}
+	*col = (uint32_t)(at - bol) + 1;
+}
