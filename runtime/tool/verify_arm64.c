@@ -238,6 +238,37 @@ static void value_str(const struct arm64_field_view *f, uint64_t v, bool observe
 		snprintf(buf, size, "0x%" PRIx64, v);
 }
 
+/* Hypercall bitmaps and pinned registers are both whole registers with
+ * one policy value: one row each in the text table and in JSON. */
+static void print_whole_reg(const char *name, uint64_t policy, const struct arm64_observed_fw *obs,
+			    bool mismatch, FILE *out)
+{
+	char e[24], h[24], g[24];
+
+	snprintf(e, sizeof(e), "0x%" PRIx64, policy);
+	if (obs->present) {
+		snprintf(h, sizeof(h), "0x%" PRIx64, obs->host);
+		snprintf(g, sizeof(g), "0x%" PRIx64, obs->kvm);
+	} else {
+		snprintf(h, sizeof(h), "absent");
+		snprintf(g, sizeof(g), "absent");
+	}
+	fprintf(out, "%-28s  %10s  %10s  %10s%s\n", name, e, h, g, mismatch ? "  <- MISMATCH" : "");
+}
+
+static void json_whole_reg(bool first, const char *name, uint64_t id, uint64_t policy,
+			   const struct arm64_observed_fw *obs, bool mismatch, FILE *out)
+{
+	fputs(first ? "\n    {\"name\": " : ",\n    {\"name\": ", out);
+	json_string(name, false, out);
+	fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"policy\": %" PRIu64, id, policy);
+	if (obs->present)
+		fprintf(out, ", \"host\": %" PRIu64 ", \"kvm\": %" PRIu64, obs->host, obs->kvm);
+	else
+		fputs(", \"host\": null, \"kvm\": null", out);
+	fprintf(out, ", \"mismatch\": %s}", mismatch ? "true" : "false");
+}
+
 void arm64_verdict_print_table(const struct arm64_verdict *v, bool show_all, FILE *out)
 {
 	const struct kfp_config *cfg = v->cfg;
@@ -286,25 +317,15 @@ void arm64_verdict_print_table(const struct arm64_verdict *v, bool show_all, FIL
 			v->nfields - nshown);
 	if (v->nfw) {
 		fprintf(out, "\n%-28s  %10s  %10s  %10s\n", "HYPERCALL BITMAP", "POLICY", "HOST", "KVM");
-		for (size_t i = 0; i < v->nfw; i++) {
-			const struct arm64_fw_view *f = &v->fw[i];
-			snprintf(e, sizeof(e), "0x%" PRIx64, f->row->value);
-			snprintf(h, sizeof(h), f->obs->present ? "0x%" PRIx64 : "absent", f->obs->host);
-			snprintf(g, sizeof(g), f->obs->present ? "0x%" PRIx64 : "absent", f->obs->kvm);
-			fprintf(out, "%-28s  %10s  %10s  %10s%s\n", f->row->name, e, h, g,
-				f->mismatch ? "  <- MISMATCH" : "");
-		}
+		for (size_t i = 0; i < v->nfw; i++)
+			print_whole_reg(v->fw[i].row->name, v->fw[i].row->value, v->fw[i].obs,
+					v->fw[i].mismatch, out);
 	}
 	if (v->npins) {
 		fprintf(out, "\n%-28s  %10s  %10s  %10s\n", "PINNED REGISTER", "POLICY", "HOST", "KVM");
-		for (size_t i = 0; i < v->npins; i++) {
-			const struct arm64_pin_view *f = &v->pins[i];
-			snprintf(e, sizeof(e), "0x%" PRIx64, f->row->value);
-			snprintf(h, sizeof(h), f->obs->present ? "0x%" PRIx64 : "absent", f->obs->host);
-			snprintf(g, sizeof(g), f->obs->present ? "0x%" PRIx64 : "absent", f->obs->kvm);
-			fprintf(out, "%-28s  %10s  %10s  %10s%s\n", f->row->name, e, h, g,
-				f->mismatch ? "  <- MISMATCH" : "");
-		}
+		for (size_t i = 0; i < v->npins; i++)
+			print_whole_reg(v->pins[i].row->name, v->pins[i].row->value, v->pins[i].obs,
+					v->pins[i].mismatch, out);
 	}
 	fputc('\n', out);
 
@@ -370,33 +391,13 @@ void arm64_verdict_print_json(const struct arm64_verdict *v, FILE *out)
 		fprintf(out, ", \"mismatch\": %s}", f->mismatch ? "true" : "false");
 	}
 	fputs("\n  ],\n  \"hypercall_bitmaps\": [", out);
-	for (size_t i = 0; i < v->nfw; i++) {
-		const struct arm64_fw_view *f = &v->fw[i];
-		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(f->row->name, false, out);
-		fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"policy\": %" PRIu64, f->row->id,
-			f->row->value);
-		if (f->obs->present)
-			fprintf(out, ", \"host\": %" PRIu64 ", \"kvm\": %" PRIu64, f->obs->host,
-				f->obs->kvm);
-		else
-			fputs(", \"host\": null, \"kvm\": null", out);
-		fprintf(out, ", \"mismatch\": %s}", f->mismatch ? "true" : "false");
-	}
+	for (size_t i = 0; i < v->nfw; i++)
+		json_whole_reg(i == 0, v->fw[i].row->name, v->fw[i].row->id, v->fw[i].row->value,
+			       v->fw[i].obs, v->fw[i].mismatch, out);
 	fputs("\n  ],\n  \"pins\": [", out);
-	for (size_t i = 0; i < v->npins; i++) {
-		const struct arm64_pin_view *f = &v->pins[i];
-		fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-		json_string(f->row->name, false, out);
-		fprintf(out, ", \"id\": \"0x%016" PRIx64 "\", \"policy\": %" PRIu64, f->row->id,
-			f->row->value);
-		if (f->obs->present)
-			fprintf(out, ", \"host\": %" PRIu64 ", \"kvm\": %" PRIu64, f->obs->host,
-				f->obs->kvm);
-		else
-			fputs(", \"host\": null, \"kvm\": null", out);
-		fprintf(out, ", \"mismatch\": %s}", f->mismatch ? "true" : "false");
-	}
+	for (size_t i = 0; i < v->npins; i++)
+		json_whole_reg(i == 0, v->pins[i].row->name, v->pins[i].row->id, v->pins[i].row->value,
+			       v->pins[i].obs, v->pins[i].mismatch, out);
 	fprintf(out, "\n  ],\n  \"registers_read\": %u,\n  \"fields_checked\": %u,\n  \"mismatches\": %u\n}\n",
 		v->nregs_read, v->nchecked, v->mismatches);
 }
