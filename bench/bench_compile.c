@@ -26,8 +26,8 @@
  *
  * Usage: bench_compile [--sizes 10,100,1000,10000] [--reps 3]
  *                      [--scenario distinct|classes] [--keep] [FLEET_DATA_DIR]
- * Exit status: 0 done, 1 the compile failed, 2 usage or I/O error, 77 no
- * fleet data (prints "SKIP: ...").
+ * Exit status: 0 done, 1 the compile failed or the fleet data is missing,
+ * 2 usage or I/O error.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,7 +50,7 @@
 #include "structure.h"
 
 #ifndef KFP_FLEET_DATA_DIR
-#define KFP_FLEET_DATA_DIR "../shared/fleet-data/firecracker"
+#define KFP_FLEET_DATA_DIR "tests/data/firecracker"
 #endif
 
 #define NCLASSES 20     /* the "classes" scenario */
@@ -381,9 +381,10 @@ int main(int argc, char **argv)
 	for (size_t b = 0; b < NBASES; b++) {
 		char *path = xasprintf("%s/%s", data, fingerprints[b]);
 		if (access(path, R_OK) != 0) {
-			printf("SKIP: no fleet data at %s (%s)\n", path, strerror(errno));
+			fprintf(stderr, "bench_compile: no fleet data at %s (%s)\n", path,
+				strerror(errno));
 			free(path);
-			return 77;
+			return 1;
 		}
 		char *err = NULL;
 		bases[b] = kfp_profile_from_fingerprint(path, fingerprints[b], &err);

@@ -2,7 +2,7 @@
 /*
  * Host profiles: write/load round trips, every validation error with its
  * position, hostile input, the documented examples, and the import of the
- * real Firecracker fingerprints in the shared fleet data.
+ * real Firecracker fingerprints in tests/data/firecracker.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include "profile.h"
 
 #ifndef KFP_FLEET_DATA
-#define KFP_FLEET_DATA "../shared/fleet-data"
+#define KFP_FLEET_DATA "tests/data"
 #endif
 
 #define FLEET_DIR KFP_FLEET_DATA "/firecracker"
@@ -988,7 +988,8 @@ static bool fleet_dir_missing(void)
 		closedir(d);
 		return false;
 	}
-	printf("SKIP: no fleet data at %s\n", FLEET_DIR);
+	fail_msg("no fleet data at %s (it is part of the repository: tests/data/firecracker)",
+		 FLEET_DIR);
 	return true;
 }
 

@@ -195,9 +195,9 @@ def cmd_roundtrip(cases):
         policy, fleet = parts[0], parts[1]
         fps = [f for f in parts[2].split(",") if f] if len(parts) > 2 else []
         name = tag("%s-%s" % (os.path.basename(policy), fleet))
-        if fps and not all(os.path.exists(f) for f in fps):
-            print("SKIP (case %s): fleet data not present" % name)
-            continue
+        missing = [f for f in fps if not os.path.exists(f)]
+        if missing:
+            fail("case %s: fleet data missing: %s" % (name, ", ".join(missing)))
         hosts = hosts_dir(fps, name) if fps else None
         hargs = ["--hosts", hosts] if hosts else []
         a = os.path.join(WORK, name + ".a.json")
@@ -262,7 +262,7 @@ def bit_name(names, k, bit):
 
 def cmd_effective(template, fingerprint, expected):
     if not os.path.exists(template) or not os.path.exists(fingerprint):
-        skip("Firecracker fleet data not present (%s)" % os.path.dirname(template))
+        fail("Firecracker fleet data missing: %s, %s" % (template, fingerprint))
     name = tag(os.path.basename(template))
     hosts = hosts_dir([fingerprint], name)
     pol = os.path.join(WORK, name + ".kfp")
