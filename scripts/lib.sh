@@ -28,8 +28,8 @@ ensure_packages() {
 }
 
 # What building and testing kfp needs.
-BUILD_PACKAGES=(gcc make cmake pkg-config flex bison libyaml-dev libcmocka-dev
-	libc6-dev linux-libc-dev python3)
+BUILD_PACKAGES=(gcc make cmake pkg-config flex bison libyaml-dev libxxhash-dev
+	libcmocka-dev libc6-dev linux-libc-dev python3)
 # The sanitizer and fuzzing pass uses clang and its runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
@@ -47,4 +47,7 @@ FLEET_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
 # The VMM-format tests check kfpc's output with the real tools: QEMU's
 # model expansion and libvirt's schema and CPU map.
-VMM_PACKAGES=(qemu-system-x86 libvirt-clients)
+# virt-xml-validate runs xmllint (libxml2-utils).
+VMM_PACKAGES=(qemu-system-x86 libvirt-clients libxml2-utils)
+# docs.man renders the man pages with man(1) and groff.
+DOC_PACKAGES=(man-db groff)
