@@ -30,6 +30,9 @@ ensure_packages() {
 # What building and testing kfp needs.
 BUILD_PACKAGES=(gcc make cmake pkg-config flex bison libyaml-dev libxxhash-dev
 	libcmocka-dev libc6-dev linux-libc-dev python3)
+# scripts/fetch-kernel-sources (the catalog test's kernel sources) unpacks
+# .tar.xz sources.
+SOURCE_PACKAGES=(xz-utils tar)
 # The sanitizer and fuzzing pass uses clang and its runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
