@@ -301,6 +301,31 @@ static int check_fw(const struct checker *c, uint64_t id, uint64_t have, uint8_t
 	return 0;
 }
 
+/* ---- the cache description ---------------------------------------------- */
+
+/* KVM_REG_ARM_DEMUX_ID_CCSIDR: a U32 CCSIDR_EL1 per CSSELR_EL1 value. */
+#define CCSIDR_DEMUX UINT64_C(0x6020000000110000)
+#define CLIDR_EL1 KFP_ARM64_SYSREG(3, 1, 0, 0, 1)
+
+static bool is_ccsidr(uint64_t id)
+{
+	return (id & ~UINT64_C(0xff)) == CCSIDR_DEMUX;
+}
+
+/* Whether CLIDR_EL1 describes the cache CSSELR_EL1 value `csselr` selects
+ * (Ctype<n>: 1 instruction, 2 data, 3 separate, 4 unified; InD, bit 0,
+ * selects the instruction cache).  For any other CSSELR_EL1 the
+ * architecture leaves CCSIDR_EL1 UNKNOWN: the guest has nothing to keep. */
+static bool cache_described(uint64_t clidr, uint64_t csselr)
+{
+	unsigned level = (unsigned)(csselr >> 1 & 7), ctype = (unsigned)(clidr >> (3 * level) & 7);
+	if (csselr & ~UINT64_C(0xf))
+		return true; /* TnD and beyond: not judged here */
+	if (csselr & 1)
+		return ctype == 1 || ctype == 3;
+	return ctype == 2 || ctype == 3 || ctype == 4;
+}
+
 /* ---- registers a kernel lists and another does not ----------------------- */
 
 static bool vcpu_on(const struct checker *c, unsigned bit)
@@ -340,7 +365,10 @@ static bool at_reset(const struct kfp_arm64_reg_row *row, uint64_t id, const voi
 static uint8_t check_dropped(const struct checker *c, const struct kfp_arm64_saved_reg *r)
 {
 	const struct kfp_arm64_reg_row *row = reg_row(c->cfg->arm64, r->id);
+	const struct kfp_arm64_saved_reg *clidr = saved(c->st, CLIDR_EL1);
 	char enc[24];
+	if (is_ccsidr(r->id) && clidr && !cache_described(low64(CLIDR_EL1, clidr->value), r->id & 0xff))
+		return KFP_STATE_NO_CACHE;
 	if (!row) {
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, "register", NULL, 0,
 			       "0x%016" PRIx64 "%s = 0x%" PRIx64 "%s: kernel %s does not list it; "
@@ -408,6 +436,13 @@ static int check_added(const struct checker *c, uint64_t id, unsigned *bad)
 		}
 		return 0;
 	}
+	if (is_ccsidr(id)) {
+		uint64_t clidr;
+		if ((r = planned(c, CLIDR_EL1, &clidr)) < 0)
+			return r;
+		if (!cache_described(clidr, id & 0xff))
+			return 0;
+	}
 	const struct kfp_arm64_reg_row *row = reg_row(a, id);
 	if (!row) {
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, "register", NULL, 0,
@@ -425,10 +460,8 @@ static int check_added(const struct checker *c, uint64_t id, unsigned *bad)
 	if (at_reset(row, id, buf))
 		return 0;
 	kfp_report_add(c->rep, KFP_ITEM_REFUSED, row->name, src_or_null(&row->src), 0,
-		       "%s: kernel %s lists it = 0x%" PRIx64 "%s, the state (%s) lacks it; %s not "
-		       "hidden",
-		       row->name, c->kernel, low64(id, buf), row->has_reset ? ", not reset" : "",
-		       c->from, row->feature);
+		       "kernel %s lists it = 0x%" PRIx64 "%s; the state lacks it; %s not hidden",
+		       c->kernel, low64(id, buf), row->has_reset ? ", not reset" : "", row->feature);
 	++*bad;
 	return 0;
 }
@@ -446,6 +479,7 @@ KFP_API const char *kfp_state_rule_name(uint8_t rule)
 	case KFP_STATE_RESET_VALUE: return "reset-value";
 	case KFP_STATE_FW_OFF: return "fw-bitmap-off";
 	case KFP_STATE_FW_IMPLIED: return "fw-bitmap-implied";
+	case KFP_STATE_NO_CACHE: return "no-such-cache";
 	}
 	return "?";
 }

@@ -264,12 +264,14 @@ int kfp_arm64_apply(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
  *   - every saved register the destination does not list is safe by a
  *     rule that follows from the policy (enum kfp_state_rule: the
  *     feature it belongs to is hidden, its vCPU feature is off, it holds
- *     KVM's reset value, or a bitmap's services are ones the destination
- *     kernel offers without it); a register no rule covers, or one the
+ *     KVM's reset value, a bitmap's services are ones the destination
+ *     kernel offers without it, or it describes a cache the state's
+ *     CLIDR_EL1 does not have); a register no rule covers, or one the
  *     catalog does not know, is refused, naming the register, the feature,
  *     the destination kernel and the policy line;
  *   - every register the destination lists and the state lacks belongs
- *     to a feature the policy hides, or holds its reset value.
+ *     to a feature the policy hides, holds its reset value, or describes
+ *     a cache the destination's CLIDR_EL1 does not have.
  * Reads only (KVM_GET_ONE_REG on vcpu_fd), writes nothing, no heap.
  */
 enum kfp_state_rule {
@@ -281,6 +283,7 @@ enum kfp_state_rule {
 	KFP_STATE_RESET_VALUE = 5,  /* it holds KVM's reset value */
 	KFP_STATE_FW_OFF = 6,       /* a hypercall bitmap saved as 0 */
 	KFP_STATE_FW_IMPLIED = 7,   /* a bitmap whose services the kernel offers without it */
+	KFP_STATE_NO_CACHE = 8,     /* a CCSIDR_EL1 of a cache CLIDR_EL1 does not describe */
 };
 
 /* "listed", "feature-off", ... */
