@@ -523,7 +523,7 @@ static bool feature_reg_gate(struct loader *ld, yaml_node_t *m, struct kfp_catal
 static bool load_feature_regs(struct loader *ld, yaml_node_t *root, struct kfp_catalog *cat)
 {
 	static const char *const keys[] = { "name", "aliases", "encoding", "id", "mask", "members",
-		"feature", "gate", "reset", "exposed_since", "source", NULL };
+		"feature", "gate", "reset", "reset_mask", "counter", "exposed_since", "source", NULL };
 	yaml_node_t *seq = need_seq(ld, root, "feature_registers", true);
 	cat->nfeature_regs = seq_len(seq);
 	cat->feature_regs = arena_alloc(ld->arena, cat->nfeature_regs, sizeof(*cat->feature_regs));
@@ -562,6 +562,11 @@ static bool load_feature_regs(struct loader *ld, yaml_node_t *root, struct kfp_c
 			return false;
 		r->has_reset = get(ld, m, "reset") != NULL;
 		if (r->has_reset && !get_u64(ld, m, "reset", UINT64_MAX, &r->reset))
+			return false;
+		r->reset_mask = UINT64_MAX;
+		if (get(ld, m, "reset_mask") && !get_u64(ld, m, "reset_mask", UINT64_MAX, &r->reset_mask))
+			return false;
+		if (!get_bool(ld, m, "counter", false, &r->counter))
 			return false;
 		for (size_t k = 0; k < i; k++) {
 			const struct kfp_cat_feature_reg *o = &cat->feature_regs[k];

@@ -139,6 +139,8 @@ struct kfp_cat_feature_reg {
 	const struct kfp_cat_vcpu_feature *vcpu;  /* KFP_REG_GATE_VCPU */
 	bool has_reset;
 	uint64_t reset; /* KVM's reset value (sys_regs.c reset_val) */
+	uint64_t reset_mask; /* the bits reset speaks for (default all) */
+	bool counter;   /* a counter: a kernel without it shows the host's */
 };
 
 struct kfp_catalog {

@@ -170,9 +170,9 @@ static void emit_arm64(FILE *out, const struct kfp_arm64_config *a, const char *
 			fputs(", ", out);
 			cstring(out, r->feature);
 			fprintf(out, ", 0x%016" PRIx64 "ull, 0x%016" PRIx64 "ull, %s, %u, %u, %u, "
-				     "0x%016" PRIx64 "ull, %u, %u, 0x%" PRIx64 "ull, ",
+				     "0x%016" PRIx64 "ull, %u, %u, 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, %u, ",
 				r->match, r->mask, gates[r->gate & 3], r->vcpu_bit, r->shift, r->width,
-				r->gate_reg, r->hidden, r->has_reset, r->reset);
+				r->gate_reg, r->hidden, r->has_reset, r->reset, r->reset_mask, r->counter);
 			src(out, &r->src);
 			fputs(" },\n", out);
 		}

@@ -284,6 +284,7 @@ static struct kfp_arm64_reg_row *feature_reg_rows(const struct kfp_policy *pol,
 		struct kfp_arm64_reg_row r = {
 			.name = c->c.name, .feature = c->feature, .match = c->match, .mask = c->mask,
 			.gate = KFP_GATE_NONE, .has_reset = c->has_reset, .reset = c->reset,
+			.reset_mask = c->reset_mask, .counter = c->counter,
 		};
 		if (c->gate == KFP_REG_GATE_FIELD) {
 			const struct kfp_field_plan *fp = field_plan(fl, c->field);

@@ -1622,7 +1622,7 @@ def check_feature_registers(cat, ks, versions, P, check_since):
               for r in cat.get("id_registers") or [] for f in r.get("fields") or []}
     vcpus = {v.get("name") for v in cat.get("vcpu_init_features") or []}
     allowed = {"name", "encoding", "id", "mask", "members", "feature", "gate", "reset",
-               "exposed_since", "source"}
+               "reset_mask", "counter", "exposed_since", "source"}
     newest = versions[-1]
     seen = set()
     checked = 0
@@ -1663,8 +1663,8 @@ def check_feature_registers(cat, ks, versions, P, check_since):
                 rid = 0x6030000000130000 | op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
                 if rid & mask != match:
                     P("%s: member %s %s is outside id/mask" % (what, mname, list(got)))
-        if not members:
-            continue  # a class without system registers (SVE's): uapi only
+        if not members or "not machine-checked" in src:
+            continue  # a class without system registers (SVE's), or listed outside sys_regs.c
         flags = {v: any(reg_descs(ks[v]).get(m, ("", False))[1] for m in members)
                  for v in versions}
         check_since(what, e.get("exposed_since"), flags, src, "exposed_since")

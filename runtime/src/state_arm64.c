@@ -358,7 +358,8 @@ static uint8_t hidden_rule(const struct checker *c, const struct kfp_arm64_reg_r
 
 static bool at_reset(const struct kfp_arm64_reg_row *row, uint64_t id, const void *value)
 {
-	return row->has_reset && high_zero(id, value) && low64(id, value) == row->reset;
+	return row->has_reset && high_zero(id, value) &&
+	       !((low64(id, value) ^ row->reset) & row->reset_mask);
 }
 
 /* A saved register the destination does not list. */
@@ -382,6 +383,11 @@ static uint8_t check_dropped(const struct checker *c, const struct kfp_arm64_sav
 		return rule;
 	if (at_reset(row, r->id, r->value))
 		return KFP_STATE_RESET_VALUE;
+	/* A kernel that does not list a counter (the physical counter before
+	 * 6.12's list) shows the guest the host's: what every migration to
+	 * such a kernel gives, whatever the source saved. */
+	if (row->counter)
+		return KFP_STATE_COUNTER;
 	if (row->has_reset)
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, row->name, src_or_null(&row->src), 0,
 			       "%s = 0x%" PRIx64 "%s, not reset 0x%" PRIx64 "; kernel %s does not "
@@ -452,7 +458,7 @@ static int check_added(const struct checker *c, uint64_t id, unsigned *bad)
 		++*bad;
 		return 0;
 	}
-	if (hidden_rule(c, row, false))
+	if (hidden_rule(c, row, false) || row->counter)
 		return 0;
 	_Alignas(8) uint8_t buf[REG_MAX_BYTES];
 	if ((r = get_bytes(c, id, buf)) < 0)
@@ -480,6 +486,7 @@ KFP_API const char *kfp_state_rule_name(uint8_t rule)
 	case KFP_STATE_FW_OFF: return "fw-bitmap-off";
 	case KFP_STATE_FW_IMPLIED: return "fw-bitmap-implied";
 	case KFP_STATE_NO_CACHE: return "no-such-cache";
+	case KFP_STATE_COUNTER: return "counter";
 	}
 	return "?";
 }

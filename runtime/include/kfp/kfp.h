@@ -284,6 +284,7 @@ enum kfp_state_rule {
 	KFP_STATE_FW_OFF = 6,       /* a hypercall bitmap saved as 0 */
 	KFP_STATE_FW_IMPLIED = 7,   /* a bitmap whose services the kernel offers without it */
 	KFP_STATE_NO_CACHE = 8,     /* a CCSIDR_EL1 of a cache CLIDR_EL1 does not describe */
+	KFP_STATE_COUNTER = 9,      /* a counter the destination shows as the host's, unsaved */
 };
 
 /* "listed", "feature-off", ... */

@@ -203,6 +203,8 @@ struct kfp_arm64_reg_row {
 	uint8_t hidden;       /* the policy hides the feature on every host */
 	uint8_t has_reset;    /* KVM resets the register to `reset` */
 	uint64_t reset;
+	uint64_t reset_mask;  /* the bits `reset` speaks for (not status bits KVM computes) */
+	uint8_t counter;      /* a counter: a kernel that does not list it shows the host's */
 	struct kfp_src src;   /* the policy line that decides the feature; file NULL: default deny */
 };
 
