@@ -34,6 +34,7 @@
 #include "policy.h"
 #include "structure.h"
 #include "tables.h"
+#include "state_arm64.h"
 #include "verify_arm64.h"
 
 #ifndef KFP_SOURCE_DIR
@@ -832,6 +833,50 @@ static void test_state_bitmap_on_5_10(void **state)
 	policy_free(&p);
 }
 
+/* The tool's state file: what apply --save-state writes, verify-state
+ * reads back, any register size, and refused when malformed. */
+static void test_state_file(void **state)
+{
+	(void)state;
+	static struct arm64_state_file st;
+	static uint8_t values[3][ARM64_STATE_REG_BYTES];
+	const uint64_t ids[3] = { ID_AA64ISAR0, FAKE_CCSIDR(1),
+				  UINT64_C(0x6080000000150000) /* SVE Z0, 2048 bits */ };
+	const uint8_t id[16] = { 0xde, 0xad, [15] = 0x01 };
+	memcpy(values[0], &(uint64_t){ UINT64_C(0x1221111110212120) }, 8);
+	memcpy(values[1], &(uint32_t){ 0x701fe00a }, 4);
+	for (unsigned i = 0; i < 256; i++)
+		values[2][i] = (uint8_t)i;
+	char path[] = "/tmp/kfp-state-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	arm64_state_write(f, id, "6.12.95+deb12-arm64", ids,
+			  (const uint8_t(*)[ARM64_STATE_REG_BYTES])values, 3);
+	fclose(f);
+	assert_int_equal(arm64_state_read(path, &st, err, sizeof(err)), 0);
+	struct kfp_arm64_state v = arm64_state_view(&st);
+	assert_memory_equal(v.id, id, 16);
+	assert_string_equal(v.kernel, "6.12.95+deb12-arm64");
+	assert_int_equal(v.nregs, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(v.regs[i].id, ids[i]);
+		assert_memory_equal(v.regs[i].value, values[i], i == 0 ? 8 : i == 1 ? 4 : 256);
+	}
+	/* A value wider than its register, and a line the format lacks. */
+	f = fopen(path, "w");
+	fputs("kfp-arm64-state 1\nreg 0x6020000000110001 0x1701fe00a\n", f);
+	fclose(f);
+	assert_int_equal(arm64_state_read(path, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: the value of 0x6020000000110001 is not a hex number of 4 bytes"));
+	f = fopen(path, "w");
+	fputs("kfp-x86-state 1\n", f);
+	fclose(f);
+	assert_int_equal(arm64_state_read(path, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a kfp arm64 state file"));
+	unlink(path);
+}
+
 /* ------------------------------------------------------------------ */
 /* Pinned registers                                                   */
 
@@ -1371,6 +1416,7 @@ int main(void)
 		T(test_state_fpmr),
 		T(test_state_vcpu_off_and_added),
 		T(test_state_bitmap_on_5_10),
+		T(test_state_file),
 		T(test_pins),
 		T(test_pin_psci),
 		T(test_pin_errors),
