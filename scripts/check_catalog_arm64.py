@@ -21,6 +21,16 @@ include/uapi/linux/kvm.h, and where extracted arch/arm64/include/asm/cache.h
 (CTR_EL0 field shifts before tools/sysreg) and arch/arm64/kvm/psci.c (5.10's
 firmware register list).
 
+feature_registers (the registers of features, for migration checks): the
+encoding of each register (and of each member of a class) against tools/sysreg
+and asm/sysreg.h; exposed_since against the kernels whose sys_regs.c lists it
+(a sys_reg_descs entry with a register or get_user, macros such as MTE_REG,
+PMU_SYS_REG, EL2_REG and PTRAUTH_KEY expanded); the visibility function and
+KVM's reset value (reset_val, or reset_unknown's 0x1de7ec7edbadc0de) that the
+entry's source names against the newest kernel's entry; the gate must name a
+catalogued field or vcpu_init feature.  Entries listed outside sys_regs.c
+(the timer's) say "not machine-checked" and get the encoding check only.
+
 What "exposed" and "writable" mean here (per checked version), derived from
 the source text rather than from a list kept in this script:
 

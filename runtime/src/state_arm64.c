@@ -321,6 +321,8 @@ static bool cache_described(uint64_t clidr, uint64_t csselr)
 	unsigned level = (unsigned)(csselr >> 1 & 7), ctype = (unsigned)(clidr >> (3 * level) & 7);
 	if (csselr & ~UINT64_C(0xf))
 		return true; /* TnD and beyond: not judged here */
+	if (level > 6)
+		return false; /* Ctype1..Ctype7: levels 1 to 7 */
 	if (csselr & 1)
 		return ctype == 1 || ctype == 3;
 	return ctype == 2 || ctype == 3 || ctype == 4;
