@@ -166,10 +166,12 @@ static const char *encoding(uint64_t id, char buf[24])
 
 /* ---- what the guest saw -------------------------------------------------- */
 
+/* The feature ID registers and every ID register the catalog describes
+ * (MIDR_EL1, CTR_EL0, CLIDR_EL1, ...): what the guest read of them it
+ * must read on the destination too. */
 static bool is_id_reg(const struct kfp_arm64_config *a, uint64_t id)
 {
-	const struct kfp_id_reg_row *row = id_row(a, id);
-	return kfp_arm64_is_feature_id_reg(id) || (row && row->nfields);
+	return kfp_arm64_is_feature_id_reg(id) || id_row(a, id);
 }
 
 /* An ID register: the state's value must be the destination's. */
@@ -192,6 +194,14 @@ static int check_id_reg(const struct checker *c, uint64_t id, uint64_t have, boo
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, "ID register", NULL, 0,
 			       "0x%016" PRIx64 "%s: %s 0x%" PRIx64 ", kernel %s gives 0x%" PRIx64, id,
 			       encoding(id, enc), how, have, c->kernel, want);
+		return 0;
+	}
+	if (!row->nfields) {
+		/* It describes the machine, and the policy keeps each host's
+		 * value: this host is another machine (or pin it). */
+		kfp_report_add(c->rep, KFP_ITEM_REFUSED, row->name, src_or_null(&row->src), 0,
+			       "%s 0x%" PRIx64 ", kernel %s shows 0x%" PRIx64 " (the host's value)",
+			       how, have, c->kernel, want);
 		return 0;
 	}
 	/* One item per field that differs; bits no field covers together. */

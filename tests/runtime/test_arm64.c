@@ -652,6 +652,20 @@ static void test_state_guest_view(void **state)
 	assert_src(it, &p, "* >= 0; }\n    hypercalls");
 	it = find_item(KFP_ITEM_REFUSED, "KVM_REG_ARM_STD_HYP_BMAP");
 	assert_detail_has(it, "the state has 0x0, the policy 0x1");
+
+	/* Another CPU: MIDR_EL1 is the host's, and the guest saw the
+	 * source's. */
+	new_host();
+	apply_ok(cfg);
+	save_state(cfg);
+	new_host();
+	fake_kvm_set_reg(&kvm, ID(0, 0), 0x00000000000f0511);
+	assert_int_equal(verify(cfg), -EPERM);
+	assert_int_equal(rule_of(ID(0, 0)), KFP_STATE_REFUSED);
+	assert_string_equal(find_item(KFP_ITEM_REFUSED, "MIDR_EL1")->detail,
+			    "the state has 0xf0510, kernel 6.12.95+deb12-arm64 shows 0xf0511 (the "
+			    "host's value)");
+	assert_int_equal(rep.nitems, 1);
 	policy_free(&p);
 }
 
