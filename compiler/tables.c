@@ -292,7 +292,11 @@ static struct kfp_arm64_reg_row *feature_reg_rows(const struct kfp_policy *pol,
 			r.gate_reg = c->field->reg->id;
 			r.shift = c->field->shift;
 			r.width = c->field->width;
+			/* 0 on every host: fixed 0, at most 0 (unsigned), or off
+			 * with its vCPU feature. */
 			r.hidden = fp && ((fp->rule == KFP_FIELD_FIXED && fp->target == 0) ||
+					  (fp->rule == KFP_FIELD_AT_MOST && fp->target == 0 &&
+					   !c->field->is_signed) ||
 					  fp->rule == KFP_FIELD_VCPU_OFF);
 			r.src = src_of(fp && fp->mentioned ? &fp->loc : NULL);
 		} else if (c->gate == KFP_REG_GATE_VCPU) {

@@ -724,16 +724,21 @@ static void test_state_fpmr(void **state)
 	assert_int_equal(rule_of(FPMR), KFP_STATE_RESET_VALUE);
 	policy_free(&p);
 
-	/* FEAT_FPMR hidden by the policy: safe as feature-off. */
-	cfg = compile(&p, "    id_reg ID_AA64PFR2_EL1 { FPMR = 0; }\n");
-	new_host();
-	apply_ok(cfg);
-	save_state(cfg);
-	save_add(FPMR, 0);
-	new_host();
-	assert_int_equal(verify(cfg), 0);
-	assert_int_equal(rule_of(FPMR), KFP_STATE_FEATURE_OFF);
-	policy_free(&p);
+	/* FEAT_FPMR hidden by the policy (= 0, or at most 0 where no host
+	 * profile fixes it): safe as feature-off. */
+	static const char *const hide[] = { "    id_reg ID_AA64PFR2_EL1 { FPMR = 0; }\n",
+					    "    id_reg ID_AA64PFR2_EL1 { FPMR <= 0; }\n" };
+	for (unsigned i = 0; i < 2; i++) {
+		cfg = compile(&p, hide[i]);
+		new_host();
+		apply_ok(cfg);
+		save_state(cfg);
+		save_add(FPMR, 0);
+		new_host();
+		assert_int_equal(verify(cfg), 0);
+		assert_int_equal(rule_of(FPMR), KFP_STATE_FEATURE_OFF);
+		policy_free(&p);
+	}
 }
 
 /* Registers of vCPU features the policy leaves off (5.10 lists the PMU's
