@@ -400,17 +400,21 @@ static uint8_t check_dropped(const struct checker *c, const struct kfp_arm64_sav
 	 * such a kernel gives, whatever the source saved. */
 	if (row->counter)
 		return KFP_STATE_COUNTER;
+	/* A register of no feature can only be safe by its reset value. */
+	char why[64] = "";
+	if (row->gate != KFP_GATE_NONE)
+		snprintf(why, sizeof(why), "; %s not hidden", row->feature);
 	if (row->has_reset)
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, row->name, src_or_null(&row->src), 0,
 			       "%s = 0x%" PRIx64 "%s, not reset 0x%" PRIx64 "; kernel %s does not "
-			       "list it; %s not hidden",
+			       "list it%s",
 			       row->name, low64(r->id, r->value), high_zero(r->id, r->value) ? "" : "...",
-			       row->reset, c->kernel, row->feature);
+			       row->reset, c->kernel, why);
 	else
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, row->name, src_or_null(&row->src), 0,
-			       "%s = 0x%" PRIx64 "%s; kernel %s does not list it; %s not hidden",
-			       row->name, low64(r->id, r->value), high_zero(r->id, r->value) ? "" : "...",
-			       c->kernel, row->feature);
+			       "%s = 0x%" PRIx64 "%s; kernel %s does not list it%s", row->name,
+			       low64(r->id, r->value), high_zero(r->id, r->value) ? "" : "...",
+			       c->kernel, why);
 	return KFP_STATE_REFUSED;
 }
 
@@ -477,9 +481,12 @@ static int check_added(const struct checker *c, uint64_t id, unsigned *bad)
 		return r;
 	if (at_reset(row, id, buf))
 		return 0;
+	char why[64] = "";
+	if (row->gate != KFP_GATE_NONE)
+		snprintf(why, sizeof(why), "; %s not hidden", row->feature);
 	kfp_report_add(c->rep, KFP_ITEM_REFUSED, row->name, src_or_null(&row->src), 0,
-		       "kernel %s lists it = 0x%" PRIx64 "%s; the state lacks it; %s not hidden",
-		       c->kernel, low64(id, buf), row->has_reset ? ", not reset" : "", row->feature);
+		       "kernel %s lists it = 0x%" PRIx64 "%s; the state lacks it%s", c->kernel,
+		       low64(id, buf), row->has_reset ? ", not reset" : "", why);
 	++*bad;
 	return 0;
 }

@@ -527,6 +527,8 @@ static void test_hypercalls_before_5_19(void **state)
 #define TCR2_EL1 KFP_ARM64_SYSREG(3, 0, 2, 0, 3)
 #define PMCR_EL0 KFP_ARM64_SYSREG(3, 3, 9, 12, 0)
 #define ZCR_EL1 KFP_ARM64_SYSREG(3, 0, 1, 2, 0)
+#define CNTP_CTL_EL0 KFP_ARM64_SYSREG(3, 3, 14, 2, 1)
+#define CNTPCT_EL0 KFP_ARM64_SYSREG(3, 3, 14, 0, 1)
 #define RESET_UNKNOWN UINT64_C(0x1de7ec7edbadc0de)
 
 /* What a source saved: every register it lists, with its value. */
@@ -752,13 +754,32 @@ static void test_state_vcpu_off_and_added(void **state)
 	save_state(cfg);
 	save_add(PMCR_EL0, 0x41013000);
 	save_add(ZCR_EL1, 0x3);
+	/* The physical timer 6.1 does not list: disabled (ISTATUS is KVM's
+	 * status bit), and the counter, which 6.1 shows as the host's. */
+	save_add(CNTP_CTL_EL0, 0x4);
+	save_add(CNTPCT_EL0, 0x18aeda9b);
 	new_host();
 	/* 6.12 lists TCR2_EL1 and POR_EL1 at their reset values. */
 	fake_kvm_set_reg(&kvm, TCR2_EL1, 0);
 	fake_kvm_set_reg(&kvm, POR_EL1, RESET_UNKNOWN);
+	/* An unallocated feature ID register this kernel does not list reads
+	 * as 0 here, as the guest read it there. */
+	fake_kvm_del_reg(&kvm, ID(4, 3));
 	assert_int_equal(verify(cfg), 0);
 	assert_int_equal(rule_of(PMCR_EL0), KFP_STATE_VCPU_OFF);
 	assert_int_equal(rule_of(ZCR_EL1), KFP_STATE_VCPU_OFF);
+	assert_int_equal(rule_of(ID(4, 3)), KFP_STATE_ID_REG);
+	assert_int_equal(rule_of(CNTP_CTL_EL0), KFP_STATE_RESET_VALUE);
+	assert_int_equal(rule_of(CNTPCT_EL0), KFP_STATE_COUNTER);
+	assert_string_equal(kfp_state_rule_name(KFP_STATE_COUNTER), "counter");
+
+	/* An enabled timer holds state the guest would lose. */
+	saved.values[saved.st.nregs - 2] = 0x1;
+	assert_int_equal(verify(cfg), -EPERM);
+	assert_string_equal(find_item(KFP_ITEM_REFUSED, "CNTP_CTL_EL0")->detail,
+			    "CNTP_CTL_EL0 = 0x1, not reset 0x0; kernel 6.12.95+deb12-arm64 does not "
+			    "list it");
+	saved.values[saved.st.nregs - 2] = 0x4;
 
 	/* A value the guest could have set, on a register the state lacks:
 	 * the guest would see it change. */

@@ -265,8 +265,9 @@ int kfp_arm64_apply(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
  *     rule that follows from the policy (enum kfp_state_rule: the
  *     feature it belongs to is hidden, its vCPU feature is off, it holds
  *     KVM's reset value, a bitmap's services are ones the destination
- *     kernel offers without it, or it describes a cache the state's
- *     CLIDR_EL1 does not have); a register no rule covers, or one the
+ *     kernel offers without it, it describes a cache the state's
+ *     CLIDR_EL1 does not have, or it is a counter the destination shows
+ *     as the host's); a register no rule covers, or one the
  *     catalog does not know, is refused, naming the register, the feature,
  *     the destination kernel and the policy line;
  *   - every register the destination lists and the state lacks belongs
