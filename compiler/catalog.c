@@ -482,6 +482,104 @@ static bool load_x86(struct loader *ld, yaml_node_t *root, struct kfp_catalog *c
 
 /* ---- arm64 ---- */
 
+/* "ID_AA64PFR2_EL1.FPMR", "vcpu sve" or "none". */
+static bool feature_reg_gate(struct loader *ld, yaml_node_t *m, struct kfp_catalog *cat,
+			     struct kfp_cat_feature_reg *r)
+{
+	yaml_node_t *n = need(ld, m, "gate");
+	const char *s = scalar(n);
+	const char *dot = s ? strchr(s, '.') : NULL;
+	if (!s)
+		return fail(ld, n ? n : m, "gate must be REG.FIELD, 'vcpu FEATURE' or 'none'");
+	if (!strcmp(s, "none")) {
+		r->gate = KFP_REG_GATE_NONE;
+		return true;
+	}
+	if (!strncmp(s, "vcpu ", 5)) {
+		r->gate = KFP_REG_GATE_VCPU;
+		for (size_t i = 0; i < cat->nvcpu; i++)
+			if (!strcmp(cat->vcpu[i].c.name, s + 5))
+				r->vcpu = &cat->vcpu[i];
+		return r->vcpu ? true : fail(ld, n, "gate: no vcpu_init feature '%s'", s + 5);
+	}
+	if (dot) {
+		r->gate = KFP_REG_GATE_FIELD;
+		for (size_t i = 0; i < cat->nid_regs; i++) {
+			const struct kfp_cat_id_reg *reg = &cat->id_regs[i];
+			if (strlen(reg->c.name) != (size_t)(dot - s) || strncmp(reg->c.name, s, (size_t)(dot - s)))
+				continue;
+			for (size_t j = 0; j < reg->nfields; j++)
+				if (!strcmp(reg->fields[j].c.name, dot + 1))
+					r->field = &reg->fields[j];
+		}
+		return r->field ? true : fail(ld, n, "gate: no ID register field '%s'", s);
+	}
+	return fail(ld, n, "gate must be REG.FIELD, 'vcpu FEATURE' or 'none', not '%s'", s);
+}
+
+/* feature_registers: `encoding` (one system register) or `id` with an
+ * optional `mask` (a class of registers, e.g. SVE's).  `members` names the
+ * system registers of a class for scripts/check-catalog only. */
+static bool load_feature_regs(struct loader *ld, yaml_node_t *root, struct kfp_catalog *cat)
+{
+	static const char *const keys[] = { "name", "aliases", "encoding", "id", "mask", "members",
+		"feature", "gate", "reset", "reset_mask", "counter", "exposed_since", "source", NULL };
+	yaml_node_t *seq = need_seq(ld, root, "feature_registers", true);
+	cat->nfeature_regs = seq_len(seq);
+	cat->feature_regs = arena_alloc(ld->arena, cat->nfeature_regs, sizeof(*cat->feature_regs));
+	for (size_t i = 0; i < cat->nfeature_regs; i++) {
+		yaml_node_t *m = seq_at(ld, seq, i);
+		struct kfp_cat_feature_reg *r = &cat->feature_regs[i];
+		uint64_t v;
+		if (!check_keys(ld, m, keys) || !common(ld, m, &r->c, false))
+			return false;
+		r->feature = get_str(ld, m, "feature");
+		yaml_node_t *enc = need_seq(ld, m, "encoding", true);
+		if (enc && get(ld, m, "id"))
+			return fail(ld, m, "%s: encoding or id, not both", r->c.name);
+		if (enc) {
+			static const uint64_t max[5] = { 3, 7, 15, 15, 7 };
+			unsigned e[5];
+			if (seq_len(enc) != 5)
+				return fail(ld, enc, "encoding needs [op0, op1, CRn, CRm, op2]");
+			for (size_t k = 0; k < 5; k++) {
+				if (!to_u64(ld, seq_at(ld, enc, k), max[k], &v))
+					return false;
+				e[k] = (unsigned)v;
+			}
+			r->match = kfp_arm64_sysreg_id(e[0], e[1], e[2], e[3], e[4]);
+			r->mask = UINT64_MAX;
+		} else {
+			if (!get_u64(ld, m, "id", UINT64_MAX, &r->match))
+				return false;
+			r->mask = UINT64_MAX;
+			if (get(ld, m, "mask") && !get_u64(ld, m, "mask", UINT64_MAX, &r->mask))
+				return false;
+			if (r->match & ~r->mask)
+				return fail(ld, m, "%s: id has bits outside mask", r->c.name);
+		}
+		if (!feature_reg_gate(ld, m, cat, r))
+			return false;
+		r->has_reset = get(ld, m, "reset") != NULL;
+		if (r->has_reset && !get_u64(ld, m, "reset", UINT64_MAX, &r->reset))
+			return false;
+		r->reset_mask = UINT64_MAX;
+		if (get(ld, m, "reset_mask") && !get_u64(ld, m, "reset_mask", UINT64_MAX, &r->reset_mask))
+			return false;
+		if (!get_bool(ld, m, "counter", false, &r->counter))
+			return false;
+		for (size_t k = 0; k < i; k++) {
+			const struct kfp_cat_feature_reg *o = &cat->feature_regs[k];
+			/* Two classes overlap when some id matches both. */
+			if (!((r->match ^ o->match) & r->mask & o->mask))
+				return fail(ld, m, "%s overlaps %s", r->c.name, o->c.name);
+		}
+	}
+	CHECK_UNIQUE(ld, seq ? seq : root, "feature register", cat->feature_regs,
+		     cat->nfeature_regs);
+	return !ld->err;
+}
+
 static bool load_arm64(struct loader *ld, yaml_node_t *root, struct kfp_catalog *cat)
 {
 	static const char *const reg_keys[] = { "name", "aliases", "encoding",
@@ -648,7 +746,7 @@ static bool load_arm64(struct loader *ld, yaml_node_t *root, struct kfp_catalog 
 		cat->vcpu[i].capability = (uint32_t)v;
 	}
 	CHECK_UNIQUE(ld, seq, "vcpu_init feature", cat->vcpu, cat->nvcpu);
-	return !ld->err;
+	return load_feature_regs(ld, root, cat);
 }
 
 /* ---- files ---- */
@@ -676,7 +774,7 @@ static bool load_doc(struct kfp_catalog *cat, struct arena *arena, const char *f
 	static const char *const x86_keys[] = { "arch", "baseline", "cpuid_features",
 		"kvm_features", "xsave_components", "vmx_controls", "msrs", NULL };
 	static const char *const arm_keys[] = { "arch", "baseline", "id_registers",
-		"firmware_registers", "vcpu_init_features", NULL };
+		"firmware_registers", "vcpu_init_features", "feature_registers", NULL };
 	bool x86 = !strcmp(arch, "x86_64");
 	kfp_kv base;
 	if (!root) {

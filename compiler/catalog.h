@@ -120,6 +120,29 @@ struct kfp_cat_vcpu_feature {
 	uint32_t capability;
 };
 
+/* What makes a register of a feature reachable by the guest. */
+enum kfp_reg_gate_kind {
+	KFP_REG_GATE_NONE,  /* nothing: a register some kernels list and others not */
+	KFP_REG_GATE_FIELD, /* an ID register field other than 0 */
+	KFP_REG_GATE_VCPU,  /* a KVM_ARM_VCPU_INIT feature */
+};
+
+/* A register that exists only with a feature (feature_registers): its
+ * ONE_REG ids are those with (id & mask) == match.  exposed_since: first
+ * kernel whose KVM_GET_REG_LIST lists it (given the feature). */
+struct kfp_cat_feature_reg {
+	struct kfp_cat_common c;
+	const char *feature; /* "FEAT_FPMR", "PMUv3" */
+	uint64_t match, mask;
+	enum kfp_reg_gate_kind gate;
+	const struct kfp_cat_field *field;        /* KFP_REG_GATE_FIELD */
+	const struct kfp_cat_vcpu_feature *vcpu;  /* KFP_REG_GATE_VCPU */
+	bool has_reset;
+	uint64_t reset; /* KVM's reset value (sys_regs.c reset_val) */
+	uint64_t reset_mask; /* the bits reset speaks for (default all) */
+	bool counter;   /* a counter: a kernel without it shows the host's */
+};
+
 struct kfp_catalog {
 	kfp_kv baseline; /* oldest kernel described (both files agree) */
 	/* x86_64 */
@@ -140,6 +163,8 @@ struct kfp_catalog {
 	size_t nfw_regs;
 	struct kfp_cat_vcpu_feature *vcpu;
 	size_t nvcpu;
+	struct kfp_cat_feature_reg *feature_regs;
+	size_t nfeature_regs;
 	/* storage */
 	void *arena;
 	char *dir;

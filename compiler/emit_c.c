@@ -159,6 +159,25 @@ static void emit_arm64(FILE *out, const struct kfp_arm64_config *a, const char *
 		}
 		fputs("};\n\n", out);
 	}
+	if (a->nregs) {
+		static const char *const gates[] = { "0", "KFP_GATE_NONE", "KFP_GATE_ID_FIELD",
+						     "KFP_GATE_VCPU" };
+		fprintf(out, "static const struct kfp_arm64_reg_row %s_regs[] = {\n", sym);
+		for (uint32_t i = 0; i < a->nregs; i++) {
+			const struct kfp_arm64_reg_row *r = &a->regs[i];
+			fputs("\t{ ", out);
+			cstring(out, r->name);
+			fputs(", ", out);
+			cstring(out, r->feature);
+			fprintf(out, ", 0x%016" PRIx64 "ull, 0x%016" PRIx64 "ull, %s, %u, %u, %u, "
+				     "0x%016" PRIx64 "ull, %u, %u, 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, %u, ",
+				r->match, r->mask, gates[r->gate & 3], r->vcpu_bit, r->shift, r->width,
+				r->gate_reg, r->hidden, r->has_reset, r->reset, r->reset_mask, r->counter);
+			src(out, &r->src);
+			fputs(" },\n", out);
+		}
+		fputs("};\n\n", out);
+	}
 	fprintf(out, "static const struct kfp_arm64_config %s_arm64 = {\n", sym);
 	fprintf(out, "\t%s_id_regs, %" PRIu32 "u,\n\t%s_fw_regs, %" PRIu32 "u,\n\t0x%08" PRIx32 "u,\n",
 		sym, a->nid_regs, sym, a->nfw_regs, a->vcpu_features);
@@ -167,7 +186,11 @@ static void emit_arm64(FILE *out, const struct kfp_arm64_config *a, const char *
 		a->fw_unknown == KFP_UNKNOWN_POLICY_ZERO ? "KFP_UNKNOWN_POLICY_ZERO"
 							 : "KFP_UNKNOWN_POLICY_DENY");
 	if (a->npins)
-		fprintf(out, "\t%s_pins, %" PRIu32 "u\n};\n\n", sym, a->npins);
+		fprintf(out, "\t%s_pins, %" PRIu32 "u,\n", sym, a->npins);
+	else
+		fputs("\tNULL, 0u,\n", out);
+	if (a->nregs)
+		fprintf(out, "\t%s_regs, %" PRIu32 "u\n};\n\n", sym, a->nregs);
 	else
 		fputs("\tNULL, 0u\n};\n\n", out);
 }
@@ -183,10 +206,10 @@ static void emit_fleet(FILE *out, const struct kfp_config *cfg, const char *sym)
 		fprintf(out, ", %u, %u, %u, %u, %u, 0x%08" PRIx32 "u, %" PRIu32 "u, 0x%016" PRIx64 "ull, ",
 			f->kind, f->expose, f->reg, f->bit, f->xss, f->leaf, f->subleaf, f->id);
 		src(out, &f->src);
-		fputs(" },\n", out);
+		fprintf(out, ", 0x%08" PRIx32 "u },\n", f->since);
 	}
 	if (!cfg->nfeatures)
-		fputs("\t{ NULL, 0, 0, 0, 0, 0, 0u, 0u, 0ull, { NULL, 0u, 0u } },\n", out);
+		fputs("\t{ NULL, 0, 0, 0, 0, 0, 0u, 0u, 0ull, { NULL, 0u, 0u }, 0u },\n", out);
 	fputs("};\n\n", out);
 	if (cfg->x86)
 		emit_x86(out, cfg->x86, sym);

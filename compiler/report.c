@@ -390,6 +390,32 @@ void kfp_catalog_markdown(const struct kfp_catalog *cat, int arch, FILE *out)
 		for (size_t i = 0; i < cat->nvcpu; i++)
 			fprintf(out, "| `%s` | %u | %u | %s |\n", cat->vcpu[i].c.name, cat->vcpu[i].bit,
 				cat->vcpu[i].capability, kfp_kv_str(cat->vcpu[i].c.exposed_since, b));
+		fputs("\n### Registers of features (migration checks)\n\n"
+		      "| register | ONE_REG id / mask | feature | gate | reset | listed |\n"
+		      "|---|---|---|---|---|---|\n",
+		      out);
+		for (size_t i = 0; i < cat->nfeature_regs; i++) {
+			const struct kfp_cat_feature_reg *r = &cat->feature_regs[i];
+			fprintf(out, "| `%s` | 0x%016" PRIx64, r->c.name, r->match);
+			if (r->mask != UINT64_MAX)
+				fprintf(out, " / 0x%016" PRIx64, r->mask);
+			fprintf(out, " | %s | ", r->feature);
+			if (r->gate == KFP_REG_GATE_FIELD)
+				fprintf(out, "`%s.%s`", r->field->reg->c.name, r->field->c.name);
+			else if (r->gate == KFP_REG_GATE_VCPU)
+				fprintf(out, "vcpu `%s`", r->vcpu->c.name);
+			else
+				fputs("none", out);
+			if (r->counter)
+				fputs(" | counter", out);
+			else if (r->has_reset && r->reset_mask != UINT64_MAX)
+				fprintf(out, " | 0x%" PRIx64 " (bits 0x%" PRIx64 ")", r->reset, r->reset_mask);
+			else if (r->has_reset)
+				fprintf(out, " | 0x%" PRIx64, r->reset);
+			else
+				fputs(" | -", out);
+			fprintf(out, " | %s |\n", kfp_kv_str(r->c.exposed_since, b));
+		}
 	}
 }
 
@@ -465,5 +491,11 @@ void kfp_catalog_yaml(const struct kfp_catalog *cat, int arch, FILE *out)
 		fputs("  vcpu_init_features:\n", out);
 		for (size_t i = 0; i < cat->nvcpu; i++)
 			fprintf(out, "    - name: %s\n      bit: %u\n", cat->vcpu[i].c.name, cat->vcpu[i].bit);
+		fputs("  feature_registers:\n", out);
+		for (size_t i = 0; i < cat->nfeature_regs; i++) {
+			const struct kfp_cat_feature_reg *r = &cat->feature_regs[i];
+			fprintf(out, "    - name: %s\n      id: 0x%016" PRIx64 "\n      mask: 0x%016" PRIx64 "\n",
+				r->c.name, r->match, r->mask);
+		}
 	}
 }

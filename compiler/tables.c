@@ -86,6 +86,7 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f)
 		r.kind = KFP_KIND_HYPERCALL;
 		r.id = ((const struct kfp_cat_fw_bit *)f->cat)->reg->id;
 		r.bit = ((const struct kfp_cat_fw_bit *)f->cat)->bit;
+		r.since = f->c->exposed_since == KFP_KV_NEVER ? 0 : f->c->exposed_since;
 		break;
 	case KFP_FEAT_VCPU:
 		r.kind = KFP_KIND_VCPU_INIT;
@@ -259,6 +260,57 @@ static uint8_t field_rule(enum kfp_field_rule rule)
 	return KFP_RULE_VCPU_OFF;
 }
 
+/* The plan of one catalogued field in a fleet, or NULL. */
+static const struct kfp_field_plan *field_plan(const struct kfp_fleet *fl,
+					      const struct kfp_cat_field *f)
+{
+	for (size_t i = 0; i < fl->nregs; i++)
+		for (size_t j = 0; j < fl->regs[i].nfields; j++)
+			if (fl->regs[i].fields[j].f == f)
+				return &fl->regs[i].fields[j];
+	return NULL;
+}
+
+/* The registers of features, and whether the fleet hides each feature:
+ * its field is 0 on every host (fixed 0, or its vCPU feature off), or its
+ * vCPU feature is off. */
+static struct kfp_arm64_reg_row *feature_reg_rows(const struct kfp_policy *pol,
+						  const struct kfp_fleet *fl, uint32_t vcpu_features)
+{
+	const struct kfp_catalog *cat = pol->cat;
+	struct kfp_arm64_reg_row *rows = kfp_xcalloc(cat->nfeature_regs + 1, sizeof(*rows));
+	for (size_t i = 0; i < cat->nfeature_regs; i++) {
+		const struct kfp_cat_feature_reg *c = &cat->feature_regs[i];
+		struct kfp_arm64_reg_row r = {
+			.name = c->c.name, .feature = c->feature, .match = c->match, .mask = c->mask,
+			.gate = KFP_GATE_NONE, .has_reset = c->has_reset, .reset = c->reset,
+			.reset_mask = c->reset_mask, .counter = c->counter,
+		};
+		if (c->gate == KFP_REG_GATE_FIELD) {
+			const struct kfp_field_plan *fp = field_plan(fl, c->field);
+			r.gate = KFP_GATE_ID_FIELD;
+			r.gate_reg = c->field->reg->id;
+			r.shift = c->field->shift;
+			r.width = c->field->width;
+			/* 0 on every host: fixed 0, at most 0 (unsigned), or off
+			 * with its vCPU feature. */
+			r.hidden = fp && ((fp->rule == KFP_FIELD_FIXED && fp->target == 0) ||
+					  (fp->rule == KFP_FIELD_AT_MOST && fp->target == 0 &&
+					   !c->field->is_signed) ||
+					  fp->rule == KFP_FIELD_VCPU_OFF);
+			r.src = src_of(fp && fp->mentioned ? &fp->loc : NULL);
+		} else if (c->gate == KFP_REG_GATE_VCPU) {
+			const struct kfp_feat *f = kfp_fleet_feat(fl, KFP_FEAT_VCPU, c->vcpu);
+			r.gate = KFP_GATE_VCPU;
+			r.vcpu_bit = c->vcpu->bit;
+			r.hidden = !(vcpu_features >> c->vcpu->bit & 1);
+			r.src = src_of(f && f->mentioned ? &f->loc : NULL);
+		}
+		rows[i] = r;
+	}
+	return rows;
+}
+
 static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 					     const struct kfp_fleet *fl)
 {
@@ -325,6 +377,8 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 	a->unknown = fl->unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO : KFP_UNKNOWN_POLICY_DENY;
 	a->fw_unknown = fl->fw_unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO
 							    : KFP_UNKNOWN_POLICY_DENY;
+	a->regs = feature_reg_rows(pol, fl, a->vcpu_features);
+	a->nregs = (uint32_t)cat->nfeature_regs;
 	if (fl->npins) {
 		struct kfp_pin_row *pins = kfp_xcalloc(fl->npins, sizeof(*pins));
 		for (size_t i = 0; i < fl->npins; i++)
@@ -378,6 +432,7 @@ void kfp_config_free(struct kfp_config *cfg)
 		free((void *)cfg->arm64->id_regs);
 		free((void *)cfg->arm64->fw_regs);
 		free((void *)cfg->arm64->pins);
+		free((void *)cfg->arm64->regs);
 		free((void *)cfg->arm64);
 	}
 	free(cfg);

@@ -21,6 +21,16 @@ include/uapi/linux/kvm.h, and where extracted arch/arm64/include/asm/cache.h
 (CTR_EL0 field shifts before tools/sysreg) and arch/arm64/kvm/psci.c (5.10's
 firmware register list).
 
+feature_registers (the registers of features, for migration checks): the
+encoding of each register (and of each member of a class) against tools/sysreg
+and asm/sysreg.h; exposed_since against the kernels whose sys_regs.c lists it
+(a sys_reg_descs entry with a register or get_user, macros such as MTE_REG,
+PMU_SYS_REG, EL2_REG and PTRAUTH_KEY expanded); the visibility function and
+KVM's reset value (reset_val, or reset_unknown's 0x1de7ec7edbadc0de) that the
+entry's source names against the newest kernel's entry; the gate must name a
+catalogued field or vcpu_init feature.  Entries listed outside sys_regs.c
+(the timer's) say "not machine-checked" and get the encoding check only.
+
 What "exposed" and "writable" mean here (per checked version), derived from
 the source text rather than from a list kept in this script:
 
@@ -1303,7 +1313,8 @@ def _check_arm64(src_root, catalog_path=None, explain=None, out=None):
     if not isinstance(cat, dict):
         P("catalog is not a mapping")
         return 0, problems, versions
-    allowed = {"arch", "baseline", "id_registers", "firmware_registers", "vcpu_init_features"}
+    allowed = {"arch", "baseline", "id_registers", "firmware_registers", "vcpu_init_features",
+               "feature_registers"}
     for k in cat:
         if k not in allowed:
             P("unknown top-level key %r" % k)
@@ -1568,7 +1579,128 @@ def _check_arm64(src_root, catalog_path=None, explain=None, out=None):
                 if _uapi_eval(kvmh[v], m[1]) is not None:
                     P("vcpu_init %s: capability 0 but %s defines %s" % (name, v, m[1]))
                     break
+    checked += check_feature_registers(cat, ks, versions, P, check_since)
     return checked, problems, versions
+
+
+RESET_UNKNOWN = 0x1de7ec7edbadc0de  # sys_regs.h reset_unknown()
+
+
+def reg_descs(k):
+    """name -> (entry text with its macro's body, listed) of sys_reg_descs:
+    SYS_DESC(SYS_X) entries and the MTE_REG/PMU_SYS_REG/EL2_REG* macros."""
+    if hasattr(k, "_descs"):
+        return k._descs
+    k._descs = {}
+    text = getattr(k, "sys_regs_text", None)
+    if not text:
+        return k._descs
+    joined = re.sub(r"\\\n", " ", text)
+    macros = {m.group(1): " ".join(m.group(2).split())
+              for m in re.finditer(r"^\s*#define\s+(\w+)\([^)]*\)\s*(.*)$", joined, re.M)}
+    body = array_body(text, "sys_reg_descs") or ""
+    for ent in split_top(body):
+        ent = " ".join(ent.split())
+        m = re.fullmatch(r"PTRAUTH_KEY\(\s*(\w+)\s*\)", ent)
+        if m:  # two __PTRAUTH_KEY entries, KEYLO and KEYHI, each listed
+            for half in ("KEYLO_EL1", "KEYHI_EL1"):
+                k._descs[m.group(1) + half] = (ent + " " + macros.get("__PTRAUTH_KEY", ""), True)
+            continue
+        m = re.search(r"\b(MTE_REG|PMU_SYS_REG|EL2_REG\w*)\(\s*(?:SYS_)?(\w+)", ent)
+        full = ent
+        if m:
+            name = m.group(2)
+            full = ent + " " + macros.get(m.group(1), "")
+        else:
+            m = re.search(r"SYS_DESC\(\s*SYS_(\w+)\s*\)", ent)
+            if not m:
+                continue
+            name = m.group(1)
+        listed = bool(re.search(r"\.reg\s*=|\.get_user\s*=", full) or
+                      re.search(r"SYS_DESC\(\s*SYS_\w+\s*\)\s*,\s*\w+\s*,\s*reset_\w+\s*,\s*\w+", ent))
+        if name not in k._descs or listed:
+            k._descs[name] = (full, listed)
+    return k._descs
+
+
+def check_feature_registers(cat, ks, versions, P, check_since):
+    """feature_registers: encodings against sysreg/sysreg.h, exposed_since
+    against which kernels' sys_regs.c list the register, the visibility
+    function and reset value the source names against the newest entry,
+    and gates that name a catalogued field or vCPU feature."""
+    fields = {"%s.%s" % (r.get("name"), f.get("name"))
+              for r in cat.get("id_registers") or [] for f in r.get("fields") or []}
+    vcpus = {v.get("name") for v in cat.get("vcpu_init_features") or []}
+    allowed = {"name", "encoding", "id", "mask", "members", "feature", "gate", "reset",
+               "reset_mask", "counter", "exposed_since", "source"}
+    newest = versions[-1]
+    seen = set()
+    checked = 0
+    for e in cat.get("feature_registers") or []:
+        checked += 1
+        name, src = e.get("name"), e.get("source") or ""
+        what = "feature register %s" % name
+        for key in e:
+            if key not in allowed:
+                P("%s: unknown key %r" % (what, key))
+        if name in seen:
+            P("duplicate feature register %s" % name)
+        seen.add(name)
+        for key in ("feature", "gate", "source", "exposed_since"):
+            if not e.get(key):
+                P("%s: missing %s" % (what, key))
+        gate = e.get("gate") or ""
+        if gate != "none" and gate not in fields and not (
+                gate.startswith("vcpu ") and gate[5:] in vcpus):
+            P("%s: gate %r is not none, a catalogued REG.FIELD or 'vcpu FEATURE'" % (what, gate))
+        members = list(e.get("members") or [])
+        if "encoding" in e:
+            enc = tuple(e["encoding"])
+            members = [name]
+            got = next((ks[v].encoding(name) for v in reversed(versions) if ks[v].encoding(name)), None)
+            if got is None:
+                P("%s: no checked sysreg or sysreg.h defines it" % what)
+            elif tuple(got) != enc:
+                P("%s: encoding %s but sysreg says %s" % (what, list(enc), list(got)))
+        elif "id" in e:
+            match, mask = int(str(e["id"]), 0), int(str(e.get("mask", "0xffffffffffffffff")), 0)
+            for mname in members:
+                got = next((ks[v].encoding(mname) for v in reversed(versions) if ks[v].encoding(mname)), None)
+                if got is None:
+                    P("%s: member %s: no checked sysreg or sysreg.h defines it" % (what, mname))
+                    continue
+                op0, op1, crn, crm, op2 = got
+                rid = 0x6030000000130000 | op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
+                if rid & mask != match:
+                    P("%s: member %s %s is outside id/mask" % (what, mname, list(got)))
+        if not members or "not machine-checked" in src:
+            continue  # a class without system registers (SVE's), or listed outside sys_regs.c
+        flags = {v: any(reg_descs(ks[v]).get(m, ("", False))[1] for m in members)
+                 for v in versions}
+        check_since(what, e.get("exposed_since"), flags, src, "exposed_since")
+        text = " ".join(reg_descs(ks[newest]).get(m, ("", False))[0] for m in members)
+        if not flags[newest]:
+            continue
+        for vis in re.findall(r"\.visibility = (\w+)", src):
+            if vis not in text:
+                P("%s: source names %s, but %s's entry has no such visibility" % (what, vis, newest))
+        if "without visibility" in src and ".visibility" in text:
+            P("%s: source says 'without visibility', %s's entry has one" % (what, newest))
+        if "reset" in e and len(members) == 1:
+            want = int(str(e["reset"]), 0)
+            if "reset_unknown" in text:
+                if want != RESET_UNKNOWN:
+                    P("%s: %s resets it with reset_unknown (0x%x), catalog says 0x%x" % (
+                        what, newest, RESET_UNKNOWN, want))
+            else:
+                m = re.search(r"reset_val\s*,\s*\w+\s*,\s*([^,}]+)", text)
+                val = ks[newest].expr.eval(m.group(1).strip()) if m else None
+                if isinstance(val, int) and val != want:
+                    P("%s: %s resets it to 0x%x, catalog says 0x%x" % (what, newest, val, want))
+                elif not isinstance(val, int):
+                    P("%s: cannot read %s's reset value (%s)" % (
+                        what, newest, m.group(1) if m else "no reset_val"))
+    return checked
 
 
 def main(argv):

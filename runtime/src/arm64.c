@@ -61,9 +61,7 @@ struct planner {
 	unsigned problems;
 };
 
-/* (major << 16) | (minor << 8) of a release such as "5.10.0-32-arm64", as
- * kfp_config.min_kernel; 0 if it does not start with MAJOR.MINOR. */
-static uint32_t kernel_version(const char *release)
+uint32_t kfp_kernel_version(const char *release)
 {
 	unsigned long v[2] = { 0, 0 };
 	const char *s = release;
@@ -77,8 +75,6 @@ static uint32_t kernel_version(const char *release)
 	}
 	return (uint32_t)((v[0] > 255 ? 255 : v[0]) << 16 | (v[1] > 255 ? 255 : v[1]) << 8);
 }
-
-#define KFP_KV_5_19 (UINT32_C(5) << 16 | UINT32_C(19) << 8)
 
 /* ---- ONE_REG of any size up to 64 bits ----------------------------------- */
 
@@ -740,7 +736,7 @@ KFP_API int kfp_arm64_plan(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
 
 	struct planner p = { .cfg = cfg, .plan = plan, .vcpu_fd = vcpu_fd, .rep = rep };
 	kfp_sys_kernel_release(p.kernel, sizeof(p.kernel));
-	p.kver = kernel_version(p.kernel);
+	p.kver = kfp_kernel_version(p.kernel);
 	plan->cfg = cfg;
 	plan->nregs = 0;
 	plan->nwrites = 0;

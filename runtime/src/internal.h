@@ -18,6 +18,13 @@ void kfp_report_add(struct kfp_report *rep, uint8_t status, const char *name,
 		    const struct kfp_src *src, int err, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* (major << 16) | (minor << 8) of a release such as "5.10.0-32-arm64", as
+ * kfp_config.min_kernel; 0 if it does not start with MAJOR.MINOR. */
+uint32_t kfp_kernel_version(const char *release);
+/* The first kernel with hypercall bitmap registers: before it, a kernel's
+ * hypercalls are fixed. */
+#define KFP_KV_5_19 (UINT32_C(5) << 16 | UINT32_C(19) << 8)
+
 #if defined(__x86_64__)
 /* The xsave header, in a KVM_GET_XSAVE(2) buffer. */
 #define XSTATE_BV_OFFSET 512

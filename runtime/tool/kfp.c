@@ -38,6 +38,7 @@
 #include "verify.h"
 #elif defined(__aarch64__)
 #include "arm64.h"
+#include "state_arm64.h"
 #include "verify_arm64.h"
 #endif
 
@@ -70,9 +71,13 @@ static const char usage_text[] =
 	"                                 registers (arm64), and compare every feature\n"
 	"                                 with the policy\n"
 	"  verify-state POLICY.kfp STATE [--fleet NAME]\n"
-	"                                 may a saved vCPU state (x86_64) be loaded under\n"
-	"                                 the fleet?  Checks the policy identity, CPUID,\n"
-	"                                 feature MSRs and the xsave header; needs no KVM\n"
+	"                                 may a saved vCPU state be loaded under the fleet\n"
+	"                                 on this host?  x86_64: the policy identity,\n"
+	"                                 CPUID, feature MSRs and the xsave header (needs\n"
+	"                                 no KVM); arm64: the identity, ID registers and\n"
+	"                                 hypercall bitmaps as planned here, and a named\n"
+	"                                 rule for every register this kernel lists\n"
+	"                                 differently (a throwaway vCPU, nothing written)\n"
 	"\n"
 	"Options:\n"
 	"  --fleet NAME        the fleet (default: the policy's only fleet of this\n"
@@ -83,8 +88,8 @@ static const char usage_text[] =
 	"  --all               apply: list every feature, not only the exposed and the\n"
 	"                      mentioned ones (arm64: every ID-register field)\n"
 	"  --json              apply: print a JSON document with every feature\n"
-	"  --save-state FILE   apply (x86_64): write the vCPU's state, as a migration\n"
-	"                      source would, for verify-state\n"
+	"  --save-state FILE   apply: write the vCPU's state, as a migration source\n"
+	"                      would, for verify-state\n"
 	"  --catalog DIR       read the catalog from DIR (default: $KFP_CATALOG, else\n"
 	"                      the installed one)\n"
 	"  -o, --output FILE   probe: write the profile to FILE (default: stdout)\n"
@@ -351,9 +356,10 @@ static int runtime_failed(const struct session *s, const char *what, int r)
 }
 
 /* Everything before the first write: compile, choose the fleet, build its
- * tables, open KVM (x86_64: and read what it offers). */
-static int session_start(struct session *s, int argc, char **argv, struct opts *o,
-			 const char *cmd)
+ * tables, open KVM (x86_64: and read what it offers).  With `second`, the
+ * command takes a second file after the policy (verify-state's state). */
+static int session_start_files(struct session *s, int argc, char **argv, struct opts *o,
+			       const char *cmd, const char **second)
 {
 	s->kvm_fd = -1;
 #if defined(__x86_64__)
@@ -367,8 +373,12 @@ static int session_start(struct session *s, int argc, char **argv, struct opts *
 	int first = parse_opts(argc, argv, o);
 	if (first < 0)
 		return EXIT_USAGE;
-	if (argc - first != 1)
+	if (second && argc - first != 2)
+		return usage_error("%s takes a policy file and a state file", cmd);
+	if (!second && argc - first != 1)
 		return usage_error("%s takes one policy file", cmd);
+	if (second)
+		*second = argv[first + 1];
 #if !defined(HOST_ARCH)
 	fprintf(stderr, "kfp: %s: this architecture is not supported (x86_64 and arm64 only)\n", cmd);
 	return EXIT_USAGE;
@@ -393,6 +403,12 @@ static int session_start(struct session *s, int argc, char **argv, struct opts *
 #endif
 	return EXIT_OK;
 #endif
+}
+
+static int session_start(struct session *s, int argc, char **argv, struct opts *o,
+			 const char *cmd)
+{
+	return session_start_files(s, argc, argv, o, cmd, NULL);
 }
 
 static void print_ok(const struct session *s)
@@ -549,6 +565,36 @@ out:
 
 #elif defined(__aarch64__)
 
+/* What a migration source saves of the vCPU (apply --save-state): every
+ * register KVM lists, with its value, and the policy identity. */
+static int arm64_save_state(const struct session *s, const char *path)
+{
+	static uint8_t values[KFP_MAX_REG_LIST][ARM64_STATE_REG_BYTES];
+	const struct kfp_arm64_plan *plan = s->plan;
+	for (uint64_t i = 0; i < plan->nregs; i++) {
+		struct kvm_one_reg one = { .id = plan->regs[i], .addr = (uint64_t)(uintptr_t)values[i] };
+		if ((plan->regs[i] & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT > 8 ||
+		    kvm_ioctl(s->vm.vcpu_fd, KVM_GET_ONE_REG, &one) < 0) {
+			fprintf(stderr, "kfp: --save-state: cannot read register 0x%016llx\n",
+				(unsigned long long)plan->regs[i]);
+			return -1;
+		}
+	}
+	struct utsname u;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "kfp: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	arm64_state_write(f, s->cfg->id, uname(&u) == 0 ? u.release : NULL, plan->regs,
+			  (const uint8_t(*)[ARM64_STATE_REG_BYTES])values, (uint32_t)plan->nregs);
+	if (fclose(f) != 0)
+		return -1;
+	fprintf(stderr, "kfp: saved the vCPU state in %s (%llu registers)\n", path,
+		(unsigned long long)plan->nregs);
+	return 0;
+}
+
 /* The VM and vCPU a plan reads: a vCPU initialised with the policy's
  * vcpu_init features, as a VMM would create it. */
 static int arm64_session_vm(struct session *s)
@@ -643,6 +689,8 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (v.mismatches)
 		status = EXIT_POLICY;
+	if (o.save_state && status == EXIT_OK && arm64_save_state(&s, o.save_state) < 0)
+		status = EXIT_USAGE;
 	arm64_verdict_free(&v);
 out:
 	free(regs);
@@ -726,11 +774,74 @@ out:
 }
 #endif
 
+#if defined(__aarch64__)
+/* Checks a saved vCPU state against the fleet on this host: a throwaway
+ * vCPU initialised as a destination VMM would, the fleet planned on it,
+ * then kfp_arm64_verify_state.  Nothing is written to the vCPU. */
+static int cmd_verify_state(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct session s = { 0 };
+	static struct arm64_state_file st;
+	static uint8_t rules[KFP_MAX_REG_LIST];
+	char err[512];
+	const char *path = NULL;
+	int status = session_start_files(&s, argc, argv, &o, "verify-state", &path);
+	if (status != EXIT_OK)
+		goto out;
+	if (arm64_state_read(path, &st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kfp: %s\n", err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if ((status = arm64_session_vm(&s)) != EXIT_OK)
+		goto out;
+	int r = kfp_arm64_plan(s.cfg, s.vm.vm_fd, s.vm.vcpu_fd, s.plan, &s.rep);
+	if (r < 0) {
+		status = runtime_failed(&s, "verify-state", r);
+		goto out;
+	}
+	kfp_report_init(&s.rep);
+	struct kfp_arm64_state view = arm64_state_view(&st);
+	r = kfp_arm64_verify_state(s.plan, s.vm.vcpu_fd, &view, rules, &s.rep);
+	unsigned count[16] = { 0 };
+	for (uint32_t i = 0; i < st.nregs; i++)
+		count[rules[i] & 15]++;
+	printf("%s: %u registers saved on kernel %s\n", path, st.nregs,
+	       st.kernel[0] ? st.kernel : "?");
+	for (unsigned k = 0; k < 16; k++)
+		if (count[k])
+			printf("  %-18s %u\n", kfp_state_rule_name((uint8_t)k), count[k]);
+	for (uint32_t i = 0; i < st.nregs; i++)
+		if (rules[i] != KFP_STATE_LISTED && rules[i] != KFP_STATE_REFUSED)
+			printf("  safe to drop: 0x%016llx (%s)\n", (unsigned long long)st.regs[i].id,
+			       kfp_state_rule_name(rules[i]));
+	if (r == -EPERM) {
+		fprintf(stderr, "kfp: verify-state: %s may not be loaded under fleet \"%s\" of policy \"%s\" on this host:\n",
+			path, s.cfg->fleet, s.cfg->policy);
+		print_report(&s.rep, stderr);
+		status = EXIT_POLICY;
+	} else if (r < 0) {
+		status = runtime_failed(&s, "verify-state", r);
+	} else {
+		printf("OK: %s fits fleet \"%s\" of policy \"%s\" on this host (identity ", path,
+		       s.cfg->fleet, s.cfg->policy);
+		print_identity(s.cfg->id, stdout);
+		puts(")");
+	}
+out:
+	session_end(&s);
+	if (fflush(stdout) != 0 && status == EXIT_OK)
+		status = EXIT_USAGE;
+	return status;
+}
+#endif
+
 static const struct kfp_cli_command commands[] = {
 	{ "probe", cmd_probe },
 	{ "check", cmd_check },
 	{ "apply", cmd_apply },
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 	{ "verify-state", cmd_verify_state },
 #endif
 };

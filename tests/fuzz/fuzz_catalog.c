@@ -11,7 +11,8 @@
  *     "arm64.yaml:..."), success gives none;
  *   - a loaded catalog is consistent: every entry is found by its name and
  *     each alias, back-pointers point at the owner, requirements point into
- *     the catalog, ID register fields fit and do not overlap.
+ *     the catalog, ID register fields fit and do not overlap, registers of
+ *     features have a gate in the catalog and no id in two entries.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -163,6 +164,25 @@ static void check_arm64(const struct kfp_catalog *cat)
 	for (size_t i = 0; i < cat->nvcpu; i++)
 		CHECK_NAMES(&cat->vcpu[i], L);
 #undef L
+	/* Registers of features: a gate that points into the catalog, ids
+	 * inside their mask, no id in two entries. */
+	for (size_t i = 0; i < cat->nfeature_regs; i++) {
+		const struct kfp_cat_feature_reg *r = &cat->feature_regs[i];
+		if (!r->c.name || !r->c.source || !r->feature)
+			die("feature register without name, source or feature", r->c.name);
+		if (r->match & ~r->mask)
+			die("feature register id outside its mask", r->c.name);
+		if ((r->gate == KFP_REG_GATE_FIELD && !r->field) ||
+		    (r->gate == KFP_REG_GATE_VCPU && !r->vcpu))
+			die("feature register gate points nowhere", r->c.name);
+		if (r->field && (r->field < r->field->reg->fields ||
+				 r->field >= r->field->reg->fields + r->field->reg->nfields))
+			die("feature register gate is not a field of its register", r->c.name);
+		for (size_t j = 0; j < i; j++)
+			if (!((r->match ^ cat->feature_regs[j].match) & r->mask &
+			      cat->feature_regs[j].mask))
+				die("two feature registers match one id", r->c.name);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -17,16 +17,16 @@
 #include "verify.h"
 
 static const struct kfp_feature_row features[] = {
-	/* name, kind, expose, reg, bit, xss, leaf, subleaf, id, src */
-	{ "sse3", KFP_KIND_CPUID, 1, 2, 0, 0, 0x1, 0, 0, { "p.kfp", 3, 11 } },
-	{ "avx", KFP_KIND_CPUID, 0, 2, 28, 0, 0x1, 0, 0, { NULL, 0, 0 } },
-	{ "avx2", KFP_KIND_CPUID, 0, 1, 5, 0, 0x7, 0, 0, { NULL, 0, 0 } },
-	{ "amx-fp8", KFP_KIND_CPUID, 0, 0, 4, 0, 0x1e, 1, 0, { NULL, 0, 0 } },
-	{ "kvmclock", KFP_KIND_KVM_PV, 1, 0, 0, 0, 0x40000001, 0, 0, { "p.kfp", 5, 15 } },
-	{ "x87", KFP_KIND_XSAVE, 1, 0, 0, 0, 0, 0, 0, { "p.kfp", 6, 17 } },
-	{ "sse", KFP_KIND_XSAVE, 1, 0, 1, 0, 0, 0, 0, { "p.kfp", 6, 21 } },
-	{ "avx", KFP_KIND_XSAVE, 0, 0, 2, 0, 0, 0, 0, { NULL, 0, 0 } },
-	{ "rdcl_no", KFP_KIND_MSR_BIT, 1, 0, 0, 0, 0x10a, 0, 0, { "p.kfp", 7, 9 } },
+	/* name, kind, expose, reg, bit, xss, leaf, subleaf, id, src, since */
+	{ "sse3", KFP_KIND_CPUID, 1, 2, 0, 0, 0x1, 0, 0, { "p.kfp", 3, 11 }, 0 },
+	{ "avx", KFP_KIND_CPUID, 0, 2, 28, 0, 0x1, 0, 0, { NULL, 0, 0 }, 0 },
+	{ "avx2", KFP_KIND_CPUID, 0, 1, 5, 0, 0x7, 0, 0, { NULL, 0, 0 }, 0 },
+	{ "amx-fp8", KFP_KIND_CPUID, 0, 0, 4, 0, 0x1e, 1, 0, { NULL, 0, 0 }, 0 },
+	{ "kvmclock", KFP_KIND_KVM_PV, 1, 0, 0, 0, 0x40000001, 0, 0, { "p.kfp", 5, 15 }, 0 },
+	{ "x87", KFP_KIND_XSAVE, 1, 0, 0, 0, 0, 0, 0, { "p.kfp", 6, 17 }, 0 },
+	{ "sse", KFP_KIND_XSAVE, 1, 0, 1, 0, 0, 0, 0, { "p.kfp", 6, 21 }, 0 },
+	{ "avx", KFP_KIND_XSAVE, 0, 0, 2, 0, 0, 0, 0, { NULL, 0, 0 }, 0 },
+	{ "rdcl_no", KFP_KIND_MSR_BIT, 1, 0, 0, 0, 0x10a, 0, 0, { "p.kfp", 7, 9 }, 0 },
 };
 
 static const struct kfp_config cfg = {

@@ -249,6 +249,67 @@ int kfp_arm64_commit(struct kfp_arm64_plan *plan, int vcpu_fd, struct kfp_report
 int kfp_arm64_apply(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
 		    struct kfp_arm64_plan *plan, struct kfp_report *rep);
 
+/*
+ * ---- migration: checking a saved vCPU state (arm64) --------------------
+ *
+ * A destination checks a vCPU state it received before it loads any of it:
+ * after kfp_arm64_plan() (or kfp_arm64_apply()) on a fresh vCPU, before
+ * the first KVM_SET_ONE_REG of the state.  The state is the source's
+ * KVM_GET_REG_LIST with each register's KVM_GET_ONE_REG bytes, and the
+ * policy identity (kfp_config.id) the VMM carries in its migration stream.
+ * The check:
+ *   - the identity is the destination fleet's;
+ *   - every saved ID register and hypercall bitmap equals what the plan
+ *     gives the destination (what the guest saw, it keeps);
+ *   - every saved register the destination does not list is safe by a
+ *     rule that follows from the policy (enum kfp_state_rule: the
+ *     feature it belongs to is hidden, its vCPU feature is off, it holds
+ *     KVM's reset value, a bitmap's services are ones the destination
+ *     kernel offers without it, it describes a cache the state's
+ *     CLIDR_EL1 does not have, or it is a counter the destination shows
+ *     as the host's); a register no rule covers, or one the
+ *     catalog does not know, is refused, naming the register, the feature,
+ *     the destination kernel and the policy line;
+ *   - every register the destination lists and the state lacks belongs
+ *     to a feature the policy hides, holds its reset value, or describes
+ *     a cache the destination's CLIDR_EL1 does not have.
+ * Reads only (KVM_GET_ONE_REG on vcpu_fd), writes nothing, no heap.
+ */
+enum kfp_state_rule {
+	KFP_STATE_REFUSED = 0,      /* no rule makes the difference safe */
+	KFP_STATE_LISTED = 1,       /* the destination lists it: restore it */
+	KFP_STATE_ID_REG = 2,       /* an ID register the destination reads as the same value (RAZ) */
+	KFP_STATE_FEATURE_OFF = 3,  /* its feature's ID field is hidden by the policy */
+	KFP_STATE_VCPU_OFF = 4,     /* its KVM_ARM_VCPU_INIT feature is off */
+	KFP_STATE_RESET_VALUE = 5,  /* it holds KVM's reset value */
+	KFP_STATE_FW_OFF = 6,       /* a hypercall bitmap saved as 0 */
+	KFP_STATE_FW_IMPLIED = 7,   /* a bitmap whose services the kernel offers without it */
+	KFP_STATE_NO_CACHE = 8,     /* a CCSIDR_EL1 of a cache CLIDR_EL1 does not describe */
+	KFP_STATE_COUNTER = 9,      /* a counter the destination shows as the host's, unsaved */
+};
+
+/* "listed", "feature-off", ... */
+const char *kfp_state_rule_name(uint8_t rule);
+
+struct kfp_arm64_saved_reg {
+	uint64_t id;       /* ONE_REG id; the value has KVM_REG_SIZE(id) bytes */
+	const void *value; /* KVM_GET_ONE_REG's bytes, as KVM gave them */
+};
+
+struct kfp_arm64_state {
+	const uint8_t *id;  /* 16 bytes, or NULL if the stream has none */
+	const struct kfp_arm64_saved_reg *regs;
+	uint32_t nregs;
+	const char *kernel; /* the source's kernel release, for reports; may be NULL */
+};
+
+/* 0, or -EPERM with the reasons in rep (-EINVAL: bad arguments; another
+ * negative errno: KVM_GET_ONE_REG failed).  rules, if not NULL, receives
+ * st->nregs entries: the enum kfp_state_rule of each saved register. */
+int kfp_arm64_verify_state(const struct kfp_arm64_plan *plan, int vcpu_fd,
+			   const struct kfp_arm64_state *st, uint8_t *rules,
+			   struct kfp_report *rep);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,6 +51,10 @@ struct kfp_feature_row {
 	uint32_t leaf, subleaf; /* CPUID; for VMX and MSR bits, leaf is the MSR */
 	uint64_t id;    /* KFP_KIND_HYPERCALL: the firmware register */
 	struct kfp_src src;
+	/* KFP_KIND_HYPERCALL: the first kernel that offers the service, as
+	 * kfp_config.min_kernel (a kernel before 5.19 offers it without a
+	 * bitmap to turn it off); 0 if unknown. */
+	uint32_t since;
 };
 
 /*
@@ -170,6 +174,40 @@ struct kfp_pin_row {
 	struct kfp_src src; /* the fleet's `hosts` line; file NULL if none */
 };
 
+/*
+ * A register that exists only with a feature: SVE's Z, P and FFR registers
+ * and ZCR_EL1, the PMU's, the pointer-auth keys, FPMR, TCR2_EL1, POR_EL1,
+ * ...  (the catalog's feature_registers).  A kernel lists it in
+ * KVM_GET_REG_LIST only when it supports the feature, and the vCPU or the
+ * host has it; a kernel may also list a register that another does not for
+ * no feature at all (`gate` NONE).  The row says whether this fleet's
+ * policy hides the feature, so that a migration destination that does not
+ * list a saved register can tell state it may drop (the guest cannot
+ * reach the register) from state it would lose.  A row matches the ONE_REG
+ * ids with (id & mask) == match.
+ */
+enum kfp_reg_gate {
+	KFP_GATE_NONE = 1,     /* no feature: only the reset value makes it safe */
+	KFP_GATE_ID_FIELD = 2, /* an ID register field: gate_reg, shift, width */
+	KFP_GATE_VCPU = 3,     /* a KVM_ARM_VCPU_INIT feature: vcpu_bit */
+};
+
+struct kfp_arm64_reg_row {
+	const char *name;     /* "FPMR", "PMEVCNTR<n>_EL0", "SVE Z<n>/P<n>/FFR" */
+	const char *feature;  /* "FEAT_FPMR (ID_AA64PFR2_EL1.FPMR)", "vcpu pmu_v3" */
+	uint64_t match, mask;
+	uint8_t gate;         /* enum kfp_reg_gate */
+	uint8_t vcpu_bit;     /* KFP_GATE_VCPU */
+	uint8_t shift, width; /* KFP_GATE_ID_FIELD: the field of gate_reg */
+	uint64_t gate_reg;    /* KFP_GATE_ID_FIELD: ONE_REG id of the ID register */
+	uint8_t hidden;       /* the policy hides the feature on every host */
+	uint8_t has_reset;    /* KVM resets the register to `reset` */
+	uint64_t reset;
+	uint64_t reset_mask;  /* the bits `reset` speaks for (not status bits KVM computes) */
+	uint8_t counter;      /* a counter: a kernel that does not list it shows the host's */
+	struct kfp_src src;   /* the policy line that decides the feature; file NULL: default deny */
+};
+
 enum kfp_unknown_policy {
 	KFP_UNKNOWN_POLICY_DENY = 1,
 	KFP_UNKNOWN_POLICY_ZERO = 2,
@@ -187,6 +225,10 @@ struct kfp_arm64_config {
 	 * pins existed (zero here) keep their meaning. */
 	const struct kfp_pin_row *pins;
 	uint32_t npins;
+	/* Registers of features (migration checks); after the pins for the
+	 * same reason. */
+	const struct kfp_arm64_reg_row *regs;
+	uint32_t nregs;
 };
 
 struct kfp_config {

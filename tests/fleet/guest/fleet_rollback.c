@@ -12,36 +12,28 @@
  *
  * A leg, in each mode:
  *   1. a fresh VM (in-kernel GICv3) and vCPU, KVM_ARM_VCPU_INIT with the
- *      policy's features (PSCI 0.2 without a policy), kfp_arm64_apply() in
- *      mode policy.  A refusal is a result, not a breakdown of the program:
+ *      policy's features (PSCI 0.2 without a policy).  In mode policy the
+ *      product's sequence for a destination: kfp_arm64_plan(), then, with
+ *      a state to restore, kfp_arm64_verify_state() (before any write),
+ *      then kfp_arm64_commit().  A refusal is a result, not a breakdown of
+ *      the program:
  *        KFP-APPLY <mode> <status> <report item>     (each item)
  *        KFP-APPLY-REFUSED <mode> <FROM|-> fleet=NAME <errno>
+ *        KFP-VERIFY <mode> <FROM> ok|refused <errno>
+ *        KFP-VERIFY-ITEM <mode> <FROM> <report item> (each reason)
+ *      The harness restores even a refused state, to show what the
+ *      refusal prevented.
  *   2. restoring: every saved register, in the saved order, with
  *      KVM_SET_ONE_REG (values of any size: U32, U64, U128, ...):
  *        KFP-RESTORE <mode> <FROM> ok <id> <name>
  *        KFP-RESTORE <mode> <FROM> skip-safe <id> <name> <rule>
  *        KFP-RESTORE <mode> <FROM> fail <id> <name> <errno> value=.. here=..
- *      A register this kernel does not list may be skipped only by a rule:
- *        fw-bitmap-off        a hypercall bitmap the policy writes as 0
- *                             (by name, or as an unknown bitmap under
- *                             `firmware_regs unknown zero`), saved as 0;
- *        fw-bitmap-implied    a hypercall bitmap (this kernel has none:
- *                             before 5.19) whose every set bit is a
- *                             service this kernel offers without it
- *                             (PV_TIME; TRNG from 5.12; PTP, FUNC_FEAT
- *                             from 5.13); never reset-value;
- *        id-reg-raz           an ID register the policy makes all zero;
- *        feature-off:REG.FLD  a register of a feature whose ID field the
- *                             policy pins to 0, and the guest saw 0;
- *        vcpu-off:FEATURE     a register of a vCPU feature the policy
- *                             leaves off (PMU, SVE, pointer auth);
- *        reset-value          the saved value is the value of a fresh vCPU
- *                             on the source kernel (never changed);
- *        reset-counter        a counter whose saved value lies between two
- *                             reads of a fresh vCPU on the source (no
- *                             offset was ever applied to it).
- *      The policy rules apply in mode policy only; anything else is "fail
- *      ... ENOENT not-listed".  Written registers are read back:
+ *      A register this kernel does not list is skipped only by the rule
+ *      kfp_arm64_verify_state() names for it (kfp_state_rule_name():
+ *      feature-off, vcpu-off, reset-value, fw-bitmap-off,
+ *      fw-bitmap-implied, id-reg-raz, no-such-cache, counter); anything
+ *      else, and every one in mode none, is "fail ... ENOENT
+ *      not-listed".  Written registers are read back:
  *        KFP-RESTORE <mode> <FROM> changed <id> <name> wrote=.. read=..
  *      (KVM accepted the write and kept another value; counters are not
  *      compared), and registers only this kernel has are listed:
@@ -53,12 +45,12 @@
  *      restore KFP-GUESTDIFF <mode> <FROM> <name> from=.. here=.. for each
  *      read that differs from what the guest read on FROM;
  *   4. with "save yes" (first leg): the vCPU's whole state, every register
- *      of KVM_GET_REG_LIST, and where they differ the values of a fresh
- *      vCPU set up the same way (read before and after the state):
+ *      of KVM_GET_REG_LIST, and in mode policy the policy identity, as a
+ *      VMM's migration stream carries it:
+ *        KFP-STATE-ID <mode> <32 hex digits>
  *        KFP-STATE <mode> <id> <value>
- *        KFP-FRESH <mode> <id> <before> <after> <name> saved=..
  *        KFP-STATE-GUEST <mode> <index> <value> <name>
- *        KFP-STATE-END <mode> <nstate> <nfresh>
+ *        KFP-STATE-END <mode> <nstate>
  *      The probe's pass count (x20, v7) must be one more than on FROM:
  *        KFP-CONTINUITY <mode> <FROM> ok|broken pass N on FROM, M here
  *   5. KFP-SUMMARY <mode> <FROM> ok=N skip-safe=N fail=N changed=N
@@ -132,14 +124,14 @@ static void read_plan(const char *series)
 
 struct regval {
 	uint64_t id;
-	unsigned char v[REG_MAX_BYTES];
-	unsigned char f1[REG_MAX_BYTES], f2[REG_MAX_BYTES]; /* fresh values */
-	int have_fresh; /* a KFP-FRESH line: else fresh == saved */
+	unsigned char v[REG_MAX_BYTES]; /* as KVM_GET_ONE_REG gave it */
 };
 
 struct saved {
-	size_t n, cap, nfresh;
+	size_t n, cap;
 	struct regval *r;
+	uint8_t id[16]; /* the policy identity (mode policy) */
+	int have_id;
 	uint64_t guest[FLEET_EL1_NRESULTS];
 	int have_guest, complete;
 };
@@ -173,10 +165,10 @@ static int state_has_mode(const char *from, const char *mode)
 
 static int load_state(const char *from, const char *mode, struct saved *s)
 {
-	char path[128], line[1024], m[16], kind[32], vs[600], v2[600];
+	char path[128], line[1024], m[16], kind[32], vs[600];
 	uint64_t id;
 	unsigned idx;
-	size_t nstate = 0, nfresh = 0;
+	size_t nstate = 0;
 	FILE *f;
 
 	memset(s, 0, sizeof(*s));
@@ -207,41 +199,32 @@ static int load_state(const char *from, const char *mode, struct saved *s)
 				return fail("%s: bad value for 0x%" PRIx64, path, id);
 			}
 			s->n++;
-		} else if (strcmp(kind, "KFP-FRESH") == 0 &&
-			   sscanf(line, "%*s %*s %" SCNx64 " %599s %599s", &id, vs,
-				  v2) == 3) {
-			struct regval *r = saved_find(s, id);
-			if (!r || reg_parse(id, vs, r->f1) < 0 ||
-			    reg_parse(id, v2, r->f2) < 0) {
-				fclose(f);
-				return fail("%s: bad KFP-FRESH line for 0x%" PRIx64,
-					    path, id);
+		} else if (strcmp(kind, "KFP-STATE-ID") == 0 &&
+			   sscanf(line, "%*s %*s %599s", vs) == 1 && strlen(vs) == 32) {
+			for (int i = 0; i < 16; i++) {
+				unsigned b;
+				if (sscanf(vs + 2 * i, "%2x", &b) != 1)
+					break;
+				s->id[i] = (uint8_t)b;
 			}
-			r->have_fresh = 1;
-			nfresh++;
+			s->have_id = 1;
 		} else if (strcmp(kind, "KFP-STATE-GUEST") == 0 &&
 			   sscanf(line, "%*s %*s %u %599s", &idx, vs) == 2 &&
 			   idx < FLEET_EL1_NRESULTS) {
 			s->guest[idx] = strtoull(vs, NULL, 16);
 			s->have_guest = 1;
 		} else if (strcmp(kind, "KFP-STATE-END") == 0 &&
-			   sscanf(line, "%*s %*s %zu %zu", &nstate, &nfresh) == 2) {
+			   sscanf(line, "%*s %*s %zu", &nstate) == 1) {
 			s->complete = 1;
-			s->nfresh = nfresh;
 		}
 	}
 	fclose(f);
-	for (size_t i = 0; i < s->n; i++)
-		if (!s->r[i].have_fresh) {
-			memcpy(s->r[i].f1, s->r[i].v, REG_MAX_BYTES);
-			memcpy(s->r[i].f2, s->r[i].v, REG_MAX_BYTES);
-		}
 	if (!s->complete || nstate != s->n)
 		return fail("%s: mode %s: %zu KFP-STATE lines, KFP-STATE-END says %zu%s",
 			    path, mode, s->n, nstate,
 			    s->complete ? "" : " (no KFP-STATE-END)");
-	out("KFP-FACT loaded %s mode=%s registers=%zu fresh-differs=%zu\n", path,
-	    mode, s->n, s->nfresh);
+	out("KFP-FACT loaded %s mode=%s registers=%zu identity=%s\n", path, mode, s->n,
+	    s->have_id ? "yes" : "no");
 	return 0;
 }
 
@@ -268,220 +251,12 @@ static void print_report(const char *what, const struct kfp_report *rep)
 	out("KFP-APPLY %s napplied=%u nproblems=%u nlost=%u\n", what,
 	    rep->napplied, rep->nproblems, rep->nlost);
 }
-
-static const struct kfp_id_reg_row *policy_id_row(const struct kfp_config *cfg,
-						  uint64_t id)
-{
-	for (uint32_t i = 0; i < cfg->arm64->nid_regs; i++)
-		if (cfg->arm64->id_regs[i].id == id)
-			return &cfg->arm64->id_regs[i];
-	return NULL;
-}
-
-/* The policy pins field (id, shift) to 0 on every fleet kernel. */
-static const struct kfp_id_field_row *policy_field_zero(const struct kfp_config *cfg,
-							uint64_t id, unsigned shift)
-{
-	const struct kfp_id_reg_row *row = policy_id_row(cfg, id);
-
-	if (!row)
-		return NULL;
-	for (uint32_t i = 0; i < row->nfields; i++) {
-		const struct kfp_id_field_row *f = &row->fields[i];
-		if (f->shift != shift)
-			continue;
-		if ((f->rule == KFP_RULE_FIXED || f->rule == KFP_RULE_VCPU_OFF) &&
-		    f->value == 0)
-			return f;
-		return NULL;
-	}
-	return NULL;
-}
-#endif
-
-#ifdef KFP_FLEET_RUNTIME
-/* Registers that exist only with a feature. */
-static const struct {
-	uint64_t reg;
-	uint64_t idreg;
-	unsigned shift;
-	const char *field;
-} feature_regs[] = {
-	{ SYSREG(3, 0, 2, 0, 3), SYSREG(3, 0, 0, 7, 3), 0, "ID_AA64MMFR3_EL1.TCRX" },
-	{ SYSREG(3, 0, 1, 0, 3), SYSREG(3, 0, 0, 7, 3), 4, "ID_AA64MMFR3_EL1.SCTLRX" },
-	{ SYSREG(3, 0, 10, 2, 2), SYSREG(3, 0, 0, 7, 3), 8, "ID_AA64MMFR3_EL1.S1PIE" },
-	{ SYSREG(3, 0, 10, 2, 3), SYSREG(3, 0, 0, 7, 3), 8, "ID_AA64MMFR3_EL1.S1PIE" },
-	{ SYSREG(3, 0, 10, 2, 4), SYSREG(3, 0, 0, 7, 3), 16, "ID_AA64MMFR3_EL1.S1POE" },
-	{ SYSREG(3, 3, 10, 2, 4), SYSREG(3, 0, 0, 7, 3), 16, "ID_AA64MMFR3_EL1.S1POE" },
-	{ SYSREG(3, 0, 1, 0, 5), SYSREG(3, 0, 0, 4, 1), 8, "ID_AA64PFR1_EL1.MTE" },
-	{ SYSREG(3, 0, 1, 0, 6), SYSREG(3, 0, 0, 4, 1), 8, "ID_AA64PFR1_EL1.MTE" },
-	{ SYSREG(3, 0, 5, 6, 0), SYSREG(3, 0, 0, 4, 1), 8, "ID_AA64PFR1_EL1.MTE" },
-	{ SYSREG(3, 0, 5, 6, 1), SYSREG(3, 0, 0, 4, 1), 8, "ID_AA64PFR1_EL1.MTE" },
-	{ SYSREG(3, 0, 13, 0, 7), SYSREG(3, 0, 0, 4, 1), 8, "ID_AA64PFR1_EL1.MTE" },
-	{ SYSREG(3, 3, 13, 0, 7), SYSREG(3, 0, 0, 4, 1), 8, "ID_AA64PFR1_EL1.MTE" },
-};
-
-static int is_pmu_reg(uint64_t id)
-{
-	unsigned low = (unsigned)(id & 0xffff);
-	unsigned op0 = low >> 14 & 3, op1 = low >> 11 & 7, crn = low >> 7 & 15,
-		 crm = low >> 3 & 15;
-
-	if ((id & ~UINT64_C(0xffff)) != UINT64_C(0x6030000000130000))
-		return 0;
-	if (op0 != 3)
-		return 0;
-	if (crn == 9 && crm >= 12 && (op1 == 3 || op1 == 0))
-		return 1; /* PMCR_EL0 ... PMOVSSET_EL0, PMINTEN{SET,CLR}_EL1 */
-	if (op1 == 3 && crn == 14 && crm >= 8)
-		return 1; /* PMEVCNTRn_EL0, PMEVTYPERn_EL0, PMCCFILTR_EL0 */
-	return 0;
-}
-
-static int is_sve_reg(uint64_t id)
-{
-	return (id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM64_SVE ||
-	       id == SYSREG(3, 0, 1, 2, 0); /* ZCR_EL1 */
-}
-
-static int is_ptrauth_reg(uint64_t id)
-{
-	uint64_t b = SYSREG(3, 0, 2, 1, 0);
-	return id >= b && id <= SYSREG(3, 0, 2, 3, 1) &&
-	       ((id >> 3) & 15) >= 1 && ((id >> 3) & 15) <= 3;
-}
 #endif
 
 static int is_counter(uint64_t id)
 {
 	return id == SYSREG(3, 3, 14, 3, 2) /* KVM_REG_ARM_TIMER_CNT */ ||
 	       id == SYSREG(3, 3, 14, 0, 1) /* CNTPCT_EL0 (PTIMER_CNT) */;
-}
-
-static uint64_t u64of(uint64_t id, const unsigned char *b)
-{
-	uint64_t v = 0;
-	size_t n = reg_size(id);
-	memcpy(&v, b, n < 8 ? n : 8);
-	return v;
-}
-
-/* This kernel's version, (major << 8) | minor. */
-static unsigned kver;
-
-/* The services of a hypercall bitmap register that a kernel without the
- * bitmap registers (before 5.19) offers every guest: PV_TIME (STD_HYP bit
- * 0, 5.10 and before), TRNG (STD bit 0, 5.12), FUNC_FEAT and PTP (VENDOR_HYP
- * bits 0 and 1, 5.13); arch/arm64/kvm/hypercalls.c. */
-static uint64_t implied_services(uint64_t id)
-{
-	switch (id & 0xffff) {
-	case 0: return kver >= (5u << 8 | 12) ? 1 : 0;
-	case 1: return 1;
-	case 2: return kver >= (5u << 8 | 13) ? 3 : 0;
-	default: return 0;
-	}
-}
-
-/* Why a saved register that this kernel does not list may be skipped, or
- * NULL.  rule is filled with the name. */
-static const char *skip_rule(int mode, const void *cfgp, struct saved *s,
-			     struct regval *r, char *rule, size_t size)
-{
-	size_t n = reg_size(r->id);
-	int zero = 1;
-
-	for (size_t i = 0; i < n; i++)
-		if (r->v[i])
-			zero = 0;
-#ifdef KFP_FLEET_RUNTIME
-	const struct kfp_config *cfg = cfgp;
-	if (mode == MODE_POLICY && cfg && cfg->arm64) {
-		const struct kfp_arm64_config *a = cfg->arm64;
-		/* hypercall bitmaps */
-		if ((r->id & ~UINT64_C(0xffff)) == UINT64_C(0x6030000000160000)) {
-			const struct kfp_fw_reg_row *row = NULL;
-			for (uint32_t i = 0; i < a->nfw_regs; i++)
-				if (a->fw_regs[i].id == r->id)
-					row = &a->fw_regs[i];
-			if (zero && ((row && row->value == 0) ||
-				     (!row && a->fw_unknown == KFP_UNKNOWN_POLICY_ZERO))) {
-				snprintf(rule, size, "fw-bitmap-off%s", row ? "" : "(unknown,zero)");
-				return rule;
-			}
-		}
-		/* ID registers */
-		if ((r->id & ~UINT64_C(0x3f)) == SYSREG(3, 0, 0, 0, 0) && zero) {
-			const struct kfp_id_reg_row *row = policy_id_row(cfg, r->id);
-			int allzero = 1;
-			if (row) {
-				for (uint32_t i = 0; i < row->nfields; i++)
-					if (!((row->fields[i].rule == KFP_RULE_FIXED ||
-					       row->fields[i].rule == KFP_RULE_VCPU_OFF) &&
-					      row->fields[i].value == 0))
-						allzero = 0;
-			}
-			if (allzero) {
-				snprintf(rule, size, "id-reg-raz%s", row ? "" : "(unknown)");
-				return rule;
-			}
-		}
-		for (size_t i = 0; i < sizeof(feature_regs) / sizeof(feature_regs[0]); i++) {
-			if (feature_regs[i].reg != r->id)
-				continue;
-			struct regval *idr = saved_find(s, feature_regs[i].idreg);
-			if (policy_field_zero(cfg, feature_regs[i].idreg,
-					      feature_regs[i].shift) &&
-			    idr && ((u64of(idr->id, idr->v) >> feature_regs[i].shift) & 0xf) == 0) {
-				snprintf(rule, size, "feature-off:%s", feature_regs[i].field);
-				return rule;
-			}
-		}
-		if (is_pmu_reg(r->id) && !(a->vcpu_features & (1u << KVM_ARM_VCPU_PMU_V3))) {
-			snprintf(rule, size, "vcpu-off:pmu_v3");
-			return rule;
-		}
-		if (is_sve_reg(r->id) && !(a->vcpu_features & (1u << KVM_ARM_VCPU_SVE))) {
-			snprintf(rule, size, "vcpu-off:sve");
-			return rule;
-		}
-		if (is_ptrauth_reg(r->id) &&
-		    !(a->vcpu_features & (1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS))) {
-			snprintf(rule, size, "vcpu-off:ptrauth");
-			return rule;
-		}
-	}
-#else
-	(void)mode;
-	(void)cfgp;
-	(void)s;
-	(void)zero;
-#endif
-	/* A hypercall bitmap this kernel does not have (before 5.19): safe
-	 * only if every service it turns on is one this kernel offers without
-	 * it.  Not by reset-value: a bit set by default is a service the guest
-	 * may use. */
-	if ((r->id & ~UINT64_C(0xffff)) == UINT64_C(0x6030000000160000)) {
-		uint64_t v = u64of(r->id, r->v);
-		if ((v & ~implied_services(r->id)) == 0) {
-			snprintf(rule, size, "fw-bitmap-implied");
-			return rule;
-		}
-		return NULL;
-	}
-	if (memcmp(r->v, r->f1, n) == 0 && memcmp(r->v, r->f2, n) == 0) {
-		snprintf(rule, size, "reset-value");
-		return rule;
-	}
-	if (n == 8 && is_counter(r->id)) {
-		uint64_t v = u64of(r->id, r->v), a1 = u64of(r->id, r->f1),
-			 a2 = u64of(r->id, r->f2);
-		if (a1 <= v && v <= a2) {
-			snprintf(rule, size, "reset-counter");
-			return rule;
-		}
-	}
-	return NULL;
 }
 
 /* ---- one mode -------------------------------------------------------------- */
@@ -509,12 +284,14 @@ static void count_rule(struct counts *c, const char *rule)
 	}
 }
 
-static int restore(int mode, const char *from, const void *cfg, struct vm *v,
+/* rules: what kfp_arm64_verify_state() said of each saved register (mode
+ * policy), or NULL (mode none: no rule lets a register go). */
+static int restore(int mode, const char *from, const uint8_t *rules, struct vm *v,
 		   struct saved *s, struct counts *c)
 {
 	const char *m = mode_names[mode];
 	uint64_t n = 0, *list = reg_list(v->vcpu, &n);
-	char vb[600], rb[600], rule[96];
+	char vb[600], rb[600];
 	unsigned char back[REG_MAX_BYTES];
 	char *written;
 
@@ -529,17 +306,22 @@ static int restore(int mode, const char *from, const void *cfg, struct vm *v,
 		struct regval *r = &s->r[i];
 		const char *name = reg_name(r->id);
 		if (!in_list(list, n, r->id)) {
-			if (skip_rule(mode, cfg, s, r, rule, sizeof(rule))) {
+#ifdef KFP_FLEET_RUNTIME
+			if (rules && rules[i] != KFP_STATE_REFUSED && rules[i] != KFP_STATE_LISTED) {
+				const char *rule = kfp_state_rule_name(rules[i]);
 				out("KFP-RESTORE %s %s skip-safe 0x%016" PRIx64 " %s %s\n", m,
 				    from, r->id, name, rule);
 				c->skip++;
 				count_rule(c, rule);
-			} else {
-				reg_format(r->id, r->v, vb, sizeof(vb));
-				out("KFP-RESTORE %s %s fail 0x%016" PRIx64 " %s ENOENT not-listed value=%s\n",
-				    m, from, r->id, name, vb);
-				c->fail++;
+				continue;
 			}
+#else
+			(void)rules;
+#endif
+			reg_format(r->id, r->v, vb, sizeof(vb));
+			out("KFP-RESTORE %s %s fail 0x%016" PRIx64 " %s ENOENT not-listed value=%s\n",
+			    m, from, r->id, name, vb);
+			c->fail++;
 			continue;
 		}
 		int e = reg_set(v->vcpu, r->id, r->v);
@@ -587,51 +369,63 @@ static int restore(int mode, const char *from, const void *cfg, struct vm *v,
 	return 0;
 }
 
-/* Prints the whole state of v (KFP-STATE, KFP-FRESH, KFP-STATE-GUEST,
- * KFP-STATE-END): every listed register, and where they differ the values
- * of a fresh vCPU set up the same way (read before and after). */
-static int save(int kvm, int mode, uint32_t features, const void *cfg, struct vm *v,
-		const uint64_t *guest)
+#ifdef KFP_FLEET_RUNTIME
+/* A destination's check of the state, as a VMM makes it after
+ * kfp_arm64_plan() and before any write: KFP-VERIFY, and the rule of each
+ * saved register into rules. */
+static int verify(const char *m, const char *from, const struct kfp_arm64_plan *plan,
+		  int vcpu, const struct saved *s, uint8_t *rules)
+{
+	struct kfp_arm64_saved_reg *regs = calloc(s->n ? s->n : 1, sizeof(*regs));
+	struct kfp_report rep;
+	char buf[256];
+
+	if (!regs)
+		return fail("out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		regs[i] = (struct kfp_arm64_saved_reg){ s->r[i].id, s->r[i].v };
+	const struct kfp_arm64_state st = { s->have_id ? s->id : NULL, regs, (uint32_t)s->n, from };
+	kfp_report_init(&rep);
+	int e = kfp_arm64_verify_state(plan, vcpu, &st, rules, &rep);
+	free(regs);
+	for (uint32_t i = 0; i < rep.nitems; i++) {
+		kfp_report_item_format(&rep.items[i], buf, sizeof(buf));
+		out("KFP-VERIFY-ITEM %s %s %s\n", m, from, buf);
+	}
+	if (rep.nlost)
+		out("KFP-VERIFY-ITEM %s %s (%u more reasons)\n", m, from, rep.nlost);
+	if (e == 0)
+		out("KFP-VERIFY %s %s ok\n", m, from);
+	else
+		out("KFP-VERIFY %s %s refused %s\n", m, from, errname(-e));
+	return e == -EPERM || e == 0 ? 0 : fail("kfp_arm64_verify_state: %s", errname(-e));
+}
+#endif
+
+/* Prints the whole state of v (KFP-STATE-ID in mode policy, KFP-STATE,
+ * KFP-STATE-GUEST, KFP-STATE-END): every listed register. */
+static int save(int mode, const void *cfg, struct vm *v, const uint64_t *guest)
 {
 	const char *m = mode_names[mode];
-	struct vm f;
-	uint64_t n = 0, nf = 0, *list = NULL, *flist = NULL;
-	unsigned char (*f1)[REG_MAX_BYTES] = NULL, (*sv)[REG_MAX_BYTES] = NULL;
+	uint64_t n = 0, *list = reg_list(v->vcpu, &n);
 	unsigned char val[REG_MAX_BYTES];
-	char a[600], b[600], cbuf[600];
-	size_t nstate = 0, nfresh = 0;
+	char a[600];
+	size_t nstate = 0;
 	int rc = 0;
 
-	(void)cfg;
-	if (vm_create(kvm, features, &f) < 0) {
-		vm_destroy(&f);
+	if (!list)
 		return -1;
-	}
 #ifdef KFP_FLEET_RUNTIME
-	if (mode == MODE_POLICY) {
-		static struct kfp_arm64_plan plan;
-		struct kfp_report rep;
-		kfp_report_init(&rep);
-		int e = kfp_arm64_apply(cfg, f.vm, f.vcpu, &plan, &rep);
-		if (e) {
-			print_report("fresh", &rep);
-			vm_destroy(&f);
-			return fail("kfp_arm64_apply on the fresh vCPU: %s (it worked on the first)",
-				    errname(-e));
-		}
+	if (cfg) {
+		const struct kfp_config *k = cfg;
+		out("KFP-STATE-ID %s ", m);
+		for (int i = 0; i < 16; i++)
+			out("%02x", k->id[i]);
+		out("\n");
 	}
+#else
+	(void)cfg;
 #endif
-	list = reg_list(v->vcpu, &n);
-	flist = reg_list(f.vcpu, &nf);
-	f1 = calloc(n ? n : 1, sizeof(*f1));
-	sv = calloc(n ? n : 1, sizeof(*sv));
-	if (!list || !flist || !f1 || !sv) {
-		rc = fail("out of memory");
-		goto out;
-	}
-	for (uint64_t i = 0; i < n; i++)
-		if (in_list(flist, nf, list[i]))
-			reg_get(f.vcpu, list[i], f1[i]);
 	for (uint64_t i = 0; i < n; i++) {
 		memset(val, 0, sizeof(val));
 		int e = reg_get(v->vcpu, list[i], val);
@@ -644,32 +438,12 @@ static int save(int kvm, int mode, uint32_t features, const void *cfg, struct vm
 		reg_format(list[i], val, a, sizeof(a));
 		out("KFP-STATE %s 0x%016" PRIx64 " %s\n", m, list[i], a);
 		nstate++;
-		memcpy(sv[i], val, sizeof(val));
-	}
-	for (uint64_t i = 0; i < n; i++) {
-		unsigned char after[REG_MAX_BYTES] = { 0 };
-		size_t sz = reg_size(list[i]);
-		if (in_list(flist, nf, list[i]))
-			reg_get(f.vcpu, list[i], after);
-		if (memcmp(f1[i], sv[i], sz) == 0 && memcmp(after, sv[i], sz) == 0)
-			continue;
-		reg_format(list[i], f1[i], a, sizeof(a));
-		reg_format(list[i], after, b, sizeof(b));
-		reg_format(list[i], sv[i], cbuf, sizeof(cbuf));
-		out("KFP-FRESH %s 0x%016" PRIx64 " %s %s %s saved=%s\n", m, list[i], a, b,
-		    reg_name(list[i]), cbuf);
-		nfresh++;
 	}
 	for (unsigned i = 0; guest && i < FLEET_EL1_NRESULTS; i++)
 		out("KFP-STATE-GUEST %s %u 0x%016" PRIx64 " %s\n", m, i, guest[i],
 		    el1_result_name(i));
-	out("KFP-STATE-END %s %zu %zu\n", m, nstate, nfresh);
-out:
+	out("KFP-STATE-END %s %zu\n", m, nstate);
 	free(list);
-	free(flist);
-	free(f1);
-	free(sv);
-	vm_destroy(&f);
 	return rc;
 }
 
@@ -686,6 +460,7 @@ static int leg(int kvm, int mode, const char *from, int do_save)
 	struct saved s;
 	struct counts c;
 	uint64_t res[FLEET_EL1_NRESULTS];
+	uint8_t *rules = NULL;
 	int rc = 0, ran = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -717,7 +492,17 @@ static int leg(int kvm, int mode, const char *from, int do_save)
 		static struct kfp_arm64_plan plan;
 		struct kfp_report rep;
 		kfp_report_init(&rep);
-		int e = kfp_arm64_apply(cfg, v.vm, v.vcpu, &plan, &rep);
+		int e = kfp_arm64_plan(cfg, v.vm, v.vcpu, &plan, &rep);
+		/* A destination checks the state before it writes anything. */
+		if (e == 0 && from) {
+			rules = calloc(s.n ? s.n : 1, 1);
+			if (!rules || verify(m, from, &plan, v.vcpu, &s, rules) < 0) {
+				rc = -1;
+				goto out;
+			}
+		}
+		if (e == 0)
+			e = kfp_arm64_commit(&plan, v.vcpu, &rep);
 		print_report(m, &rep);
 		if (e) {
 			/* A result, not a breakdown of the test: this kernel
@@ -733,7 +518,7 @@ static int leg(int kvm, int mode, const char *from, int do_save)
 		goto out;
 	}
 	if (from) {
-		if (restore(mode, from, cfg, &v, &s, &c) < 0) {
+		if (restore(mode, from, rules, &v, &s, &c) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -773,7 +558,7 @@ static int leg(int kvm, int mode, const char *from, int do_save)
 			}
 		}
 	}
-	if (do_save && save(kvm, mode, features, cfg, &v, ran ? res : NULL) < 0)
+	if (do_save && save(mode, cfg, &v, ran ? res : NULL) < 0)
 		rc = -1;
 	if (from) {
 		out("KFP-SUMMARY %s %s ok=%u skip-safe=%u fail=%u changed=%u guestdiff=%u target-only=%u continuity=%s\n",
@@ -784,6 +569,7 @@ static int leg(int kvm, int mode, const char *from, int do_save)
 	}
 out:
 	vm_destroy(&v);
+	free(rules);
 	free(s.r);
 	return rc;
 }
@@ -816,11 +602,6 @@ int main(void)
 	int kvm, rc = 0;
 
 	fleet_begin("fleet_rollback", series, sizeof(series));
-	{
-		unsigned maj = 0, min = 0;
-		sscanf(series, "%u.%u", &maj, &min);
-		kver = maj << 8 | min;
-	}
 	read_plan(series);
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)

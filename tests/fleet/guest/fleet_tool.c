@@ -8,7 +8,9 @@
  *
  *   kfp probe -o /kfp/host.yaml --name fleet-<release>
  *   kfp check /kfp/policies/arm64-aes-hidden.kfp
- *   kfp apply /kfp/policies/arm64-aes-hidden.kfp
+ *   kfp apply /kfp/policies/arm64-aes-hidden.kfp --save-state /kfp/state
+ *   kfp verify-state /kfp/policies/arm64-aes-hidden.kfp /kfp/state
+ *   kfp verify-state ... /kfp/state-other   (the state with another identity)
  *
  * Lines (see tests/fleet/README.md):
  *   KFP-PROFILE <line>          the host profile kfp probe wrote
@@ -17,7 +19,9 @@
  *   KFP-EXIT <command> <status>
  *
  * PASS: probe succeeds; on 6.12 and later (the policy's min_kernel) check
- * and apply succeed and the guest reads ID_AA64ISAR0_EL1.AES as 0; before
+ * and apply succeed and the guest reads ID_AA64ISAR0_EL1.AES as 0, the
+ * saved state verifies (OK) and the same state under another policy
+ * identity is refused naming it; before
  * 6.12 both fail before any write (ENOTSUP) naming ID_AA64ISAR0_EL1.AES
  * and the kernel release.
  */
@@ -50,6 +54,8 @@ EMBEDDED(policy_aes_hidden);
 #define KFP "/kfp/bin/kfp"
 #define POLICY "/kfp/policies/arm64-aes-hidden.kfp"
 #define PROFILE "/kfp/host.yaml"
+#define STATE "/kfp/state"
+#define STATE_OTHER "/kfp/state-other"
 
 static int write_file(const char *path, const char *start, const char *end, mode_t mode)
 {
@@ -212,7 +218,47 @@ static const char *guest_value(const struct run *r, const char *field, char *buf
 }
 
 static struct run probe_run = { .name = "probe" }, check_run = { .name = "check" },
-		  apply_run = { .name = "apply" };
+		  apply_run = { .name = "apply" }, verify_run = { .name = "verify-state" },
+		  other_run = { .name = "verify-state-other" };
+
+/* STATE with its identity line replaced: a state saved under another
+ * policy. */
+static int write_other_state(void)
+{
+	FILE *in = fopen(STATE, "r"), *o = fopen(STATE_OTHER, "w");
+	char line[1024];
+	if (!in || !o) {
+		if (in)
+			fclose(in);
+		if (o)
+			fclose(o);
+		return fail("cannot copy %s: %s", STATE, strerror(errno));
+	}
+	while (fgets(line, sizeof(line), in))
+		fputs(strncmp(line, "identity ", 9) ? line
+						     : "identity 00000000000000000000000000000001\n",
+		      o);
+	fclose(in);
+	return fclose(o) == 0 ? 0 : fail("write %s: %s", STATE_OTHER, strerror(errno));
+}
+
+/* A migration on this kernel: the state kfp apply saved verifies, and the
+ * same state under another identity is refused before any write. */
+static int migration(void)
+{
+	char *verify_argv[] = { KFP, "verify-state", POLICY, STATE, NULL };
+	char *other_argv[] = { KFP, "verify-state", POLICY, STATE_OTHER, NULL };
+	if (run(&verify_run, verify_argv) < 0 || write_other_state() < 0 ||
+	    run(&other_run, other_argv) < 0)
+		return -1;
+	if (verify_run.status != 0 || !strstr(verify_run.out, "OK: " STATE " fits"))
+		return fail("kfp verify-state of the saved state exited %d", verify_run.status);
+	if (other_run.status != 1 || !strstr(other_run.err, "policy identity"))
+		return fail("kfp verify-state of a state of another identity exited %d without "
+			    "naming the identity",
+			    other_run.status);
+	return 0;
+}
 
 static int tool(const char *release, bool new_kernel)
 {
@@ -220,7 +266,7 @@ static int tool(const char *release, bool new_kernel)
 	snprintf(name, sizeof(name), "fleet-%s", release);
 	char *probe_argv[] = { KFP, "probe", "-o", PROFILE, "--name", name, NULL };
 	char *check_argv[] = { KFP, "check", POLICY, NULL };
-	char *apply_argv[] = { KFP, "apply", POLICY, NULL };
+	char *apply_argv[] = { KFP, "apply", POLICY, "--save-state", STATE, NULL };
 	if (run(&probe_run, probe_argv) < 0 || run(&check_run, check_argv) < 0 ||
 	    run(&apply_run, apply_argv) < 0)
 		return -1;
@@ -248,7 +294,7 @@ static int tool(const char *release, bool new_kernel)
 		if (!aes || strcmp(aes, "0"))
 			return fail("the guest reads ID_AA64ISAR0_EL1.AES as %s, not 0", aes ? aes : "?");
 		out("KFP-FACT guest ID_AA64ISAR0_EL1.AES %s\n", aes);
-		return 0;
+		return migration();
 	}
 	/* Before 6.12: refused before any write, naming the field and kernel. */
 	const struct run *runs[] = { &check_run, &apply_run };
