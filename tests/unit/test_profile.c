@@ -1143,8 +1143,9 @@ static void test_fleet_arm64_facts(void **state)
 	kfp_profile_free(p);
 }
 
-/* Load time of a realistic x86 profile; printed, and bounded loosely so
- * that sanitizer builds and busy machines do not fail. */
+/* Load time of a realistic x86 profile: a figure, printed and never
+ * asserted (a timed assertion fails on a busy machine, not on slow code);
+ * bench/bench_compile measures loading at scale. */
 static void test_fleet_load_time(void **state)
 {
 	(void)state;
@@ -1168,7 +1169,6 @@ static void test_fleet_load_time(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 1e3 / n;
 	printf("cascadelake 6.1 profile (%zu bytes): %.1f us per load\n", len, us);
-	assert_true(us < 5000);
 	free(text);
 }
 
