@@ -321,7 +321,7 @@ static bool load_x86(struct loader *ld, yaml_node_t *root, struct kfp_catalog *c
 {
 	static const char *const cpuid_keys[] = { "name", "aliases", "leaf", "subleaf",
 		"reg", "bit", "exposed_since", "hideable_since", "requires",
-		"requires_xsave", "source", NULL };
+		"requires_xsave", "vmm_owned", "capability", "source", NULL };
 	static const char *const kvm_keys[] = { "name", "aliases", "bit", "exposed_since",
 		"hideable_since", "source", NULL };
 	static const char *const xsave_keys[] = { "name", "aliases", "bit", "register",
@@ -353,6 +353,14 @@ static bool load_x86(struct loader *ld, yaml_node_t *root, struct kfp_catalog *c
 		    !get_u64(ld, m, "bit", 31, &v))
 			return false;
 		f->bit = (uint8_t)v;
+		v = 0;
+		if (!get_bool(ld, m, "vmm_owned", false, &f->vmm_owned) ||
+		    (get(ld, m, "capability") && !get_u64(ld, m, "capability", UINT32_MAX, &v)))
+			return false;
+		f->capability = (uint32_t)v;
+		if (f->capability && !f->vmm_owned)
+			return fail(ld, get(ld, m, "capability"),
+				    "'capability' is only for vmm_owned features");
 	}
 	CHECK_UNIQUE(ld, seq, "CPUID feature", cat->cpuid, cat->ncpuid);
 	for (size_t i = 0; i < cat->ncpuid; i++)

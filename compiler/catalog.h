@@ -39,6 +39,11 @@ struct kfp_cat_cpuid {
 	uint8_t bit;
 	const struct kfp_cat_cpuid **requires; /* NULL-terminated */
 	const struct kfp_cat_xsave **requires_xsave; /* NULL-terminated */
+	/* Set by the VMM, never reported by KVM_GET_SUPPORTED_CPUID (the
+	 * hypervisor bit, tsc-deadline); a host has it when KVM has
+	 * `capability` (0: every KVM host). */
+	bool vmm_owned;
+	uint32_t capability;
 };
 
 struct kfp_cat_kvm {

@@ -297,6 +297,11 @@ static bool in_qemu64(const struct kfp_feat *f)
 {
 	if (f->kind != KFP_FEAT_CPUID && f->kind != KFP_FEAT_KVM)
 		return false;
+	/* The bits a VMM owns are written either way: QEMU sets the
+	 * hypervisor bit in every model, and whether it offers tsc-deadline
+	 * depends on the model and the irqchip. */
+	if (f->kind == KFP_FEAT_CPUID && ((const struct kfp_cat_cpuid *)f->cat)->vmm_owned)
+		return true;
 	for (size_t i = 0; i < sizeof(qemu64_defaults) / sizeof(qemu64_defaults[0]); i++)
 		if (!strcmp(f->c->name, qemu64_defaults[i]))
 			return true;
@@ -485,6 +490,20 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		diag(err, "note", fl,
 		     "raw cpuid bits in registers kfp copies from the host are not in the template: %s",
 		     skipped.s);
+	/* Firecracker's CPUID normalization, after the template, sets the
+	 * bits a VMM owns whatever the template says. */
+	struct namelist forced = { 0 };
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		const struct kfp_feat *f = &fl->feats[i];
+		if (f->kind == KFP_FEAT_CPUID && !kfp_feat_exposed(f) &&
+		    ((const struct kfp_cat_cpuid *)f->cat)->vmm_owned)
+			namelist_add(&forced, f->c->name);
+	}
+	if (forced.n)
+		diag(err, "note", fl,
+		     "Firecracker sets these bits itself after applying a template, so the guest sees them although the fleet hides them: %s",
+		     forced.s);
+	namelist_free(&forced);
 
 	/* Which leaves to modify: Firecracker refuses a template that
 	 * modifies a leaf KVM does not report, and leaving out a leaf the

@@ -308,9 +308,18 @@ void kfp_catalog_markdown(const struct kfp_catalog *cat, int arch, FILE *out)
 			for (size_t k = 0; c->requires_xsave[k]; k++)
 				fprintf(out, "%sxsave %s", k || c->requires[0] ? ", " : "",
 					c->requires_xsave[k]->c.name);
+			if (c->vmm_owned && c->capability)
+				fprintf(out, "%sset by the VMM, with KVM capability %u",
+					c->requires[0] || c->requires_xsave[0] ? "; " : "",
+					c->capability);
+			else if (c->vmm_owned)
+				fprintf(out, "%sset by the VMM",
+					c->requires[0] || c->requires_xsave[0] ? "; " : "");
 			fputs(" |\n", out);
 		}
 		fputs("\n### KVM paravirtual features (CPUID 0x40000001 EAX)\n\n"
+		      "Each needs the CPUID feature `hypervisor`: a guest looks for the KVM\n"
+		      "leaves only when the hypervisor bit is set.\n\n"
 		      "| feature | bit | exposed | hideable |\n|---|---|---|---|\n", out);
 		for (size_t i = 0; i < cat->nkvm; i++) {
 			md_name(out, &cat->kvm[i].c);

@@ -7,6 +7,20 @@
 #include "sema.h"
 #include "util.h"
 
+/* A bit the VMM owns: every KVM host has it, or those whose KVM has its
+ * capability.  A profile without that capability's value (a Firecracker
+ * fingerprint records no KVM_CHECK_EXTENSION results) shows what the VMM
+ * that dumped it set, after checking the capability itself. */
+static int vmm_owned_has(const struct kfp_host_profile *p, const struct kfp_cat_cpuid *c)
+{
+	if (!c->capability)
+		return 1;
+	for (size_t i = 0; i < p->ncaps; i++)
+		if (p->caps[i].id == c->capability)
+			return p->caps[i].value != 0;
+	return -1;
+}
+
 bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *f)
 {
 	const struct kfp_cpuid_entry *e;
@@ -15,6 +29,9 @@ bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *
 	switch (f->kind) {
 	case KFP_FEAT_CPUID: {
 		const struct kfp_cat_cpuid *c = f->cat;
+		int owned = c->vmm_owned ? vmm_owned_has(p, c) : -1;
+		if (owned >= 0)
+			return owned;
 		e = kfp_profile_cpuid(p, c->leaf, c->subleaf);
 		if (!e)
 			return false;
@@ -301,6 +318,12 @@ static struct kfp_feat **needs_of(struct sema *s, struct kfp_fleet *fl, const st
 		const struct kfp_cat_cpuid *vmx = kfp_cat_find_cpuid(s->cat, "vmx");
 		if (vmx)
 			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_CPUID, vmx));
+	} else if (f->kind == KFP_FEAT_KVM) {
+		/* A guest looks for the KVM leaves only when the hypervisor
+		 * bit is set (Linux: hypervisor_cpuid_base()). */
+		const struct kfp_cat_cpuid *hv = kfp_cat_find_cpuid(s->cat, "hypervisor");
+		if (hv)
+			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_CPUID, hv));
 	}
 	KFP_VEC_PUSH(v, n, cap, NULL);
 	return v;
@@ -325,7 +348,7 @@ static const char *add_hint(const struct kfp_feat *d)
  * only drops the dependent feature (an error if it is required). */
 static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 {
-	bool changed = true;
+	bool changed = true, kvm_reported = false;
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < fl->nfeats; i++) {
@@ -340,7 +363,22 @@ static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 				f->verdict = KFP_V_NEEDS;
 				f->needs = d;
 				changed = true;
-				if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED) {
+				if (f->kind == KFP_FEAT_KVM &&
+				    (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED)) {
+					/* Once for all the KVM features. */
+					if (kvm_reported)
+						break;
+					kvm_reported = true;
+					kfp_error(s->ctx, &f->loc,
+						  "'%s' needs %s '%s', which fleet \"%s\" does not allow: a guest looks for the KVM leaves at 0x40000000 only when the hypervisor bit is set",
+						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,
+						  fl->name);
+					if (d->verdict == KFP_V_DENIED)
+						kfp_note(s->ctx, &d->loc, "'%s' is denied here", d->c->name);
+					else
+						kfp_note(s->ctx, &fl->section_loc,
+							 "add 'allow %s;' to this section", d->c->name);
+				} else if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED) {
 					kfp_error(s->ctx, &f->loc,
 						  "'%s' needs %s '%s', which fleet \"%s\" does not allow",
 						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,

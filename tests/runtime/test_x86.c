@@ -862,6 +862,7 @@ static void test_report_format_and_overflow(void **state)
 					       "        cmov cx8 pae pse tsc msr apic pge mmx syscall nx lm\n"
 					       "        clflush clflushopt clwb sep pat pdpe1gb rdtscp\n"
 					       "        fsgsbase smep smap erms invpcid xsaveopt xsavec;\n"
+					       "    allow hypervisor;\n"
 					       "    kvm allow kvmclock kvmclock2 steal_time pv_eoi pv_unhalt;\n"
 					       "    xsave allow x87 sse avx opmask zmm_hi256 hi16_zmm;\n");
 	kvm.ncpuid = 0;
@@ -883,6 +884,46 @@ static void test_report_format_and_overflow(void **state)
 	assert_string_equal(rep.items[KFP_REPORT_MAX - 1].detail, "63");
 }
 
+/* The bits the VMM owns are not in KVM_GET_SUPPORTED_CPUID: the runtime
+ * sets them when the policy allows them, the hypervisor bit on every KVM
+ * and tsc-deadline only with KVM_CAP_TSC_DEADLINE_TIMER. */
+static void test_vmm_owned_bits(void **state)
+{
+	(void)state;
+	struct policy p;
+	const uint32_t hypervisor = 1u << 31, tsc_deadline = 1u << 24;
+
+	assert_false(fake_kvm_cpuid(&kvm, 0x1, 0)->ecx & (hypervisor | tsc_deadline));
+	kvm.tsc_deadline = true;
+	const struct kfp_config *cfg =
+		compile(&p, BASE "    allow apic hypervisor tsc-deadline;\n"
+				 "    kvm allow kvmclock;\n");
+	assert_int_equal(apply(cfg), 0);
+	assert_int_equal(written(0x1, 0)->ecx & (hypervisor | tsc_deadline),
+			 hypervisor | tsc_deadline);
+	assert_true(written(0x40000001, 0)->eax & 1); /* kvmclock */
+
+	/* Without the capability, KVM cannot emulate the TSC-deadline
+	 * timer: the apply stops before any write, naming the feature. */
+	fake_kvm_init(&kvm);
+	fake_kvm_cascadelake(&kvm);
+	kvm.tsc_deadline = false;
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_src(find_item(KFP_ITEM_MISSING, "tsc-deadline"), &p, "tsc-deadline;");
+	assert_int_equal(rep.nproblems, 1);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	policy_free(&p);
+
+	/* Default deny: a policy that does not allow them hides them. */
+	fake_kvm_init(&kvm);
+	fake_kvm_cascadelake(&kvm);
+	kvm.tsc_deadline = true;
+	cfg = compile(&p, BASE "    allow apic;\n");
+	assert_int_equal(apply(cfg), 0);
+	assert_int_equal(written(0x1, 0)->ecx & (hypervisor | tsc_deadline), 0);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +933,7 @@ int main(void)
 		T(test_host_init_short_msr_read),
 		T(test_host_cpuid_lookup),
 		T(test_apply_minimal_example),
+		T(test_vmm_owned_bits),
 		T(test_missing_feature_writes_nothing),
 		T(test_raw_cpuid_bit),
 		T(test_xsave_leaf_follows_xfeatures),
