@@ -397,6 +397,7 @@ struct fc_reg {
 	uint32_t leaf, subleaf;
 	unsigned reg;
 	uint32_t expose;
+	bool owned; /* a leaf of a hidden feature: zero, nothing to note if absent */
 };
 
 struct fc_regs {
@@ -412,8 +413,60 @@ static void fc_add(struct fc_regs *r, uint32_t leaf, uint32_t subleaf, unsigned 
 			r->v[i].expose |= expose;
 			return;
 		}
-	struct fc_reg x = { leaf, subleaf, reg, expose };
+	struct fc_reg x = { leaf, subleaf, reg, expose, false };
 	KFP_VEC_PUSH(r->v, r->n, r->cap, x);
+}
+
+/* A whole (leaf, subleaf) of a hidden feature, all zero. */
+static void fc_add_zero_leaf(struct fc_regs *r, uint32_t leaf, uint32_t subleaf)
+{
+	for (unsigned reg = 0; reg < 4; reg++) {
+		struct fc_reg x = { leaf, subleaf, reg, 0, true };
+		KFP_VEC_PUSH(r->v, r->n, r->cap, x);
+	}
+}
+
+/* The leaves that describe a hidden feature, zeroed as the runtime zeroes
+ * them: the size and offset subleaf 0xD.N of each hidden xsave component
+ * (N >= 2) and every subleaf of the leaves a hidden CPUID feature owns
+ * (AMX: 0x1D, 0x1E), those the fleet's hosts report or, without host
+ * profiles, subleaf 0.  Firecracker would otherwise pass the host's values
+ * through. */
+static void fc_hidden_leaves(const struct kfp_fleet *fl, struct fc_regs *r)
+{
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		const struct kfp_feat *f = &fl->feats[i];
+		if (kfp_feat_exposed(f))
+			continue;
+		if (f->kind == KFP_FEAT_XSAVE) {
+			uint8_t bit = ((const struct kfp_cat_xsave *)f->cat)->bit;
+			if (bit >= 2)
+				fc_add_zero_leaf(r, 0xd, bit);
+			continue;
+		}
+		if (f->kind != KFP_FEAT_CPUID)
+			continue;
+		const struct kfp_cat_cpuid *c = f->cat;
+		for (size_t k = 0; k < c->nleaves; k++) {
+			uint32_t leaf = c->leaves[k];
+			if (!fl->nclasses) {
+				fc_add_zero_leaf(r, leaf, 0);
+				continue;
+			}
+			/* Each subleaf once, whichever hosts report it. */
+			for (size_t h = 0; h < fl->nclasses; h++) {
+				const struct kfp_host_profile *p = fl->classes[h].p;
+				for (size_t e = 0; e < p->ncpuid; e++) {
+					uint32_t sub = p->cpuid[e].index;
+					bool seen = false;
+					for (size_t q = 0; q < r->n && !seen; q++)
+						seen = r->v[q].leaf == leaf && r->v[q].subleaf == sub;
+					if (p->cpuid[e].function == leaf && !seen)
+						fc_add_zero_leaf(r, leaf, sub);
+				}
+			}
+		}
+	}
 }
 
 static int fc_reg_cmp(const void *a, const void *b)
@@ -484,6 +537,7 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 	fc_add(&regs, 0xd, 0, KFP_EDX, (uint32_t)(x->xcr0 >> 32));
 	fc_add(&regs, 0xd, 1, KFP_ECX, (uint32_t)x->xss);
 	fc_add(&regs, 0xd, 1, KFP_EDX, (uint32_t)(x->xss >> 32));
+	fc_hidden_leaves(fl, &regs);
 	qsort(regs.v, regs.n, sizeof(*regs.v), fc_reg_cmp);
 
 	if (skipped.n)
@@ -524,6 +578,8 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		if (have == fl->nclasses) {
 			keep[i] = true;
 		} else if (have == 0) {
+			if (r->owned)
+				continue; /* nothing to hide */
 			char *s = kfp_xasprintf("0x%" PRIx32 ".%" PRIu32, r->leaf, r->subleaf);
 			namelist_add(&absent, s);
 			free(s);

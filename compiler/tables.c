@@ -150,6 +150,15 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 			if (pass_regs[i].reg == 4 || pass_regs[i].reg == reg)
 				cpuid_row(&r, pass_regs[i].leaf, pass_regs[i].subleaf, reg,
 					  KFP_CPUID_PASS, 0, NULL);
+	/* Leaves that describe one feature (AMX's tile palettes and TMUL):
+	 * the host's when it is exposed; without a row they are not given
+	 * to the guest. */
+	for (size_t i = 0; i < cat->ncpuid; i++)
+		for (size_t k = 0; k < cat->cpuid[i].nleaves; k++)
+			if (kfp_feat_exposed(&fl->feats[i]))
+				for (unsigned reg = 0; reg < 4; reg++)
+					cpuid_row(&r, cat->cpuid[i].leaves[k], KFP_ANY_SUBLEAF, reg,
+						  KFP_CPUID_PASS, 0, &fl->feats[i].loc);
 	/* Leaf 0xD follows the xfeatures; its feature bits (0xD.1 EAX) are
 	 * mask rows below, which take precedence. */
 	for (unsigned reg = 0; reg < 4; reg++)

@@ -727,6 +727,43 @@ static void test_amx_permission(void **state)
 	policy_free(&p);
 }
 
+/* The leaves that describe AMX (tile palettes 0x1d, TMUL 0x1e) and its
+ * xsave size leaves are the host's when AMX is exposed, and absent (zero)
+ * when it is hidden. */
+static void test_amx_leaves(void **state)
+{
+	(void)state;
+	struct policy p;
+
+	fake_kvm_cpuid(&kvm, 0x7, 0)->edx |= 1u << 24;     /* amx-tile */
+	fake_kvm_cpuid(&kvm, 0xd, 0)->eax |= 3u << 17;     /* XTILECFG, XTILEDATA */
+	fake_kvm_cpuid(&kvm, 0xd, 1)->eax |= 1u << 4;      /* XFD */
+	fake_kvm_add_cpuid(&kvm, 0xd, 17, SIG, 0x40, 0xac0, 0x2, 0);
+	fake_kvm_add_cpuid(&kvm, 0xd, 18, SIG, 0x2000, 0xb00, 0x6, 0);
+	fake_kvm_add_cpuid(&kvm, 0x1d, 0, SIG, 0x1, 0, 0, 0);
+	fake_kvm_add_cpuid(&kvm, 0x1d, 1, SIG, 0x04002000, 0x00080040, 0x10, 0);
+	fake_kvm_add_cpuid(&kvm, 0x1e, 0, SIG, 0, 0x4010, 0, 0);
+
+	const struct kfp_config *cfg = compile(&p, AMX_POLICY);
+	assert_int_equal(apply(cfg), 0);
+	assert_memory_equal(written(0x1d, 1), fake_kvm_cpuid(&kvm, 0x1d, 1),
+			    sizeof(struct kvm_cpuid_entry2));
+	assert_memory_equal(written(0x1e, 0), fake_kvm_cpuid(&kvm, 0x1e, 0),
+			    sizeof(struct kvm_cpuid_entry2));
+	assert_int_equal(written(0xd, 18)->eax, 0x2000);
+	policy_free(&p);
+
+	/* The same host, AMX hidden (the fake keeps the last table set). */
+	cfg = compile(&p, BASE "    xsave allow x87 sse;\n");
+	assert_int_equal(apply(cfg), 0);
+	assert_null(written(0x1d, 0));
+	assert_null(written(0x1d, 1));
+	assert_null(written(0x1e, 0));
+	assert_null(written(0xd, 17));
+	assert_null(written(0xd, 18));
+	policy_free(&p);
+}
+
 static void test_xstate_outside_policy(void **state)
 {
 	(void)state;
@@ -948,6 +985,7 @@ int main(void)
 		T(test_verify_state_refuses_extra),
 		T(test_verify_state_refuses_missing),
 		T(test_amx_permission),
+		T(test_amx_leaves),
 		T(test_xstate_outside_policy),
 		T(test_xcr0),
 		T(test_profile_host),
