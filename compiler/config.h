@@ -194,6 +194,9 @@ bool kfp_feat_exposed(const struct kfp_feat *f);
 
 /* Field value helpers (raw bits <-> signed values). */
 int64_t kfp_field_signed(const struct kfp_cat_field *f, uint64_t raw);
+/* A field value for people: its number, and for a negative value of a
+ * signed field its name too ("NI (-1)", not 15). */
+const char *kfp_field_str(const struct kfp_cat_field *f, uint64_t raw, char buf[48]);
 /* -1, 0, 1 comparing two raw field values in the field's order. */
 int kfp_field_cmp(const struct kfp_cat_field *f, uint64_t a, uint64_t b);
 /* The value that means "not implemented": 0, or all ones if signed. */

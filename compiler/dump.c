@@ -204,17 +204,26 @@ static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_location
 				fprintf(out, "  %s (0x%016" PRIx64 ")\n", rp->r->c.name, rp->r->id);
 				header = true;
 			}
-			fprintf(out, "    %-12s = %-4" PRIu64 " %s", fp->f->c.name, fp->target,
-				rule_name(fp->rule));
-			if (with_locations) {
-				if (fp->hosts_known)
-					fprintf(out, ", hosts %" PRIu64 "..%" PRIu64, fp->host_lo, fp->host_hi);
-				if (fp->write)
-					fputs(", written", out);
-				if (fp->mentioned) {
-					fprintf(out, ", policy %s %" PRIu64 " at ", kfp_cmp_name(fp->cmp), fp->value);
-					loc(out, &fp->loc);
-				}
+			/* The canonical form, which the identity hashes, keeps
+			 * raw field bits; the readable one shows signed fields
+			 * signed ("NI (-1)"). */
+			if (!with_locations) {
+				fprintf(out, "    %-12s = %-4" PRIu64 " %s\n", fp->f->c.name, fp->target,
+					rule_name(fp->rule));
+				continue;
+			}
+			char v1[48], v2[48];
+			fprintf(out, "    %-12s = %-4s %s", fp->f->c.name,
+				kfp_field_str(fp->f, fp->target, v1), rule_name(fp->rule));
+			if (fp->hosts_known)
+				fprintf(out, ", hosts %s..%s", kfp_field_str(fp->f, fp->host_lo, v1),
+					kfp_field_str(fp->f, fp->host_hi, v2));
+			if (fp->write)
+				fputs(", written", out);
+			if (fp->mentioned) {
+				fprintf(out, ", policy %s %s at ", kfp_cmp_name(fp->cmp),
+					kfp_field_str(fp->f, fp->value, v1));
+				loc(out, &fp->loc);
 			}
 			fputc('\n', out);
 		}

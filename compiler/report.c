@@ -104,11 +104,12 @@ static void explain_feat(FILE *out, const struct kfp_fleet *fl, const struct kfp
 static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kfp_field_plan *fp)
 {
 	const struct kfp_cat_field *f = fp->f;
-	fprintf(out, "  fleet \"%s\": %s.%s (bits %u..%u, %s%s-safe) = %" PRIu64 "\n", fl->name,
+	char v1[48], v2[48];
+	fprintf(out, "  fleet \"%s\": %s.%s (bits %u..%u, %s%s-safe) = %s\n", fl->name,
 		f->reg->c.name, f->c.name, f->shift, f->shift + f->width - 1,
 		f->is_signed ? "signed, " : "",
 		f->safe == KFP_SAFE_LOWER ? "lower" : f->safe == KFP_SAFE_HIGHER ? "higher" : "exact",
-		fp->target);
+		kfp_field_str(f, fp->target, v1));
 	switch (fp->rule) {
 	case KFP_FIELD_VCPU_OFF:
 		fprintf(out, "    0 because vcpu_init feature '%s' is off\n", fp->vcpu->c.name);
@@ -125,11 +126,13 @@ static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kf
 		break;
 	}
 	if (fp->mentioned) {
-		fprintf(out, "    policy: %s %" PRIu64 " at:\n", kfp_cmp_name(fp->cmp), fp->value);
+		fprintf(out, "    policy: %s %s at:\n", kfp_cmp_name(fp->cmp),
+			kfp_field_str(f, fp->value, v1));
 		quote_line(out, &fp->loc);
 	}
 	if (fp->hosts_known)
-		fprintf(out, "    hosts: values %" PRIu64 "..%" PRIu64 "%s\n", fp->host_lo, fp->host_hi,
+		fprintf(out, "    hosts: values %s..%s%s\n", kfp_field_str(f, fp->host_lo, v1),
+			kfp_field_str(f, fp->host_hi, v2),
 			fp->write ? "; the runtime writes the register" : "; no write needed");
 	explain_kernels(out, fl, &f->c, fp->target != kfp_field_hidden(f));
 }

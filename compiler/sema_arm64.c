@@ -36,6 +36,22 @@ int64_t kfp_field_signed(const struct kfp_cat_field *f, uint64_t raw)
 	return (int64_t)raw - (int64_t)(1ull << f->width);
 }
 
+const char *kfp_field_str(const struct kfp_cat_field *f, uint64_t raw, char buf[48])
+{
+	if (kfp_field_signed(f, raw) >= 0) {
+		snprintf(buf, 48, "%llu", (unsigned long long)raw);
+		return buf;
+	}
+	for (size_t i = 0; i < f->nvalues; i++)
+		if (f->values[i].value == raw) {
+			snprintf(buf, 48, "%.24s (%lld)", f->values[i].name,
+				 (long long)kfp_field_signed(f, raw));
+			return buf;
+		}
+	snprintf(buf, 48, "%lld", (long long)kfp_field_signed(f, raw));
+	return buf;
+}
+
 int kfp_field_cmp(const struct kfp_cat_field *f, uint64_t a, uint64_t b)
 {
 	if (f->is_signed) {
@@ -390,11 +406,12 @@ static void requirement(struct sema *s, struct kfp_fleet *fl, struct kfp_field_p
 			int (*pred)(int), const char *rel)
 {
 	uint64_t got;
+	char a[48], b[48];
 	const char *host = host_where(fl, fp->f, pred, fp->value, &got);
 	if (host)
-		kfp_error(s->ctx, &fp->loc, "host %s has %s.%s = %llu, but the policy needs %s %llu",
-			  host, fp->f->reg->c.name, fp->f->c.name, (unsigned long long)got, rel,
-			  (unsigned long long)fp->value);
+		kfp_error(s->ctx, &fp->loc, "host %s has %s.%s = %s, but the policy needs %s %s",
+			  host, fp->f->reg->c.name, fp->f->c.name, kfp_field_str(fp->f, got, a), rel,
+			  kfp_field_str(fp->f, fp->value, b));
 }
 
 static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_plan *fp)
@@ -451,14 +468,20 @@ static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_pl
 			     lower ? (kfp_field_cmp(f, fp->value, fp->host_lo) < 0 ? fp->value : fp->host_lo)
 				   : fp->host_hi;
 		break;
-	case KFP_CMP_GE:
-		if (lower)
+	case KFP_CMP_GE: {
+		/* `>= 0` asks for nothing but one value on every host: "what
+		 * the hardware has", also on a signed field whose hosts read
+		 * NI (0xf, -1), which is below 0 in the field's order. */
+		bool anything = fp->value == 0;
+		if (lower && !anything)
 			requirement(s, fl, fp, ge0, "at least");
 		fp->rule = fp->hosts_known ? KFP_FIELD_FIXED : KFP_FIELD_HOST;
 		fp->target = !fp->hosts_known ? fp->value :
-			     lower ? fp->host_lo
-				   : (kfp_field_cmp(f, fp->value, fp->host_hi) > 0 ? fp->value : fp->host_hi);
+			     lower || anything || kfp_field_cmp(f, fp->value, fp->host_hi) <= 0
+				     ? (lower ? fp->host_lo : fp->host_hi)
+				     : fp->value;
 		break;
+	}
 	}
 }
 
