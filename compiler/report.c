@@ -115,7 +115,11 @@ static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kf
 		fprintf(out, "    0 because vcpu_init feature '%s' is off\n", fp->vcpu->c.name);
 		break;
 	case KFP_FIELD_HOST:
-		fputs("    the host's value: KVM cannot change this field\n", out);
+		if (fp->vcpu)
+			fprintf(out, "    the host's value: it comes with vcpu_init feature '%s', which is on (KVM shows it only to vCPUs created with the feature)\n",
+				fp->vcpu->c.name);
+		else
+			fputs("    the host's value: KVM cannot change this field\n", out);
 		break;
 	case KFP_FIELD_AT_MOST:
 		fputs("    min(host, value): no host profiles fix it for the fleet\n", out);
@@ -134,7 +138,8 @@ static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kf
 		fprintf(out, "    hosts: values %s..%s%s\n", kfp_field_str(f, fp->host_lo, v1),
 			kfp_field_str(f, fp->host_hi, v2),
 			fp->write ? "; the runtime writes the register" : "; no write needed");
-	explain_kernels(out, fl, &f->c, fp->target != kfp_field_hidden(f));
+	explain_kernels(out, fl, &f->c,
+			fp->rule == KFP_FIELD_HOST || fp->target != kfp_field_hidden(f));
 }
 
 int kfp_explain(const struct kfp_policy *pol, const char *feature, FILE *out)

@@ -417,16 +417,27 @@ static void requirement(struct sema *s, struct kfp_fleet *fl, struct kfp_field_p
 static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_plan *fp)
 {
 	const struct kfp_cat_field *f = fp->f;
-	host_range(fl, fp);
-
 	fp->vcpu = controlling(s->cat, fl, f);
+	/* With its feature on, KVM shows a controlled field only to a vCPU
+	 * created with the feature: host profiles, dumped without it, do not
+	 * say what the guest would see. */
+	if (!fp->vcpu)
+		host_range(fl, fp);
 	if (fp->vcpu && !kfp_feat_exposed(kfp_fleet_feat(fl, KFP_FEAT_VCPU, fp->vcpu))) {
+		host_range(fl, fp);
 		fp->rule = KFP_FIELD_VCPU_OFF;
 		fp->target = 0;
 		if (fp->mentioned && fp->value != 0 && fp->cmp != KFP_CMP_LE)
 			kfp_error(s->ctx, &fp->loc,
 				  "%s.%s reads 0 because vcpu_init feature '%s' is off",
 				  f->reg->c.name, f->c.name, fp->vcpu->c.name);
+		return;
+	}
+	if (fp->vcpu && !fp->mentioned) {
+		/* The feature is on and brings its fields (ptrauth: API, APA,
+		 * APA3, GPA, GPI, GPA3; sve: SVE and ID_AA64ZFR0_EL1; pmu_v3:
+		 * PMUVer, PerfMon): the guest sees the host's values. */
+		fp->rule = KFP_FIELD_HOST;
 		return;
 	}
 	if (!fp->mentioned) {
