@@ -29,6 +29,11 @@ static kfp_kv kv_of(const struct kfp_kver *v)
 	return KFP_KV(v->major > 255 ? 255 : v->major, minor);
 }
 
+kfp_kv kfp_profile_kv(const struct kfp_host_profile *p)
+{
+	return kv_of(&p->kernel);
+}
+
 kfp_kv kfp_fleet_first_without(const struct kfp_fleet *fl, kfp_kv exposed)
 {
 	if (exposed == KFP_KV_NEVER)

@@ -39,6 +39,8 @@ void kfp_sema_unknown_name(struct sema *s, const struct kfp_name *nm, const char
  * `exposed` (0: every fleet kernel shows it). */
 kfp_kv kfp_fleet_first_without(const struct kfp_fleet *fl, kfp_kv exposed);
 /* The first fleet kernel that shows a feature but cannot hide it (0: none). */
+/* The kernel series (major.minor) a host profile's kernel belongs to. */
+kfp_kv kfp_profile_kv(const struct kfp_host_profile *p);
 kfp_kv kfp_fleet_first_unhideable(const struct kfp_fleet *fl, kfp_kv exposed,
 				  kfp_kv hideable);
 

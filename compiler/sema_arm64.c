@@ -496,6 +496,43 @@ static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_pl
 	}
 }
 
+/* True when the fleet's host profiles include hosts of kernel series k and
+ * all of them already show the field's target: on those hosts the runtime
+ * writes nothing, so k need not accept a write. */
+static bool kernel_hosts_show_target(const struct kfp_fleet *fl, const struct kfp_field_plan *fp,
+				     kfp_kv k)
+{
+	size_t seen = 0;
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_host_profile *p = fl->classes[c].p;
+		if (kfp_profile_kv(p) != k)
+			continue;
+		const struct kfp_reg_value *rv = kfp_profile_id_reg(p, fp->f->reg->id);
+		if (!rv || kfp_field_get(fp->f, rv->value) != fp->target)
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
+/* The first fleet kernel that shows the field, cannot write it, and may
+ * have to: a `kernels` list whose every kernel has host profiles is checked
+ * against what those hosts show (a 6.1 host that already shows DebugVer 6
+ * needs no write); any other kernel is assumed to need the write. */
+static kfp_kv first_unwritable(const struct kfp_fleet *fl, const struct kfp_field_plan *fp)
+{
+	const struct kfp_cat_common *c = &fp->f->c;
+	if (!fl->kernels || !fp->hosts_known || fp->rule != KFP_FIELD_FIXED)
+		return kfp_fleet_first_unhideable(fl, c->exposed_since, c->hideable_since);
+	for (size_t i = 0; i < fl->nkernels; i++) {
+		kfp_kv k = fl->kernels[i];
+		if (c->exposed_since <= k && k < c->hideable_since &&
+		    !kernel_hosts_show_target(fl, fp, k))
+			return k;
+	}
+	return 0;
+}
+
 /* Kernel rules for one field.  A kernel that does not show a field reads it
  * as 0, so a nonzero guest value needs every fleet kernel to show the
  * field, and a guest value that differs from a host's needs every fleet
@@ -526,7 +563,7 @@ static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool
 	if (!fp->write)
 		return 0;
 	*changing = true;
-	return kfp_fleet_first_unhideable(fl, f->c.exposed_since, f->c.hideable_since);
+	return first_unwritable(fl, fp);
 }
 
 static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_plan *rp)
