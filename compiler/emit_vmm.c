@@ -749,7 +749,14 @@ static int fc_arm64(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		struct fc_arm_reg *o = &regs[n++];
 		o->id = r->id;
 		o->width = 64;
-		memset(o->bits, '0', sizeof(o->bits)); /* unknown bits: 0 */
+		/* Bits no catalogued field covers: in the feature ID
+		 * registers (op1 0, CRn 0, CRm 1-7) features the policy does
+		 * not know, 0; elsewhere (CTR_EL0, whose bit 31 is RES1) the
+		 * host's, as the runtime keeps them. */
+		const struct kfp_cat_id_reg *cr = kfp_cat_find_id_reg_by_id(cat, r->id);
+		bool feature_reg = cr && cr->op0 == 3 && cr->op1 == 0 && cr->crn == 0 &&
+				   cr->crm >= 1 && cr->crm <= 7;
+		memset(o->bits, feature_reg ? '0' : 'x', sizeof(o->bits));
 		for (uint32_t j = 0; j < r->nfields; j++) {
 			const struct kfp_id_field_row *f = &r->fields[j];
 			switch (f->rule) {
