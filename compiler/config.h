@@ -60,7 +60,8 @@ struct kfp_raw_cpuid {
 	enum kfp_cpuid_reg reg;
 	uint8_t bit, value;
 	struct kfp_loc loc;
-	bool exposed; /* value 1 and every host has the bit */
+	bool exposed;             /* value 1: the guest sees it set */
+	const char *lacking_host; /* a host that lacks it (it is set anyway) */
 };
 
 /* How the guest's value of an ID-register field is chosen. */

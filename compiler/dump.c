@@ -96,7 +96,8 @@ static const char *rule_name(enum kfp_field_rule r)
 
 /* x86 registers the guest sees: the exposed bits of each catalogued CPUID
  * register, and the xfeature masks. */
-static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl)
+static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+		      bool with_locations)
 {
 	const struct kfp_catalog *cat = pol->cat;
 	uint64_t xcr0 = 0, xss = 0;
@@ -139,9 +140,12 @@ static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_
 	}
 	for (size_t r = 0; r < fl->nraw; r++) {
 		const struct kfp_raw_cpuid *raw = &fl->raw[r];
-		fprintf(out, "  raw cpuid 0x%08x.%u %s[%u] = %u%s\n", raw->leaf, raw->subleaf,
+		fprintf(out, "  raw cpuid 0x%08x.%u %s[%u] = %u%s%s%s\n", raw->leaf, raw->subleaf,
 			kfp_cpuid_reg_name(raw->reg), raw->bit, raw->value,
-			raw->value && !raw->exposed ? " (hosts lack it)" : "");
+			/* Hosts are not part of the canonical form. */
+			with_locations && raw->lacking_host ? " (forced: hosts lack it, e.g. " : "",
+			with_locations && raw->lacking_host ? raw->lacking_host : "",
+			with_locations && raw->lacking_host ? ")" : "");
 	}
 	fprintf(out, "  kvm 0x40000001 eax = 0x%08x\n", kvm);
 	fprintf(out, "  xcr0 = 0x%016" PRIx64 ", xss = 0x%016" PRIx64 "\n", xcr0, xss);
@@ -244,7 +248,7 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 				fprintf(out, "exposed %s %s\n", kfp_feat_kind_name(fl->feats[i].kind),
 					fl->feats[i].c->name);
 		if (fl->arch == KFP_ARCH_X86_64)
-			x86_masks(out, pol, fl);
+			x86_masks(out, pol, fl, false);
 		else
 			arm64_regs(out, fl, false);
 		return;
@@ -295,7 +299,7 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 	fprintf(out, "  hidden by default deny: %zu other catalog features\n", dflt);
 	fputs("  guest view:\n", out);
 	if (fl->arch == KFP_ARCH_X86_64)
-		x86_masks(out, pol, fl);
+		x86_masks(out, pol, fl, true);
 	else
 		arm64_regs(out, fl, true);
 }

@@ -518,7 +518,8 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 
 	for (uint32_t i = 0; i < x->ncpuid; i++) {
 		const struct kfp_cpuid_row *r = &x->cpuid[i];
-		if (r->mode != KFP_CPUID_MASK || r->subleaf == KFP_ANY_SUBLEAF)
+		if ((r->mode != KFP_CPUID_MASK && r->mode != KFP_CPUID_FORCE) ||
+		    r->subleaf == KFP_ANY_SUBLEAF)
 			continue;
 		if (is_pass_reg(x, r->leaf, r->subleaf, r->reg)) {
 			/* A raw `cpuid` bit in a register kfp copies from

@@ -491,10 +491,13 @@ void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl)
 			}
 			free(hosts);
 		}
+		/* A raw `= 1` sets the bit whatever the host has (as a
+		 * Firecracker template's '1' does); dump names a host that
+		 * lacks it. */
 		for (size_t r = 0; r < fl->nraw; r++) {
 			struct kfp_raw_cpuid *raw = &fl->raw[r];
 			raw->exposed = raw->value;
-			for (size_t c = 0; c < fl->nclasses && raw->value; c++) {
+			for (size_t c = 0; c < fl->nclasses && raw->value && !raw->lacking_host; c++) {
 				const struct kfp_cpuid_entry *e =
 					kfp_profile_cpuid(fl->classes[c].p, raw->leaf, raw->subleaf);
 				uint32_t regs[4] = { 0 };
@@ -504,13 +507,8 @@ void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl)
 					regs[2] = e->ecx;
 					regs[3] = e->edx;
 				}
-				if (!(regs[raw->reg] >> raw->bit & 1)) {
-					kfp_error(s->ctx, &raw->loc,
-						  "host %s lacks this bit, which the policy sets to 1",
-						  fl->classes[c].names[0]);
-					raw->exposed = false;
-					break;
-				}
+				if (!(regs[raw->reg] >> raw->bit & 1))
+					raw->lacking_host = fl->classes[c].names[0];
 			}
 		}
 	} else {

@@ -109,16 +109,6 @@ static void cpuid_row(struct rows *r, uint32_t leaf, uint32_t subleaf, unsigned 
 	KFP_VEC_PUSH(r->cpuid, r->ncpuid, r->cpuid_cap, row);
 }
 
-static bool cpuid_reg_known(const struct kfp_catalog *cat, uint32_t leaf, uint32_t sub,
-			    unsigned reg)
-{
-	for (size_t i = 0; i < cat->ncpuid; i++)
-		if (cat->cpuid[i].leaf == leaf && cat->cpuid[i].subleaf == sub &&
-		    cat->cpuid[i].reg == reg)
-			return true;
-	return false;
-}
-
 static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const struct kfp_fleet *fl)
 {
 	const struct kfp_catalog *cat = pol->cat;
@@ -179,13 +169,6 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 					l = &fl->feats[j].loc;
 			}
 		}
-		for (size_t k = 0; k < fl->nraw; k++)
-			if (fl->raw[k].leaf == c->leaf && fl->raw[k].subleaf == c->subleaf &&
-			    fl->raw[k].reg == c->reg && fl->raw[k].exposed) {
-				mask |= 1u << fl->raw[k].bit;
-				if (!l)
-					l = &fl->raw[k].loc;
-			}
 		cpuid_row(&r, c->leaf, c->subleaf, c->reg, KFP_CPUID_MASK, mask, l);
 	}
 	/* KVM paravirtual features. */
@@ -198,11 +181,11 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 				kvm_loc = &fl->feats[i].loc;
 		}
 	cpuid_row(&r, 0x40000001, 0, 0, KFP_CPUID_MASK, kvm, kvm_loc);
-	/* Raw bits in registers the catalog does not describe. */
+	/* Raw `cpuid ... = 1` bits: set whatever the host offers. */
 	for (size_t k = 0; k < fl->nraw; k++) {
 		const struct kfp_raw_cpuid *raw = &fl->raw[k];
-		if (raw->exposed && !cpuid_reg_known(cat, raw->leaf, raw->subleaf, raw->reg))
-			cpuid_row(&r, raw->leaf, raw->subleaf, raw->reg, KFP_CPUID_MASK,
+		if (raw->exposed)
+			cpuid_row(&r, raw->leaf, raw->subleaf, raw->reg, KFP_CPUID_FORCE,
 				  1u << raw->bit, &raw->loc);
 	}
 

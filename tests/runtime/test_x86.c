@@ -310,25 +310,30 @@ static void test_raw_cpuid_bit(void **state)
 	struct policy p;
 	const struct kfp_config *cfg = compile(&p, BASE "    cpuid 0xa 0 eax bit 0 = 1;\n");
 
-	/* The host's leaf 0xA has EAX bit 0 clear. */
+	/* The host's leaf 0xA has EAX bit 0 clear: `= 1` sets it anyway, and
+	 * the leaf is given to the guest with that bit only. */
+	assert_false(fake_kvm_cpuid(&kvm, 0xa, 0)->eax & 1);
+	assert_int_equal(apply(cfg), 0);
+	const struct kvm_cpuid_entry2 *e = written(0xa, 0);
+	assert_non_null(e);
+	assert_int_equal(e->eax, 1);
+	assert_int_equal(e->edx, 0);
+	policy_free(&p);
+
+	/* A leaf this host's KVM does not report cannot carry it: nothing is
+	 * written. */
+	fake_kvm_init(&kvm);
+	fake_kvm_cascadelake(&kvm);
+	assert_null(fake_kvm_cpuid(&kvm, 0x1c, 0));
+	cfg = compile(&p, BASE "    cpuid 0x1c 0 eax bit 0 = 1;\n");
 	assert_int_equal(apply(cfg), -ENOTSUP);
 	assert_int_equal(fake_kvm_writes(&kvm), 0);
 	const struct kfp_report_item *it = find_item(KFP_ITEM_MISSING, "cpuid");
 	assert_src(it, &p, "cpuid");
 	char line[256];
 	kfp_report_item_format(it, line, sizeof(line));
-	assert_string_equal(line, "test.kfp:5:5: cpuid: 0xa.0 EAX bit 0: the policy exposes it; "
-				  "this host's KVM does not offer it");
-
-	/* With the bit: leaf 0xA is given to the guest with that bit only. */
-	fake_kvm_init(&kvm);
-	fake_kvm_cascadelake(&kvm);
-	fake_kvm_cpuid(&kvm, 0xa, 0)->eax |= 1;
-	assert_int_equal(apply(cfg), 0);
-	const struct kvm_cpuid_entry2 *e = written(0xa, 0);
-	assert_non_null(e);
-	assert_int_equal(e->eax, 1);
-	assert_int_equal(e->edx, 0);
+	assert_string_equal(line, "test.kfp:5:5: cpuid: 0x1c.0 EAX: the policy sets bits 0x00000001 "
+				  "of a leaf this host's KVM does not report");
 	policy_free(&p);
 }
 
