@@ -61,6 +61,73 @@ kfp_kv kfp_fleet_first_unhideable(const struct kfp_fleet *fl, kfp_kv exposed,
 	return 0;
 }
 
+/* A host of kernel series k that shows the feature. */
+static bool series_shows(const struct kfp_fleet *fl, kfp_kv k, kfp_host_shows_fn shows,
+			 const void *arg, struct kfp_shown *sh)
+{
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_host_profile *p = fl->classes[c].p;
+		if (kfp_profile_kv(p) == k && shows(p, arg)) {
+			*sh = (struct kfp_shown){ k, fl->classes[c].names[0], p->kernel_release };
+			return true;
+		}
+	}
+	return false;
+}
+
+bool kfp_fleet_kernel_shows(const struct kfp_fleet *fl, kfp_kv k, kfp_kv exposed,
+			    kfp_host_shows_fn shows, const void *arg, struct kfp_shown *sh)
+{
+	if (exposed != KFP_KV_NEVER && exposed <= k)
+		return true;
+	return series_shows(fl, k, shows, arg, sh);
+}
+
+kfp_kv kfp_fleet_first_without_shown(const struct kfp_fleet *fl, kfp_kv exposed,
+				     kfp_host_shows_fn shows, const void *arg,
+				     struct kfp_shown *sh)
+{
+	*sh = (struct kfp_shown){ 0 };
+	if (!fl->kernels) {
+		kfp_kv k = kfp_fleet_first_without(fl, exposed);
+		return k && series_shows(fl, k, shows, arg, sh) ? 0 : k;
+	}
+	for (size_t i = 0; i < fl->nkernels; i++) {
+		struct kfp_shown h;
+		if (!kfp_fleet_kernel_shows(fl, fl->kernels[i], exposed, shows, arg, &h))
+			return fl->kernels[i];
+		if (h.host && !sh->host)
+			*sh = h;
+	}
+	return 0;
+}
+
+kfp_kv kfp_fleet_first_unhideable_shown(const struct kfp_fleet *fl, kfp_kv exposed,
+					kfp_kv hideable, kfp_host_shows_fn shows,
+					const void *arg, struct kfp_shown *sh)
+{
+	*sh = (struct kfp_shown){ 0 };
+	kfp_kv first = kfp_fleet_first_unhideable(fl, exposed, hideable);
+	if (hideable == KFP_KV_ALWAYS)
+		return 0;
+	/* Fleet kernels the catalog says do not show it, whose hosts do. */
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_host_profile *p = fl->classes[c].p;
+		kfp_kv k = kfp_profile_kv(p);
+		bool in_fleet = false;
+		for (size_t i = 0; fl->kernels && i < fl->nkernels; i++)
+			in_fleet |= fl->kernels[i] == k;
+		if (!fl->kernels)
+			in_fleet = k >= fl->min;
+		if (!in_fleet || k >= hideable || (exposed != KFP_KV_NEVER && exposed <= k) ||
+		    (first && first <= k) || !shows(p, arg))
+			continue;
+		first = k;
+		*sh = (struct kfp_shown){ k, fl->classes[c].names[0], p->kernel_release };
+	}
+	return first;
+}
+
 /* ---- host profiles ---- */
 
 struct cache_entry {

@@ -519,16 +519,23 @@ static bool kernel_hosts_show_target(const struct kfp_fleet *fl, const struct kf
  * have to: a `kernels` list whose every kernel has host profiles is checked
  * against what those hosts show (a 6.1 host that already shows DebugVer 6
  * needs no write); any other kernel is assumed to need the write. */
-static kfp_kv first_unwritable(const struct kfp_fleet *fl, const struct kfp_field_plan *fp)
+static kfp_kv first_unwritable(const struct kfp_fleet *fl, const struct kfp_field_plan *fp,
+				kfp_host_shows_fn shows, struct kfp_shown *sh)
 {
 	const struct kfp_cat_common *c = &fp->f->c;
 	if (!fl->kernels || !fp->hosts_known || fp->rule != KFP_FIELD_FIXED)
-		return kfp_fleet_first_unhideable(fl, c->exposed_since, c->hideable_since);
+		return kfp_fleet_first_unhideable_shown(fl, c->exposed_since, c->hideable_since,
+							 shows, fp->f, sh);
+	*sh = (struct kfp_shown){ 0 };
 	for (size_t i = 0; i < fl->nkernels; i++) {
 		kfp_kv k = fl->kernels[i];
-		if (c->exposed_since <= k && k < c->hideable_since &&
-		    !kernel_hosts_show_target(fl, fp, k))
+		struct kfp_shown h = { 0 };
+		if (k < c->hideable_since &&
+		    kfp_fleet_kernel_shows(fl, k, c->exposed_since, shows, fp->f, &h) &&
+		    !kernel_hosts_show_target(fl, fp, k)) {
+			*sh = h;
 			return k;
+		}
 	}
 	return 0;
 }
@@ -538,21 +545,45 @@ static kfp_kv first_unwritable(const struct kfp_fleet *fl, const struct kfp_fiel
  * field, and a guest value that differs from a host's needs every fleet
  * kernel that shows the field to let the VMM write it.  Returns the kernel
  * that breaks a rule (0 if none); *changing says which rule. */
-static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool *changing)
+static bool no_host_shows(const struct kfp_host_profile *p, const void *field)
+{
+	(void)p;
+	(void)field;
+	return false;
+}
+
+bool kfp_host_shows_field(const struct kfp_host_profile *p, const void *field)
+{
+	/* A kernel that does not show a field reads 0 there. */
+	const struct kfp_cat_field *f = field;
+	const struct kfp_reg_value *rv = kfp_profile_id_reg(p, f->reg->id);
+	return rv && kfp_field_get(f, rv->value) != 0;
+}
+
+static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool *changing,
+			   struct kfp_shown *sh)
 {
 	const struct kfp_cat_field *f = fp->f;
 	*changing = false;
-	if (fp->rule == KFP_FIELD_VCPU_OFF || f->c.exposed_since == KFP_KV_NEVER)
+	*sh = (struct kfp_shown){ 0 };
+	/* What the hosts show wins over the catalog for their kernels; host
+	 * profiles that do not say what the guest sees (a controlled field
+	 * with its feature on) are no evidence. */
+	kfp_host_shows_fn shows = fp->hosts_known ? kfp_host_shows_field : no_host_shows;
+	bool any_shows = false;
+	for (size_t c = 0; c < fl->nclasses && !any_shows; c++)
+		any_shows = shows(fl->classes[c].p, f);
+	if (fp->rule == KFP_FIELD_VCPU_OFF || (f->c.exposed_since == KFP_KV_NEVER && !any_shows))
 		return 0;
 	if (fp->rule == KFP_FIELD_HOST) {
 		/* The host's value, unknown here: nonzero unless the hosts say
 		 * otherwise. */
 		if (fp->hosts_known && fp->host_lo == 0 && fp->host_hi == 0)
 			return 0;
-		return kfp_fleet_first_without(fl, f->c.exposed_since);
+		return kfp_fleet_first_without_shown(fl, f->c.exposed_since, shows, f, sh);
 	}
 	if (fp->target != 0) {
-		kfp_kv k = kfp_fleet_first_without(fl, f->c.exposed_since);
+		kfp_kv k = kfp_fleet_first_without_shown(fl, f->c.exposed_since, shows, f, sh);
 		if (k)
 			return k;
 	}
@@ -563,7 +594,22 @@ static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool
 	if (!fp->write)
 		return 0;
 	*changing = true;
-	return first_unwritable(fl, fp);
+	return first_unwritable(fl, fp, shows, sh);
+}
+
+/* Names the host whose kernel shows a field earlier than the catalog. */
+static void shown_note(struct sema *s, const struct kfp_loc *loc, const struct kfp_cat_field *f,
+		       const struct kfp_shown *sh)
+{
+	char a[16], b[16];
+	if (!sh->host)
+		return;
+	kfp_note(s->ctx, loc,
+		 "host %s (kernel %s) shows %s.%s, which the catalog says KVM shows %s%s: what the fleet's hosts show wins for their kernel %s",
+		 sh->host, sh->release, f->reg->c.name, f->c.name,
+		 f->c.exposed_since == KFP_KV_NEVER ? "on no kernel" : "only from ",
+		 f->c.exposed_since == KFP_KV_NEVER ? "" : kfp_kv_str(f->c.exposed_since, a),
+		 kfp_kv_str(sh->since, b));
 }
 
 static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_plan *rp)
@@ -571,14 +617,26 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 	char a[16], b[16];
 	char *defaults = NULL; /* default-deny fields that cannot be hidden */
 	kfp_kv dk = 0, dh = 0;
+	/* Those a host shows earlier than the catalog, for the notes. */
+	struct kfp_shown *dsh = kfp_xcalloc(rp->nfields + 1, sizeof(*dsh));
+	const struct kfp_cat_field **dsf = kfp_xcalloc(rp->nfields + 1, sizeof(*dsf));
+	size_t nd = 0;
 
 	for (size_t i = 0; i < rp->nfields; i++) {
 		struct kfp_field_plan *fp = &rp->fields[i];
 		const struct kfp_cat_field *f = fp->f;
 		bool changing;
-		kfp_kv k = field_kernel(fl, fp, &changing);
-		if (!k)
+		struct kfp_shown sh;
+		kfp_kv k = field_kernel(fl, fp, &changing, &sh);
+		const struct kfp_loc *at = fp->mentioned ? &fp->loc : rp->mentioned ? &rp->loc
+											 : &fl->section_loc;
+		if (!k) {
+			/* Allowed only because a host shows it earlier. */
+			if (sh.host && fp->target != kfp_field_hidden(f) &&
+			    kfp_fleet_first_without(fl, f->c.exposed_since))
+				shown_note(s, at, f, &sh);
 			continue;
+		}
 		if (!changing) {
 			kfp_error(s->ctx, fp->mentioned ? &fp->loc : &fl->section_loc,
 				  "%s.%s is shown by KVM only from %s, but fleet \"%s\" must roll back to %s: a VM that sees it would lose it",
@@ -586,6 +644,7 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 				  kfp_kv_str(k, b));
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
+			shown_note(s, at, f, &sh);
 		} else if (!fp->mentioned && !kfp_field_is_feature(f)) {
 			/* A machine property whose hosts differ: the fleet's
 			 * value needs a write that some kernel cannot do. */
@@ -602,24 +661,35 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 						      kfp_kv_str(f->c.hideable_since, b)), c));
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
+			shown_note(s, at, f, &sh);
 		} else if (fp->mentioned) {
 			uint64_t other = fp->host_lo != fp->target ? fp->host_lo : fp->host_hi;
 			char *host = fp->hosts_known
 					     ? kfp_xasprintf(" (host %s has %llu)", host_with(fl, f, other),
 							     (unsigned long long)other)
 					     : kfp_xstrdup("");
+			char c[48];
 			kfp_error(s->ctx, &fp->loc,
-				  "%s.%s must be changed to %llu%s, but kernel %s shows it and lets a VMM change it only from %s",
+				  "%s.%s must be changed to %llu%s, but kernel %s shows it and %s",
 				  rp->r->c.name, f->c.name, (unsigned long long)fp->target, host,
-				  kfp_kv_str(k, a), kfp_kv_str(f->c.hideable_since, b));
+				  kfp_kv_str(k, a),
+				  f->c.hideable_since == KFP_KV_NEVER
+					  ? "no kernel lets a VMM change it"
+					  : (snprintf(c, sizeof(c), "lets a VMM change it only from %s",
+						      kfp_kv_str(f->c.hideable_since, b)), c));
 			free(host);
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
+			shown_note(s, at, f, &sh);
 		} else {
 			char *next = kfp_xasprintf("%s%s%s", defaults ? defaults : "",
 						   defaults ? ", " : "", f->c.name);
 			free(defaults);
 			defaults = next;
+			if (sh.host) {
+				dsh[nd] = sh;
+				dsf[nd++] = f;
+			}
 			if (!dk || k < dk)
 				dk = k;
 			if (f->c.hideable_since > dh)
@@ -638,8 +708,12 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 		kfp_note(s->ctx, rp->mentioned ? &rp->loc : &fl->section_loc,
 			 "say what the guest may see: 'FIELD <= VALUE;' caps a field, 'FIELD >= 0;' keeps the host's value%s",
 			 fl->nclasses ? "" : "; host profiles would show which fields the hardware lacks");
+		for (size_t i = 0; i < nd; i++)
+			shown_note(s, rp->mentioned ? &rp->loc : &fl->section_loc, dsf[i], &dsh[i]);
 		free(defaults);
 	}
+	free(dsh);
+	free(dsf);
 }
 
 /* ---- pins ---- */

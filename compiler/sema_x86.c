@@ -66,6 +66,11 @@ bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *
 	return false;
 }
 
+bool kfp_host_shows_feat(const struct kfp_host_profile *p, const void *feat)
+{
+	return kfp_host_has_feat(p, feat);
+}
+
 static bool host_lacks(const struct kfp_host_profile *p, const void *f)
 {
 	return !kfp_host_has_feat(p, f);
@@ -413,7 +418,13 @@ void kfp_sema_allow_rule(struct sema *s, struct kfp_fleet *fl, struct kfp_feat *
 		f->verdict = KFP_V_DENIED;
 		return;
 	}
-	kfp_kv k = kfp_fleet_first_without(fl, f->c->exposed_since);
+	struct kfp_shown sh;
+	kfp_kv k = kfp_fleet_first_without_shown(fl, f->c->exposed_since, kfp_host_shows_feat, f, &sh);
+	if (sh.host && !k && kfp_fleet_first_without(fl, f->c->exposed_since))
+		kfp_note(s->ctx, &f->loc,
+			 "host %s (kernel %s) shows '%s', which the catalog dates from %s: what the fleet's hosts show wins for their kernel %s",
+			 sh.host, sh.release, f->c->name, kfp_kv_str(f->c->exposed_since, a),
+			 kfp_kv_str(sh.since, b));
 	if (!k)
 		return;
 	if (f->c->exposed_since == KFP_KV_NEVER)
@@ -434,7 +445,9 @@ void kfp_sema_allow_rule(struct sema *s, struct kfp_fleet *fl, struct kfp_feat *
 void kfp_sema_hide_rule(struct sema *s, struct kfp_fleet *fl, const struct kfp_feat *f)
 {
 	char a[16], b[16];
-	kfp_kv k = kfp_fleet_first_unhideable(fl, f->c->exposed_since, f->c->hideable_since);
+	struct kfp_shown sh;
+	kfp_kv k = kfp_fleet_first_unhideable_shown(fl, f->c->exposed_since, f->c->hideable_since,
+						    kfp_host_shows_feat, f, &sh);
 	if (!k)
 		return;
 	uint32_t having = 0;
