@@ -926,6 +926,29 @@ static void test_report_format_and_overflow(void **state)
 	assert_string_equal(rep.items[KFP_REPORT_MAX - 1].detail, "63");
 }
 
+/* What a Linux guest does to find KVM (hypervisor_cpuid_base() and
+ * kvm_cpuid_base()): only with the hypervisor bit, it looks for the
+ * "KVMKVMKVM" signature at 0x40000000 and up, in steps of 0x100. */
+static bool guest_finds_kvm(void)
+{
+	const struct kvm_cpuid_entry2 *l1 = written(0x1, 0);
+	if (!l1 || !(l1->ecx & 1u << 31))
+		return false;
+	for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+		const struct kvm_cpuid_entry2 *e = written(base, 0);
+		char sig[13];
+		if (!e)
+			continue;
+		memcpy(sig, &e->ebx, 4);
+		memcpy(sig + 4, &e->ecx, 4);
+		memcpy(sig + 8, &e->edx, 4);
+		sig[12] = 0;
+		if (!memcmp(sig, "KVMKVMKVM\0\0\0", 12) && e->eax >= base + 1)
+			return true;
+	}
+	return false;
+}
+
 /* The bits the VMM owns are not in KVM_GET_SUPPORTED_CPUID: the runtime
  * sets them when the policy allows them, the hypervisor bit on every KVM
  * and tsc-deadline only with KVM_CAP_TSC_DEADLINE_TIMER. */
@@ -944,6 +967,7 @@ static void test_vmm_owned_bits(void **state)
 	assert_int_equal(written(0x1, 0)->ecx & (hypervisor | tsc_deadline),
 			 hypervisor | tsc_deadline);
 	assert_true(written(0x40000001, 0)->eax & 1); /* kvmclock */
+	assert_true(guest_finds_kvm());
 
 	/* Without the capability, KVM cannot emulate the TSC-deadline
 	 * timer: the apply stops before any write, naming the feature. */
@@ -963,6 +987,7 @@ static void test_vmm_owned_bits(void **state)
 	cfg = compile(&p, BASE "    allow apic;\n");
 	assert_int_equal(apply(cfg), 0);
 	assert_int_equal(written(0x1, 0)->ecx & (hypervisor | tsc_deadline), 0);
+	assert_false(guest_finds_kvm());
 	policy_free(&p);
 }
 
