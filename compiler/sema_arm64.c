@@ -621,6 +621,7 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 	struct kfp_shown *dsh = kfp_xcalloc(rp->nfields + 1, sizeof(*dsh));
 	const struct kfp_cat_field **dsf = kfp_xcalloc(rp->nfields + 1, sizeof(*dsf));
 	size_t nd = 0;
+	bool dexact = false; /* some of them are exact: only '=' applies */
 
 	for (size_t i = 0; i < rp->nfields; i++) {
 		struct kfp_field_plan *fp = &rp->fields[i];
@@ -690,6 +691,7 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 				dsh[nd] = sh;
 				dsf[nd++] = f;
 			}
+			dexact |= f->safe == KFP_SAFE_EXACT;
 			if (!dk || k < dk)
 				dk = k;
 			if (f->c.hideable_since > dh)
@@ -706,7 +708,8 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 				  "by default deny, %s fields %s must be hidden, but kernel %s shows them and cannot change them (KVM allows it from %s)",
 				  rp->r->c.name, defaults, kfp_kv_str(dk, a), kfp_kv_str(dh, b));
 		kfp_note(s->ctx, rp->mentioned ? &rp->loc : &fl->section_loc,
-			 "say what the guest may see: 'FIELD <= VALUE;' caps a field, 'FIELD >= 0;' keeps the host's value%s",
+			 "say what the guest may see: 'FIELD <= VALUE;' caps a field, 'FIELD >= 0;' keeps the host's value%s%s",
+			 dexact ? "; an exact field takes only 'FIELD = VALUE;'" : "",
 			 fl->nclasses ? "" : "; host profiles would show which fields the hardware lacks");
 		for (size_t i = 0; i < nd; i++)
 			shown_note(s, rp->mentioned ? &rp->loc : &fl->section_loc, dsf[i], &dsh[i]);
