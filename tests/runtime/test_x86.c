@@ -689,6 +689,31 @@ static void test_verify_state_refuses_missing(void **state)
 	policy_free(&p);
 }
 
+/* A bit the policy forces to 1 (the host lacks it) is part of the fleet's
+ * register: a state that has it fits, one without it does not. */
+static void test_verify_state_forced_bit(void **state)
+{
+	(void)state;
+	struct policy p;
+	static uint8_t xsave[4096];
+	const struct kfp_config *cfg =
+		compile(&p, STATE_POLICY "    cpuid 0x80000008 0 ebx bit 18 = 1;\n");
+	assert_false(fake_kvm_cpuid(&kvm, 0x80000008, 0)->ebx & 1u << 18);
+	struct kfp_x86_state st = saved_state(cfg, xsave);
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_x86_verify_state(cfg, &st, &rep), 0);
+
+	static struct kvm_cpuid_entry2 cpuid[KFP_MAX_CPUID_ENTRIES];
+	memcpy(cpuid, st.cpuid, st.ncpuid * sizeof(cpuid[0]));
+	st.cpuid = cpuid;
+	for (uint32_t i = 0; i < st.ncpuid; i++)
+		if (cpuid[i].function == 0x80000008)
+			cpuid[i].ebx &= ~(1u << 18);
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_x86_verify_state(cfg, &st, &rep), -EPERM);
+	policy_free(&p);
+}
+
 /* ------------------------------------------------------------------ */
 /* AMX, xsave, XCR0                                                   */
 
@@ -1014,6 +1039,7 @@ int main(void)
 		T(test_verify_state),
 		T(test_verify_state_refuses_extra),
 		T(test_verify_state_refuses_missing),
+		T(test_verify_state_forced_bit),
 		T(test_amx_permission),
 		T(test_amx_leaves),
 		T(test_xstate_outside_policy),
