@@ -321,7 +321,7 @@ static bool load_x86(struct loader *ld, yaml_node_t *root, struct kfp_catalog *c
 {
 	static const char *const cpuid_keys[] = { "name", "aliases", "leaf", "subleaf",
 		"reg", "bit", "exposed_since", "hideable_since", "requires",
-		"requires_xsave", "source", NULL };
+		"requires_xsave", "vmm_owned", "capability", "leaves", "source", NULL };
 	static const char *const kvm_keys[] = { "name", "aliases", "bit", "exposed_since",
 		"hideable_since", "source", NULL };
 	static const char *const xsave_keys[] = { "name", "aliases", "bit", "register",
@@ -353,6 +353,27 @@ static bool load_x86(struct loader *ld, yaml_node_t *root, struct kfp_catalog *c
 		    !get_u64(ld, m, "bit", 31, &v))
 			return false;
 		f->bit = (uint8_t)v;
+		v = 0;
+		if (!get_bool(ld, m, "vmm_owned", false, &f->vmm_owned) ||
+		    (get(ld, m, "capability") && !get_u64(ld, m, "capability", UINT32_MAX, &v)))
+			return false;
+		f->capability = (uint32_t)v;
+		if (f->capability && !f->vmm_owned)
+			return fail(ld, get(ld, m, "capability"),
+				    "'capability' is only for vmm_owned features");
+		yaml_node_t *lv = need_seq(ld, m, "leaves", true);
+		f->nleaves = seq_len(lv);
+		uint32_t *leaves = arena_alloc(ld->arena, f->nleaves + 1, sizeof(*leaves));
+		for (size_t k = 0; k < f->nleaves; k++) {
+			yaml_node_t *e = seq_at(ld, lv, k);
+			if (!to_u64(ld, e, UINT32_MAX, &v))
+				return false;
+			if (v == 0xd || v == f->leaf)
+				return fail(ld, e, "leaf 0x%llx describes more than '%s'", (unsigned long long)v,
+					    f->c.name);
+			leaves[k] = (uint32_t)v;
+		}
+		f->leaves = leaves;
 	}
 	CHECK_UNIQUE(ld, seq, "CPUID feature", cat->cpuid, cat->ncpuid);
 	for (size_t i = 0; i < cat->ncpuid; i++)
@@ -1004,6 +1025,26 @@ const struct kfp_cat_cpuid *kfp_cat_cpuid_at(const struct kfp_catalog *cat, uint
 			return f;
 	}
 	return NULL;
+}
+
+bool kfp_cat_leaf_owner(const struct kfp_catalog *cat, uint32_t leaf, uint32_t subleaf,
+			const struct kfp_cat_xsave **xsave, const struct kfp_cat_cpuid **cpuid)
+{
+	*xsave = NULL;
+	*cpuid = NULL;
+	if (leaf == 0xd) {
+		for (size_t i = 0; subleaf >= 2 && i < cat->nxsave; i++)
+			if (cat->xsave[i].bit == subleaf)
+				*xsave = &cat->xsave[i];
+		return *xsave;
+	}
+	for (size_t i = 0; i < cat->ncpuid; i++)
+		for (size_t k = 0; k < cat->cpuid[i].nleaves; k++)
+			if (cat->cpuid[i].leaves[k] == leaf) {
+				*cpuid = &cat->cpuid[i];
+				return true;
+			}
+	return false;
 }
 
 const char *kfp_kv_str(kfp_kv v, char buf[16])

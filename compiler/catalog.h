@@ -39,6 +39,15 @@ struct kfp_cat_cpuid {
 	uint8_t bit;
 	const struct kfp_cat_cpuid **requires; /* NULL-terminated */
 	const struct kfp_cat_xsave **requires_xsave; /* NULL-terminated */
+	/* Set by the VMM, never reported by KVM_GET_SUPPORTED_CPUID (the
+	 * hypervisor bit, tsc-deadline); a host has it when KVM has
+	 * `capability` (0: every KVM host). */
+	bool vmm_owned;
+	uint32_t capability;
+	/* Whole CPUID leaves that describe only this feature (AMX: 0x1D, 0x1E):
+	 * the host's when it is exposed, zero when it is hidden. */
+	const uint32_t *leaves;
+	size_t nleaves;
 };
 
 struct kfp_cat_kvm {
@@ -202,6 +211,13 @@ const struct kfp_cat_vcpu_feature *kfp_cat_find_vcpu(const struct kfp_catalog *c
 const struct kfp_cat_cpuid *kfp_cat_cpuid_at(const struct kfp_catalog *cat, uint32_t leaf,
 					     uint32_t subleaf, enum kfp_cpuid_reg reg,
 					     unsigned bit);
+
+/* The feature a CPUID (leaf, subleaf) describes, if any: the xsave
+ * component whose size and offset subleaf 0xD.N (N >= 2) holds, or the
+ * CPUID feature whose `leaves` list the leaf.  Sets *xsave or *cpuid (the
+ * other NULL); false if the leaf belongs to no one feature. */
+bool kfp_cat_leaf_owner(const struct kfp_catalog *cat, uint32_t leaf, uint32_t subleaf,
+			const struct kfp_cat_xsave **xsave, const struct kfp_cat_cpuid **cpuid);
 
 /* ONE_REG id of an AArch64 system register. */
 static inline uint64_t kfp_arm64_sysreg_id(unsigned op0, unsigned op1, unsigned crn,

@@ -60,7 +60,8 @@ struct kfp_raw_cpuid {
 	enum kfp_cpuid_reg reg;
 	uint8_t bit, value;
 	struct kfp_loc loc;
-	bool exposed; /* value 1 and every host has the bit */
+	bool exposed;             /* value 1: the guest sees it set */
+	const char *lacking_host; /* a host that lacks it (it is set anyway) */
 };
 
 /* How the guest's value of an ID-register field is chosen. */
@@ -194,6 +195,9 @@ bool kfp_feat_exposed(const struct kfp_feat *f);
 
 /* Field value helpers (raw bits <-> signed values). */
 int64_t kfp_field_signed(const struct kfp_cat_field *f, uint64_t raw);
+/* A field value for people: its number, and for a negative value of a
+ * signed field its name too ("NI (-1)", not 15). */
+const char *kfp_field_str(const struct kfp_cat_field *f, uint64_t raw, char buf[48]);
 /* -1, 0, 1 comparing two raw field values in the field's order. */
 int kfp_field_cmp(const struct kfp_cat_field *f, uint64_t a, uint64_t b);
 /* The value that means "not implemented": 0, or all ones if signed. */

@@ -96,7 +96,8 @@ static const char *rule_name(enum kfp_field_rule r)
 
 /* x86 registers the guest sees: the exposed bits of each catalogued CPUID
  * register, and the xfeature masks. */
-static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl)
+static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+		      bool with_locations)
 {
 	const struct kfp_catalog *cat = pol->cat;
 	uint64_t xcr0 = 0, xss = 0;
@@ -139,9 +140,12 @@ static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_
 	}
 	for (size_t r = 0; r < fl->nraw; r++) {
 		const struct kfp_raw_cpuid *raw = &fl->raw[r];
-		fprintf(out, "  raw cpuid 0x%08x.%u %s[%u] = %u%s\n", raw->leaf, raw->subleaf,
+		fprintf(out, "  raw cpuid 0x%08x.%u %s[%u] = %u%s%s%s\n", raw->leaf, raw->subleaf,
 			kfp_cpuid_reg_name(raw->reg), raw->bit, raw->value,
-			raw->value && !raw->exposed ? " (hosts lack it)" : "");
+			/* Hosts are not part of the canonical form. */
+			with_locations && raw->lacking_host ? " (forced: hosts lack it, e.g. " : "",
+			with_locations && raw->lacking_host ? raw->lacking_host : "",
+			with_locations && raw->lacking_host ? ")" : "");
 	}
 	fprintf(out, "  kvm 0x40000001 eax = 0x%08x\n", kvm);
 	fprintf(out, "  xcr0 = 0x%016" PRIx64 ", xss = 0x%016" PRIx64 "\n", xcr0, xss);
@@ -204,17 +208,26 @@ static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_location
 				fprintf(out, "  %s (0x%016" PRIx64 ")\n", rp->r->c.name, rp->r->id);
 				header = true;
 			}
-			fprintf(out, "    %-12s = %-4" PRIu64 " %s", fp->f->c.name, fp->target,
-				rule_name(fp->rule));
-			if (with_locations) {
-				if (fp->hosts_known)
-					fprintf(out, ", hosts %" PRIu64 "..%" PRIu64, fp->host_lo, fp->host_hi);
-				if (fp->write)
-					fputs(", written", out);
-				if (fp->mentioned) {
-					fprintf(out, ", policy %s %" PRIu64 " at ", kfp_cmp_name(fp->cmp), fp->value);
-					loc(out, &fp->loc);
-				}
+			/* The canonical form, which the identity hashes, keeps
+			 * raw field bits; the readable one shows signed fields
+			 * signed ("NI (-1)"). */
+			if (!with_locations) {
+				fprintf(out, "    %-12s = %-4" PRIu64 " %s\n", fp->f->c.name, fp->target,
+					rule_name(fp->rule));
+				continue;
+			}
+			char v1[48], v2[48];
+			fprintf(out, "    %-12s = %-4s %s", fp->f->c.name,
+				kfp_field_str(fp->f, fp->target, v1), rule_name(fp->rule));
+			if (fp->hosts_known)
+				fprintf(out, ", hosts %s..%s", kfp_field_str(fp->f, fp->host_lo, v1),
+					kfp_field_str(fp->f, fp->host_hi, v2));
+			if (fp->write)
+				fputs(", written", out);
+			if (fp->mentioned) {
+				fprintf(out, ", policy %s %s at ", kfp_cmp_name(fp->cmp),
+					kfp_field_str(fp->f, fp->value, v1));
+				loc(out, &fp->loc);
 			}
 			fputc('\n', out);
 		}
@@ -235,7 +248,7 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 				fprintf(out, "exposed %s %s\n", kfp_feat_kind_name(fl->feats[i].kind),
 					fl->feats[i].c->name);
 		if (fl->arch == KFP_ARCH_X86_64)
-			x86_masks(out, pol, fl);
+			x86_masks(out, pol, fl, false);
 		else
 			arm64_regs(out, fl, false);
 		return;
@@ -286,7 +299,7 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 	fprintf(out, "  hidden by default deny: %zu other catalog features\n", dflt);
 	fputs("  guest view:\n", out);
 	if (fl->arch == KFP_ARCH_X86_64)
-		x86_masks(out, pol, fl);
+		x86_masks(out, pol, fl, true);
 	else
 		arm64_regs(out, fl, true);
 }

@@ -59,8 +59,10 @@ static void src(FILE *out, const struct kfp_src *s)
 
 static const char *cpuid_mode(uint8_t m)
 {
-	return m == KFP_CPUID_PASS ? "KFP_CPUID_PASS" : m == KFP_CPUID_XSAVE ? "KFP_CPUID_XSAVE"
-									   : "KFP_CPUID_MASK";
+	return m == KFP_CPUID_PASS    ? "KFP_CPUID_PASS"
+	       : m == KFP_CPUID_XSAVE ? "KFP_CPUID_XSAVE"
+	       : m == KFP_CPUID_FORCE ? "KFP_CPUID_FORCE"
+				      : "KFP_CPUID_MASK";
 }
 
 static void emit_x86(FILE *out, const struct kfp_x86_config *x, const char *sym)

@@ -297,6 +297,11 @@ static bool in_qemu64(const struct kfp_feat *f)
 {
 	if (f->kind != KFP_FEAT_CPUID && f->kind != KFP_FEAT_KVM)
 		return false;
+	/* The bits a VMM owns are written either way: QEMU sets the
+	 * hypervisor bit in every model, and whether it offers tsc-deadline
+	 * depends on the model and the irqchip. */
+	if (f->kind == KFP_FEAT_CPUID && ((const struct kfp_cat_cpuid *)f->cat)->vmm_owned)
+		return true;
 	for (size_t i = 0; i < sizeof(qemu64_defaults) / sizeof(qemu64_defaults[0]); i++)
 		if (!strcmp(f->c->name, qemu64_defaults[i]))
 			return true;
@@ -392,6 +397,7 @@ struct fc_reg {
 	uint32_t leaf, subleaf;
 	unsigned reg;
 	uint32_t expose;
+	bool owned; /* a leaf of a hidden feature: zero, nothing to note if absent */
 };
 
 struct fc_regs {
@@ -407,8 +413,60 @@ static void fc_add(struct fc_regs *r, uint32_t leaf, uint32_t subleaf, unsigned 
 			r->v[i].expose |= expose;
 			return;
 		}
-	struct fc_reg x = { leaf, subleaf, reg, expose };
+	struct fc_reg x = { leaf, subleaf, reg, expose, false };
 	KFP_VEC_PUSH(r->v, r->n, r->cap, x);
+}
+
+/* A whole (leaf, subleaf) of a hidden feature, all zero. */
+static void fc_add_zero_leaf(struct fc_regs *r, uint32_t leaf, uint32_t subleaf)
+{
+	for (unsigned reg = 0; reg < 4; reg++) {
+		struct fc_reg x = { leaf, subleaf, reg, 0, true };
+		KFP_VEC_PUSH(r->v, r->n, r->cap, x);
+	}
+}
+
+/* The leaves that describe a hidden feature, zeroed as the runtime zeroes
+ * them: the size and offset subleaf 0xD.N of each hidden xsave component
+ * (N >= 2) and every subleaf of the leaves a hidden CPUID feature owns
+ * (AMX: 0x1D, 0x1E), those the fleet's hosts report or, without host
+ * profiles, subleaf 0.  Firecracker would otherwise pass the host's values
+ * through. */
+static void fc_hidden_leaves(const struct kfp_fleet *fl, struct fc_regs *r)
+{
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		const struct kfp_feat *f = &fl->feats[i];
+		if (kfp_feat_exposed(f))
+			continue;
+		if (f->kind == KFP_FEAT_XSAVE) {
+			uint8_t bit = ((const struct kfp_cat_xsave *)f->cat)->bit;
+			if (bit >= 2)
+				fc_add_zero_leaf(r, 0xd, bit);
+			continue;
+		}
+		if (f->kind != KFP_FEAT_CPUID)
+			continue;
+		const struct kfp_cat_cpuid *c = f->cat;
+		for (size_t k = 0; k < c->nleaves; k++) {
+			uint32_t leaf = c->leaves[k];
+			if (!fl->nclasses) {
+				fc_add_zero_leaf(r, leaf, 0);
+				continue;
+			}
+			/* Each subleaf once, whichever hosts report it. */
+			for (size_t h = 0; h < fl->nclasses; h++) {
+				const struct kfp_host_profile *p = fl->classes[h].p;
+				for (size_t e = 0; e < p->ncpuid; e++) {
+					uint32_t sub = p->cpuid[e].index;
+					bool seen = false;
+					for (size_t q = 0; q < r->n && !seen; q++)
+						seen = r->v[q].leaf == leaf && r->v[q].subleaf == sub;
+					if (p->cpuid[e].function == leaf && !seen)
+						fc_add_zero_leaf(r, leaf, sub);
+				}
+			}
+		}
+	}
 }
 
 static int fc_reg_cmp(const void *a, const void *b)
@@ -460,7 +518,8 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 
 	for (uint32_t i = 0; i < x->ncpuid; i++) {
 		const struct kfp_cpuid_row *r = &x->cpuid[i];
-		if (r->mode != KFP_CPUID_MASK || r->subleaf == KFP_ANY_SUBLEAF)
+		if ((r->mode != KFP_CPUID_MASK && r->mode != KFP_CPUID_FORCE) ||
+		    r->subleaf == KFP_ANY_SUBLEAF)
 			continue;
 		if (is_pass_reg(x, r->leaf, r->subleaf, r->reg)) {
 			/* A raw `cpuid` bit in a register kfp copies from
@@ -479,12 +538,27 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 	fc_add(&regs, 0xd, 0, KFP_EDX, (uint32_t)(x->xcr0 >> 32));
 	fc_add(&regs, 0xd, 1, KFP_ECX, (uint32_t)x->xss);
 	fc_add(&regs, 0xd, 1, KFP_EDX, (uint32_t)(x->xss >> 32));
+	fc_hidden_leaves(fl, &regs);
 	qsort(regs.v, regs.n, sizeof(*regs.v), fc_reg_cmp);
 
 	if (skipped.n)
 		diag(err, "note", fl,
 		     "raw cpuid bits in registers kfp copies from the host are not in the template: %s",
 		     skipped.s);
+	/* Firecracker's CPUID normalization, after the template, sets the
+	 * bits a VMM owns whatever the template says. */
+	struct namelist forced = { 0 };
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		const struct kfp_feat *f = &fl->feats[i];
+		if (f->kind == KFP_FEAT_CPUID && !kfp_feat_exposed(f) &&
+		    ((const struct kfp_cat_cpuid *)f->cat)->vmm_owned)
+			namelist_add(&forced, f->c->name);
+	}
+	if (forced.n)
+		diag(err, "note", fl,
+		     "Firecracker sets these bits itself after applying a template, so the guest sees them although the fleet hides them: %s",
+		     forced.s);
+	namelist_free(&forced);
 
 	/* Which leaves to modify: Firecracker refuses a template that
 	 * modifies a leaf KVM does not report, and leaving out a leaf the
@@ -505,6 +579,8 @@ static int fc_x86(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		if (have == fl->nclasses) {
 			keep[i] = true;
 		} else if (have == 0) {
+			if (r->owned)
+				continue; /* nothing to hide */
 			char *s = kfp_xasprintf("0x%" PRIx32 ".%" PRIu32, r->leaf, r->subleaf);
 			namelist_add(&absent, s);
 			free(s);
@@ -674,7 +750,14 @@ static int fc_arm64(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		struct fc_arm_reg *o = &regs[n++];
 		o->id = r->id;
 		o->width = 64;
-		memset(o->bits, '0', sizeof(o->bits)); /* unknown bits: 0 */
+		/* Bits no catalogued field covers: in the feature ID
+		 * registers (op1 0, CRn 0, CRm 1-7) features the policy does
+		 * not know, 0; elsewhere (CTR_EL0, whose bit 31 is RES1) the
+		 * host's, as the runtime keeps them. */
+		const struct kfp_cat_id_reg *cr = kfp_cat_find_id_reg_by_id(cat, r->id);
+		bool feature_reg = cr && cr->op0 == 3 && cr->op1 == 0 && cr->crn == 0 &&
+				   cr->crm >= 1 && cr->crm <= 7;
+		memset(o->bits, feature_reg ? '0' : 'x', sizeof(o->bits));
 		for (uint32_t j = 0; j < r->nfields; j++) {
 			const struct kfp_id_field_row *f = &r->fields[j];
 			switch (f->rule) {

@@ -1039,6 +1039,27 @@ static void raw_bits(struct gen *g, uint32_t leaf, uint32_t sub, unsigned reg)
 	}
 }
 
+static bool bits_all_zero(const struct bits *b, unsigned width)
+{
+	for (unsigned bit = 0; bit < width; bit++)
+		if (bits_char(b, bit) != '0')
+			return false;
+	return true;
+}
+
+/* True when (leaf, subleaf) describes a feature the import hides. */
+static bool owned_leaf_hidden(struct item *items, size_t n, const struct kfp_catalog *cat,
+			      uint32_t leaf, uint32_t subleaf)
+{
+	const struct kfp_cat_xsave *xs;
+	const struct kfp_cat_cpuid *c;
+	if (!kfp_cat_leaf_owner(cat, leaf, subleaf, &xs, &c))
+		return false;
+	const struct item *it = xs ? find_item(items, n, KFP_FEAT_XSAVE, xs) :
+				     find_item(items, n, KFP_FEAT_CPUID, c);
+	return it && !it->allow;
+}
+
 static void x86_policy(struct gen *g)
 {
 	const struct kfp_catalog *cat = g->cat;
@@ -1159,6 +1180,12 @@ static void x86_policy(struct gen *g)
 		for (unsigned reg = 0; reg < 4; reg++) {
 			if (!e->has[reg] || cpuid_reg_catalogued(cat, e->leaf, e->subleaf, reg) ||
 			    !e->regs[reg].filter[0])
+				continue;
+			/* A leaf of a feature the policy hides is zero with
+			 * kfp too (AMX's 0x1d and 0x1e, an xsave component's
+			 * subleaf of 0xd). */
+			if (owned_leaf_hidden(items, n, cat, e->leaf, e->subleaf) &&
+			    bits_all_zero(&e->regs[reg], 32))
 				continue;
 			bitmap_text(bm, &e->regs[reg], 32);
 			warn(g->diag, t, "CPUID 0x%" PRIx32 ".%" PRIu32 " %s (%s) has no catalogued features: kfp copies informational registers from the host, so the template's fixed bits are not imported",

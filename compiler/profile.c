@@ -1561,12 +1561,14 @@ static bool fp_msr(struct fingerprint *f)
 	return true;
 }
 
+/* The ID registers (op0 3, op1 0, CRn 0) and CTR_EL0 (3, 3, 0, 0, 1), the
+ * cache type register that the catalog describes with them. */
 static bool is_id_reg(uint64_t id)
 {
 	unsigned enc = id & 0xffff;
 	unsigned op0 = enc >> 14 & 3, op1 = enc >> 11 & 7, crn = enc >> 7 & 15;
-	return (id & ONE_REG_SPACE_MASK) == ONE_REG_SYSREG_U64 &&
-	       op0 == 3 && op1 == 0 && crn == 0;
+	return (id & ONE_REG_SPACE_MASK) == ONE_REG_SYSREG_U64 && op0 == 3 && crn == 0 &&
+	       (op1 == 0 || (op1 == 3 && (enc & 0x7ff) == 1)); /* CTR_EL0: CRm 0, op2 1 */
 }
 
 static bool is_fw_reg(uint64_t id)

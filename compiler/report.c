@@ -37,11 +37,22 @@ static bool host_lacks(const struct kfp_host_profile *p, const void *f)
 	return !kfp_host_has_feat(p, f);
 }
 
+/* shows(host, arg): whether a fleet host shows the feature, whose kernel
+ * then wins over the catalog (NULL: no host evidence). */
 static void explain_kernels(FILE *out, const struct kfp_fleet *fl,
-			    const struct kfp_cat_common *c, bool shown)
+			    const struct kfp_cat_common *c, bool shown, kfp_host_shows_fn shows,
+			    const void *arg)
 {
 	char a[16], b[16], k[16];
-	fprintf(out, "    kernels: KVM shows it %s%s", c->exposed_since == KFP_KV_NEVER ? "on no kernel" :
+	struct kfp_shown sh = { 0 }, h;
+	for (size_t i = 0; shows && i < fl->nclasses && !sh.host; i++) {
+		kfp_kv v = kfp_profile_kv(fl->classes[i].p);
+		if ((c->exposed_since == KFP_KV_NEVER || v < c->exposed_since) &&
+		    kfp_fleet_kernel_shows(fl, v, c->exposed_since, shows, arg, &h))
+			sh = h;
+	}
+	fprintf(out, "    kernels: %s shows it %s%s", sh.host ? "the catalog says KVM" : "KVM",
+		c->exposed_since == KFP_KV_NEVER ? "on no kernel" :
 		c->exposed_since == KFP_KV_ALWAYS ? "on every kernel" : "from ",
 		c->exposed_since == KFP_KV_NEVER || c->exposed_since == KFP_KV_ALWAYS
 			? "" : kfp_kv_str(c->exposed_since, a));
@@ -49,15 +60,23 @@ static void explain_kernels(FILE *out, const struct kfp_fleet *fl,
 		c->hideable_since == KFP_KV_ALWAYS ? "on every kernel" : "from ",
 		c->hideable_since == KFP_KV_NEVER || c->hideable_since == KFP_KV_ALWAYS
 			? "" : kfp_kv_str(c->hideable_since, b));
+	if (sh.host)
+		fprintf(out, "      but host %s (kernel %s) shows it, and what the fleet's hosts show wins for their kernel %s\n",
+			sh.host, sh.release, kfp_kv_str(sh.since, k));
+	struct kfp_shown unused;
 	if (shown) {
-		kfp_kv w = kfp_fleet_first_without(fl, c->exposed_since);
+		kfp_kv w = shows ? kfp_fleet_first_without_shown(fl, c->exposed_since, shows, arg, &unused)
+				 : kfp_fleet_first_without(fl, c->exposed_since);
 		if (w)
 			fprintf(out, "      rule: fleet kernel %s does not show it, so it cannot be exposed\n",
 				kfp_kv_str(w, k));
 		else
 			fprintf(out, "      rule: every fleet kernel shows it: exposing it is rollback-safe\n");
 	} else {
-		kfp_kv w = kfp_fleet_first_unhideable(fl, c->exposed_since, c->hideable_since);
+		kfp_kv w = shows ? kfp_fleet_first_unhideable_shown(fl, c->exposed_since,
+								   c->hideable_since, shows, arg,
+								   &unused)
+				 : kfp_fleet_first_unhideable(fl, c->exposed_since, c->hideable_since);
 		if (w)
 			fprintf(out, "      rule: fleet kernel %s shows it and cannot hide it\n",
 				kfp_kv_str(w, k));
@@ -98,23 +117,29 @@ static void explain_feat(FILE *out, const struct kfp_fleet *fl, const struct kfp
 	} else {
 		fputs("    hosts: no host profiles (the runtime checks each host when it applies)\n", out);
 	}
-	explain_kernels(out, fl, f->c, kfp_feat_exposed(f));
+	explain_kernels(out, fl, f->c, kfp_feat_exposed(f),
+			f->kind == KFP_FEAT_VCPU ? NULL : kfp_host_shows_feat, f);
 }
 
 static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kfp_field_plan *fp)
 {
 	const struct kfp_cat_field *f = fp->f;
-	fprintf(out, "  fleet \"%s\": %s.%s (bits %u..%u, %s%s-safe) = %" PRIu64 "\n", fl->name,
+	char v1[48], v2[48];
+	fprintf(out, "  fleet \"%s\": %s.%s (bits %u..%u, %s%s-safe) = %s\n", fl->name,
 		f->reg->c.name, f->c.name, f->shift, f->shift + f->width - 1,
 		f->is_signed ? "signed, " : "",
 		f->safe == KFP_SAFE_LOWER ? "lower" : f->safe == KFP_SAFE_HIGHER ? "higher" : "exact",
-		fp->target);
+		kfp_field_str(f, fp->target, v1));
 	switch (fp->rule) {
 	case KFP_FIELD_VCPU_OFF:
 		fprintf(out, "    0 because vcpu_init feature '%s' is off\n", fp->vcpu->c.name);
 		break;
 	case KFP_FIELD_HOST:
-		fputs("    the host's value: KVM cannot change this field\n", out);
+		if (fp->vcpu)
+			fprintf(out, "    the host's value: it comes with vcpu_init feature '%s', which is on (KVM shows it only to vCPUs created with the feature)\n",
+				fp->vcpu->c.name);
+		else
+			fputs("    the host's value: KVM cannot change this field\n", out);
 		break;
 	case KFP_FIELD_AT_MOST:
 		fputs("    min(host, value): no host profiles fix it for the fleet\n", out);
@@ -125,13 +150,17 @@ static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kf
 		break;
 	}
 	if (fp->mentioned) {
-		fprintf(out, "    policy: %s %" PRIu64 " at:\n", kfp_cmp_name(fp->cmp), fp->value);
+		fprintf(out, "    policy: %s %s at:\n", kfp_cmp_name(fp->cmp),
+			kfp_field_str(f, fp->value, v1));
 		quote_line(out, &fp->loc);
 	}
 	if (fp->hosts_known)
-		fprintf(out, "    hosts: values %" PRIu64 "..%" PRIu64 "%s\n", fp->host_lo, fp->host_hi,
+		fprintf(out, "    hosts: values %s..%s%s\n", kfp_field_str(f, fp->host_lo, v1),
+			kfp_field_str(f, fp->host_hi, v2),
 			fp->write ? "; the runtime writes the register" : "; no write needed");
-	explain_kernels(out, fl, &f->c, fp->target != kfp_field_hidden(f));
+	explain_kernels(out, fl, &f->c,
+			fp->rule == KFP_FIELD_HOST || fp->target != kfp_field_hidden(f),
+			fp->hosts_known ? kfp_host_shows_field : NULL, f);
 }
 
 int kfp_explain(const struct kfp_policy *pol, const char *feature, FILE *out)
@@ -308,9 +337,18 @@ void kfp_catalog_markdown(const struct kfp_catalog *cat, int arch, FILE *out)
 			for (size_t k = 0; c->requires_xsave[k]; k++)
 				fprintf(out, "%sxsave %s", k || c->requires[0] ? ", " : "",
 					c->requires_xsave[k]->c.name);
+			if (c->vmm_owned && c->capability)
+				fprintf(out, "%sset by the VMM, with KVM capability %u",
+					c->requires[0] || c->requires_xsave[0] ? "; " : "",
+					c->capability);
+			else if (c->vmm_owned)
+				fprintf(out, "%sset by the VMM",
+					c->requires[0] || c->requires_xsave[0] ? "; " : "");
 			fputs(" |\n", out);
 		}
 		fputs("\n### KVM paravirtual features (CPUID 0x40000001 EAX)\n\n"
+		      "Each needs the CPUID feature `hypervisor`: a guest looks for the KVM\n"
+		      "leaves only when the hypervisor bit is set.\n\n"
 		      "| feature | bit | exposed | hideable |\n|---|---|---|---|\n", out);
 		for (size_t i = 0; i < cat->nkvm; i++) {
 			md_name(out, &cat->kvm[i].c);

@@ -29,6 +29,11 @@ static kfp_kv kv_of(const struct kfp_kver *v)
 	return KFP_KV(v->major > 255 ? 255 : v->major, minor);
 }
 
+kfp_kv kfp_profile_kv(const struct kfp_host_profile *p)
+{
+	return kv_of(&p->kernel);
+}
+
 kfp_kv kfp_fleet_first_without(const struct kfp_fleet *fl, kfp_kv exposed)
 {
 	if (exposed == KFP_KV_NEVER)
@@ -54,6 +59,73 @@ kfp_kv kfp_fleet_first_unhideable(const struct kfp_fleet *fl, kfp_kv exposed,
 		if (exposed <= fl->kernels[i] && fl->kernels[i] < hideable)
 			return fl->kernels[i];
 	return 0;
+}
+
+/* A host of kernel series k that shows the feature. */
+static bool series_shows(const struct kfp_fleet *fl, kfp_kv k, kfp_host_shows_fn shows,
+			 const void *arg, struct kfp_shown *sh)
+{
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_host_profile *p = fl->classes[c].p;
+		if (kfp_profile_kv(p) == k && shows(p, arg)) {
+			*sh = (struct kfp_shown){ k, fl->classes[c].names[0], p->kernel_release };
+			return true;
+		}
+	}
+	return false;
+}
+
+bool kfp_fleet_kernel_shows(const struct kfp_fleet *fl, kfp_kv k, kfp_kv exposed,
+			    kfp_host_shows_fn shows, const void *arg, struct kfp_shown *sh)
+{
+	if (exposed != KFP_KV_NEVER && exposed <= k)
+		return true;
+	return series_shows(fl, k, shows, arg, sh);
+}
+
+kfp_kv kfp_fleet_first_without_shown(const struct kfp_fleet *fl, kfp_kv exposed,
+				     kfp_host_shows_fn shows, const void *arg,
+				     struct kfp_shown *sh)
+{
+	*sh = (struct kfp_shown){ 0 };
+	if (!fl->kernels) {
+		kfp_kv k = kfp_fleet_first_without(fl, exposed);
+		return k && series_shows(fl, k, shows, arg, sh) ? 0 : k;
+	}
+	for (size_t i = 0; i < fl->nkernels; i++) {
+		struct kfp_shown h;
+		if (!kfp_fleet_kernel_shows(fl, fl->kernels[i], exposed, shows, arg, &h))
+			return fl->kernels[i];
+		if (h.host && !sh->host)
+			*sh = h;
+	}
+	return 0;
+}
+
+kfp_kv kfp_fleet_first_unhideable_shown(const struct kfp_fleet *fl, kfp_kv exposed,
+					kfp_kv hideable, kfp_host_shows_fn shows,
+					const void *arg, struct kfp_shown *sh)
+{
+	*sh = (struct kfp_shown){ 0 };
+	kfp_kv first = kfp_fleet_first_unhideable(fl, exposed, hideable);
+	if (hideable == KFP_KV_ALWAYS)
+		return 0;
+	/* Fleet kernels the catalog says do not show it, whose hosts do. */
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_host_profile *p = fl->classes[c].p;
+		kfp_kv k = kfp_profile_kv(p);
+		bool in_fleet = false;
+		for (size_t i = 0; fl->kernels && i < fl->nkernels; i++)
+			in_fleet |= fl->kernels[i] == k;
+		if (!fl->kernels)
+			in_fleet = k >= fl->min;
+		if (!in_fleet || k >= hideable || (exposed != KFP_KV_NEVER && exposed <= k) ||
+		    (first && first <= k) || !shows(p, arg))
+			continue;
+		first = k;
+		*sh = (struct kfp_shown){ k, fl->classes[c].names[0], p->kernel_release };
+	}
+	return first;
 }
 
 /* ---- host profiles ---- */
@@ -265,6 +337,142 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 		free((void *)paths[i]);
 	}
 	free(paths);
+}
+
+/* ---- CPU vendors ---- */
+
+/* x86 CPU vendors by their CPUID.0 string, with the names `vendors` takes. */
+static const struct {
+	const char *name, *label, *cpuid;
+} x86_vendors[] = {
+	{ "intel", "Intel", "GenuineIntel" },
+	{ "amd", "AMD", "AuthenticAMD" },
+	{ "hygon", "Hygon", "HygonGenuine" },
+};
+#define NX86_VENDORS (sizeof(x86_vendors) / sizeof(x86_vendors[0]))
+
+/* The CPUID.0 vendor string of a host (EBX, EDX, ECX), "" if unknown. */
+static void host_vendor(const struct kfp_host_profile *p, char out[13])
+{
+	const struct kfp_cpuid_entry *e = kfp_profile_cpuid(p, 0, 0);
+	out[0] = 0;
+	if (!e)
+		return;
+	const uint32_t regs[3] = { e->ebx, e->edx, e->ecx };
+	for (int r = 0; r < 3; r++)
+		for (int b = 0; b < 4; b++)
+			out[r * 4 + b] = (char)(regs[r] >> (8 * b));
+	out[12] = 0;
+	for (int i = 0; i < 12; i++)
+		if (out[i] < 0x20 || out[i] > 0x7e)
+			out[i] = '?';
+}
+
+static bool host_of_vendor(const struct kfp_host_profile *p, const void *vendor)
+{
+	char v[13];
+	host_vendor(p, v);
+	return !strcmp(v, vendor);
+}
+
+static const char *vendor_label(const char *cpuid)
+{
+	for (size_t i = 0; i < NX86_VENDORS; i++)
+		if (!strcmp(x86_vendors[i].cpuid, cpuid))
+			return x86_vendors[i].label;
+	return cpuid;
+}
+
+/* Migrating a VM between CPU vendors changes what no policy can pin (the
+ * vendor string, family and model, errata, the vendor's own leaves), so
+ * a fleet whose hosts mix vendors must say so with `vendors`, which also
+ * refuses hosts of any other vendor. */
+static void check_vendors(struct sema *s, struct kfp_fleet *fl)
+{
+	const struct kfp_node *vn = NULL;
+	for (const struct kfp_node *k = fl->node->children; k; k = k->next)
+		if (k->kind == KFP_N_VENDORS) {
+			if (vn) {
+				kfp_error(s->ctx, &k->loc, "fleet \"%s\" sets 'vendors' twice", fl->name);
+				kfp_note(s->ctx, &vn->loc, "it is first set here");
+			}
+			vn = k;
+		}
+	bool listed[NX86_VENDORS] = { false };
+	if (vn && fl->arch != KFP_ARCH_X86_64) {
+		kfp_error(s->ctx, &vn->loc,
+			  "'vendors' is for x86_64 fleets: it names the CPU vendors of their hosts");
+		return;
+	}
+	for (size_t i = 0; vn && i < vn->u.vendors.n; i++) {
+		const struct kfp_name *nm = &vn->u.vendors.v[i];
+		size_t v = 0;
+		while (v < NX86_VENDORS && strcmp(x86_vendors[v].name, nm->text))
+			v++;
+		if (v == NX86_VENDORS)
+			kfp_error(s->ctx, &nm->loc, "unknown CPU vendor '%s' (expected intel, amd or hygon)",
+				  nm->text);
+		else if (listed[v])
+			kfp_error(s->ctx, &nm->loc, "vendor '%s' is listed twice", nm->text);
+		else
+			listed[v] = true;
+	}
+	if (fl->arch != KFP_ARCH_X86_64 || !fl->nclasses)
+		return;
+
+	/* The distinct vendors of the fleet's hosts, in host order. */
+	char seen[8][13];
+	size_t nseen = 0;
+	for (size_t c = 0; c < fl->nclasses && nseen < 8; c++) {
+		char v[13];
+		host_vendor(fl->classes[c].p, v);
+		size_t k = 0;
+		while (k < nseen && strcmp(seen[k], v))
+			k++;
+		if (k == nseen)
+			memcpy(seen[nseen++], v, sizeof(v));
+	}
+	if (vn) {
+		for (size_t k = 0; k < nseen; k++) {
+			size_t v = 0;
+			while (v < NX86_VENDORS && strcmp(x86_vendors[v].cpuid, seen[k]))
+				v++;
+			if (v < NX86_VENDORS && listed[v])
+				continue;
+			uint32_t n;
+			char *hosts = kfp_hosts_phrase(fl, host_of_vendor, seen[k], &n);
+			kfp_error(s->ctx, &vn->loc,
+				  "fleet \"%s\" names the CPU vendors of its hosts, but %u of them are %s (%s), which it does not name: %s",
+				  fl->name, n, vendor_label(seen[k]), seen[k], hosts);
+			free(hosts);
+		}
+		return;
+	}
+	if (nseen < 2)
+		return;
+	char *all = kfp_xstrdup(""), *stmt = kfp_xstrdup("vendors");
+	for (size_t k = 0; k < nseen; k++) {
+		for (size_t v = 0; v < NX86_VENDORS; v++)
+			if (!strcmp(x86_vendors[v].cpuid, seen[k])) {
+				char *next = kfp_xasprintf("%s %s", stmt, x86_vendors[v].name);
+				free(stmt);
+				stmt = next;
+			}
+		uint32_t n;
+		char *hosts = kfp_hosts_phrase(fl, host_of_vendor, seen[k], &n);
+		char *next = kfp_xasprintf("%s%s%s (%s): %s", all, k ? "; " : "",
+					   vendor_label(seen[k]), seen[k], hosts);
+		free(all);
+		free(hosts);
+		all = next;
+	}
+	kfp_error(s->ctx, fl->hosts_loc.src ? &fl->hosts_loc : &fl->node->name_loc,
+		  "fleet \"%s\" mixes CPU vendors, which no policy can hide from a VM that migrates between them: %s",
+		  fl->name, all);
+	kfp_note(s->ctx, &fl->node->name_loc,
+		 "if VMs are meant to migrate across vendors, say so in the fleet: '%s;'", stmt);
+	free(all);
+	free(stmt);
 }
 
 /* Names up to three hosts of a list, "a, b, c and 5 more". */
@@ -599,6 +807,7 @@ struct kfp_policy *kfp_compile(struct kfp_ctx *ctx, const struct kfp_unit *unit,
 		struct kfp_fleet *fl = &s.pol->fleets[s.pol->nfleets++];
 		setup_fleet(&s, fl, s.fleet_nodes[i]);
 		load_hosts(&s, fl);
+		check_vendors(&s, fl);
 		init_feats(&s, fl);
 		if (fl->arch == KFP_ARCH_X86_64)
 			kfp_sema_x86(&s, fl);

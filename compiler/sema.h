@@ -38,9 +38,37 @@ void kfp_sema_unknown_name(struct sema *s, const struct kfp_name *nm, const char
 /* The first fleet kernel that does not show a feature exposed from
  * `exposed` (0: every fleet kernel shows it). */
 kfp_kv kfp_fleet_first_without(const struct kfp_fleet *fl, kfp_kv exposed);
+/* The kernel series (major.minor) a host profile's kernel belongs to. */
+kfp_kv kfp_profile_kv(const struct kfp_host_profile *p);
 /* The first fleet kernel that shows a feature but cannot hide it (0: none). */
 kfp_kv kfp_fleet_first_unhideable(const struct kfp_fleet *fl, kfp_kv exposed,
 				  kfp_kv hideable);
+
+/* What the fleet's hosts show wins over the catalog for their kernels: a
+ * fleet kernel shows a feature when the catalog says so (from `exposed`)
+ * or when a fleet host of that kernel series shows it (a vendor kernel
+ * with backports, or one that does not hide what Debian's hides).  The
+ * functions below are kfp_fleet_first_without() and
+ * kfp_fleet_first_unhideable() with that correction; *sh names the host
+ * whose kernel the correction came from (sh->host NULL if none). */
+struct kfp_shown {
+	kfp_kv since;        /* its kernel series */
+	const char *host;    /* its name */
+	const char *release; /* its kernel release */
+};
+typedef bool (*kfp_host_shows_fn)(const struct kfp_host_profile *, const void *);
+kfp_kv kfp_fleet_first_without_shown(const struct kfp_fleet *fl, kfp_kv exposed,
+				     kfp_host_shows_fn shows, const void *arg,
+				     struct kfp_shown *sh);
+kfp_kv kfp_fleet_first_unhideable_shown(const struct kfp_fleet *fl, kfp_kv exposed,
+					kfp_kv hideable, kfp_host_shows_fn shows,
+					const void *arg, struct kfp_shown *sh);
+/* Does a fleet kernel show the feature, by the catalog or its hosts? */
+bool kfp_fleet_kernel_shows(const struct kfp_fleet *fl, kfp_kv k, kfp_kv exposed,
+			    kfp_host_shows_fn shows, const void *arg, struct kfp_shown *sh);
+/* Does a host show an ID-register field (a value other than the 0 that a
+ * kernel that does not show it reads)?  arg is the kfp_cat_field. */
+bool kfp_host_shows_field(const struct kfp_host_profile *p, const void *field);
 
 void kfp_sema_allow_rule(struct sema *s, struct kfp_fleet *fl, struct kfp_feat *f);
 void kfp_sema_hide_rule(struct sema *s, struct kfp_fleet *fl, const struct kfp_feat *f);
@@ -52,6 +80,8 @@ char *kfp_hosts_phrase(const struct kfp_fleet *fl,
 
 /* Does a host have a feature?  (x86 kinds and hypercalls.) */
 bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *f);
+/* The same, as a kfp_hosts_phrase() predicate; arg is the kfp_feat. */
+bool kfp_host_shows_feat(const struct kfp_host_profile *p, const void *feat);
 
 
 #endif

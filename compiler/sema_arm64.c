@@ -36,6 +36,22 @@ int64_t kfp_field_signed(const struct kfp_cat_field *f, uint64_t raw)
 	return (int64_t)raw - (int64_t)(1ull << f->width);
 }
 
+const char *kfp_field_str(const struct kfp_cat_field *f, uint64_t raw, char buf[48])
+{
+	if (kfp_field_signed(f, raw) >= 0) {
+		snprintf(buf, 48, "%llu", (unsigned long long)raw);
+		return buf;
+	}
+	for (size_t i = 0; i < f->nvalues; i++)
+		if (f->values[i].value == raw) {
+			snprintf(buf, 48, "%.24s (%lld)", f->values[i].name,
+				 (long long)kfp_field_signed(f, raw));
+			return buf;
+		}
+	snprintf(buf, 48, "%lld", (long long)kfp_field_signed(f, raw));
+	return buf;
+}
+
 int kfp_field_cmp(const struct kfp_cat_field *f, uint64_t a, uint64_t b)
 {
 	if (f->is_signed) {
@@ -390,26 +406,38 @@ static void requirement(struct sema *s, struct kfp_fleet *fl, struct kfp_field_p
 			int (*pred)(int), const char *rel)
 {
 	uint64_t got;
+	char a[48], b[48];
 	const char *host = host_where(fl, fp->f, pred, fp->value, &got);
 	if (host)
-		kfp_error(s->ctx, &fp->loc, "host %s has %s.%s = %llu, but the policy needs %s %llu",
-			  host, fp->f->reg->c.name, fp->f->c.name, (unsigned long long)got, rel,
-			  (unsigned long long)fp->value);
+		kfp_error(s->ctx, &fp->loc, "host %s has %s.%s = %s, but the policy needs %s %s",
+			  host, fp->f->reg->c.name, fp->f->c.name, kfp_field_str(fp->f, got, a), rel,
+			  kfp_field_str(fp->f, fp->value, b));
 }
 
 static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_plan *fp)
 {
 	const struct kfp_cat_field *f = fp->f;
-	host_range(fl, fp);
-
 	fp->vcpu = controlling(s->cat, fl, f);
+	/* With its feature on, KVM shows a controlled field only to a vCPU
+	 * created with the feature: host profiles, dumped without it, do not
+	 * say what the guest would see. */
+	if (!fp->vcpu)
+		host_range(fl, fp);
 	if (fp->vcpu && !kfp_feat_exposed(kfp_fleet_feat(fl, KFP_FEAT_VCPU, fp->vcpu))) {
+		host_range(fl, fp);
 		fp->rule = KFP_FIELD_VCPU_OFF;
 		fp->target = 0;
 		if (fp->mentioned && fp->value != 0 && fp->cmp != KFP_CMP_LE)
 			kfp_error(s->ctx, &fp->loc,
 				  "%s.%s reads 0 because vcpu_init feature '%s' is off",
 				  f->reg->c.name, f->c.name, fp->vcpu->c.name);
+		return;
+	}
+	if (fp->vcpu && !fp->mentioned) {
+		/* The feature is on and brings its fields (ptrauth: API, APA,
+		 * APA3, GPA, GPI, GPA3; sve: SVE and ID_AA64ZFR0_EL1; pmu_v3:
+		 * PMUVer, PerfMon): the guest sees the host's values. */
+		fp->rule = KFP_FIELD_HOST;
 		return;
 	}
 	if (!fp->mentioned) {
@@ -451,15 +479,65 @@ static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_pl
 			     lower ? (kfp_field_cmp(f, fp->value, fp->host_lo) < 0 ? fp->value : fp->host_lo)
 				   : fp->host_hi;
 		break;
-	case KFP_CMP_GE:
-		if (lower)
+	case KFP_CMP_GE: {
+		/* `>= 0` asks for nothing but one value on every host: "what
+		 * the hardware has", also on a signed field whose hosts read
+		 * NI (0xf, -1), which is below 0 in the field's order. */
+		bool anything = fp->value == 0;
+		if (lower && !anything)
 			requirement(s, fl, fp, ge0, "at least");
 		fp->rule = fp->hosts_known ? KFP_FIELD_FIXED : KFP_FIELD_HOST;
 		fp->target = !fp->hosts_known ? fp->value :
-			     lower ? fp->host_lo
-				   : (kfp_field_cmp(f, fp->value, fp->host_hi) > 0 ? fp->value : fp->host_hi);
+			     lower || anything || kfp_field_cmp(f, fp->value, fp->host_hi) <= 0
+				     ? (lower ? fp->host_lo : fp->host_hi)
+				     : fp->value;
 		break;
 	}
+	}
+}
+
+/* True when the fleet's host profiles include hosts of kernel series k and
+ * all of them already show the field's target: on those hosts the runtime
+ * writes nothing, so k need not accept a write. */
+static bool kernel_hosts_show_target(const struct kfp_fleet *fl, const struct kfp_field_plan *fp,
+				     kfp_kv k)
+{
+	size_t seen = 0;
+	for (size_t c = 0; c < fl->nclasses; c++) {
+		const struct kfp_host_profile *p = fl->classes[c].p;
+		if (kfp_profile_kv(p) != k)
+			continue;
+		const struct kfp_reg_value *rv = kfp_profile_id_reg(p, fp->f->reg->id);
+		if (!rv || kfp_field_get(fp->f, rv->value) != fp->target)
+			return false;
+		seen++;
+	}
+	return seen > 0;
+}
+
+/* The first fleet kernel that shows the field, cannot write it, and may
+ * have to: a `kernels` list whose every kernel has host profiles is checked
+ * against what those hosts show (a 6.1 host that already shows DebugVer 6
+ * needs no write); any other kernel is assumed to need the write. */
+static kfp_kv first_unwritable(const struct kfp_fleet *fl, const struct kfp_field_plan *fp,
+				kfp_host_shows_fn shows, struct kfp_shown *sh)
+{
+	const struct kfp_cat_common *c = &fp->f->c;
+	if (!fl->kernels || !fp->hosts_known || fp->rule != KFP_FIELD_FIXED)
+		return kfp_fleet_first_unhideable_shown(fl, c->exposed_since, c->hideable_since,
+							 shows, fp->f, sh);
+	*sh = (struct kfp_shown){ 0 };
+	for (size_t i = 0; i < fl->nkernels; i++) {
+		kfp_kv k = fl->kernels[i];
+		struct kfp_shown h = { 0 };
+		if (k < c->hideable_since &&
+		    kfp_fleet_kernel_shows(fl, k, c->exposed_since, shows, fp->f, &h) &&
+		    !kernel_hosts_show_target(fl, fp, k)) {
+			*sh = h;
+			return k;
+		}
+	}
+	return 0;
 }
 
 /* Kernel rules for one field.  A kernel that does not show a field reads it
@@ -467,21 +545,45 @@ static void plan_field(struct sema *s, struct kfp_fleet *fl, struct kfp_field_pl
  * field, and a guest value that differs from a host's needs every fleet
  * kernel that shows the field to let the VMM write it.  Returns the kernel
  * that breaks a rule (0 if none); *changing says which rule. */
-static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool *changing)
+static bool no_host_shows(const struct kfp_host_profile *p, const void *field)
+{
+	(void)p;
+	(void)field;
+	return false;
+}
+
+bool kfp_host_shows_field(const struct kfp_host_profile *p, const void *field)
+{
+	/* A kernel that does not show a field reads 0 there. */
+	const struct kfp_cat_field *f = field;
+	const struct kfp_reg_value *rv = kfp_profile_id_reg(p, f->reg->id);
+	return rv && kfp_field_get(f, rv->value) != 0;
+}
+
+static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool *changing,
+			   struct kfp_shown *sh)
 {
 	const struct kfp_cat_field *f = fp->f;
 	*changing = false;
-	if (fp->rule == KFP_FIELD_VCPU_OFF || f->c.exposed_since == KFP_KV_NEVER)
+	*sh = (struct kfp_shown){ 0 };
+	/* What the hosts show wins over the catalog for their kernels; host
+	 * profiles that do not say what the guest sees (a controlled field
+	 * with its feature on) are no evidence. */
+	kfp_host_shows_fn shows = fp->hosts_known ? kfp_host_shows_field : no_host_shows;
+	bool any_shows = false;
+	for (size_t c = 0; c < fl->nclasses && !any_shows; c++)
+		any_shows = shows(fl->classes[c].p, f);
+	if (fp->rule == KFP_FIELD_VCPU_OFF || (f->c.exposed_since == KFP_KV_NEVER && !any_shows))
 		return 0;
 	if (fp->rule == KFP_FIELD_HOST) {
 		/* The host's value, unknown here: nonzero unless the hosts say
 		 * otherwise. */
 		if (fp->hosts_known && fp->host_lo == 0 && fp->host_hi == 0)
 			return 0;
-		return kfp_fleet_first_without(fl, f->c.exposed_since);
+		return kfp_fleet_first_without_shown(fl, f->c.exposed_since, shows, f, sh);
 	}
 	if (fp->target != 0) {
-		kfp_kv k = kfp_fleet_first_without(fl, f->c.exposed_since);
+		kfp_kv k = kfp_fleet_first_without_shown(fl, f->c.exposed_since, shows, f, sh);
 		if (k)
 			return k;
 	}
@@ -492,7 +594,22 @@ static kfp_kv field_kernel(struct kfp_fleet *fl, struct kfp_field_plan *fp, bool
 	if (!fp->write)
 		return 0;
 	*changing = true;
-	return kfp_fleet_first_unhideable(fl, f->c.exposed_since, f->c.hideable_since);
+	return first_unwritable(fl, fp, shows, sh);
+}
+
+/* Names the host whose kernel shows a field earlier than the catalog. */
+static void shown_note(struct sema *s, const struct kfp_loc *loc, const struct kfp_cat_field *f,
+		       const struct kfp_shown *sh)
+{
+	char a[16], b[16];
+	if (!sh->host)
+		return;
+	kfp_note(s->ctx, loc,
+		 "host %s (kernel %s) shows %s.%s, which the catalog says KVM shows %s%s: what the fleet's hosts show wins for their kernel %s",
+		 sh->host, sh->release, f->reg->c.name, f->c.name,
+		 f->c.exposed_since == KFP_KV_NEVER ? "on no kernel" : "only from ",
+		 f->c.exposed_since == KFP_KV_NEVER ? "" : kfp_kv_str(f->c.exposed_since, a),
+		 kfp_kv_str(sh->since, b));
 }
 
 static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_plan *rp)
@@ -500,14 +617,27 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 	char a[16], b[16];
 	char *defaults = NULL; /* default-deny fields that cannot be hidden */
 	kfp_kv dk = 0, dh = 0;
+	/* Those a host shows earlier than the catalog, for the notes. */
+	struct kfp_shown *dsh = kfp_xcalloc(rp->nfields + 1, sizeof(*dsh));
+	const struct kfp_cat_field **dsf = kfp_xcalloc(rp->nfields + 1, sizeof(*dsf));
+	size_t nd = 0;
+	bool dexact = false; /* some of them are exact: only '=' applies */
 
 	for (size_t i = 0; i < rp->nfields; i++) {
 		struct kfp_field_plan *fp = &rp->fields[i];
 		const struct kfp_cat_field *f = fp->f;
 		bool changing;
-		kfp_kv k = field_kernel(fl, fp, &changing);
-		if (!k)
+		struct kfp_shown sh;
+		kfp_kv k = field_kernel(fl, fp, &changing, &sh);
+		const struct kfp_loc *at = fp->mentioned ? &fp->loc : rp->mentioned ? &rp->loc
+											 : &fl->section_loc;
+		if (!k) {
+			/* Allowed only because a host shows it earlier. */
+			if (sh.host && fp->target != kfp_field_hidden(f) &&
+			    kfp_fleet_first_without(fl, f->c.exposed_since))
+				shown_note(s, at, f, &sh);
 			continue;
+		}
 		if (!changing) {
 			kfp_error(s->ctx, fp->mentioned ? &fp->loc : &fl->section_loc,
 				  "%s.%s is shown by KVM only from %s, but fleet \"%s\" must roll back to %s: a VM that sees it would lose it",
@@ -515,6 +645,7 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 				  kfp_kv_str(k, b));
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
+			shown_note(s, at, f, &sh);
 		} else if (!fp->mentioned && !kfp_field_is_feature(f)) {
 			/* A machine property whose hosts differ: the fleet's
 			 * value needs a write that some kernel cannot do. */
@@ -531,24 +662,36 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 						      kfp_kv_str(f->c.hideable_since, b)), c));
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
+			shown_note(s, at, f, &sh);
 		} else if (fp->mentioned) {
 			uint64_t other = fp->host_lo != fp->target ? fp->host_lo : fp->host_hi;
 			char *host = fp->hosts_known
 					     ? kfp_xasprintf(" (host %s has %llu)", host_with(fl, f, other),
 							     (unsigned long long)other)
 					     : kfp_xstrdup("");
+			char c[48];
 			kfp_error(s->ctx, &fp->loc,
-				  "%s.%s must be changed to %llu%s, but kernel %s shows it and lets a VMM change it only from %s",
+				  "%s.%s must be changed to %llu%s, but kernel %s shows it and %s",
 				  rp->r->c.name, f->c.name, (unsigned long long)fp->target, host,
-				  kfp_kv_str(k, a), kfp_kv_str(f->c.hideable_since, b));
+				  kfp_kv_str(k, a),
+				  f->c.hideable_since == KFP_KV_NEVER
+					  ? "no kernel lets a VMM change it"
+					  : (snprintf(c, sizeof(c), "lets a VMM change it only from %s",
+						      kfp_kv_str(f->c.hideable_since, b)), c));
 			free(host);
 			kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
 				 "the fleet's kernels are set here");
+			shown_note(s, at, f, &sh);
 		} else {
 			char *next = kfp_xasprintf("%s%s%s", defaults ? defaults : "",
 						   defaults ? ", " : "", f->c.name);
 			free(defaults);
 			defaults = next;
+			if (sh.host) {
+				dsh[nd] = sh;
+				dsf[nd++] = f;
+			}
+			dexact |= f->safe == KFP_SAFE_EXACT;
 			if (!dk || k < dk)
 				dk = k;
 			if (f->c.hideable_since > dh)
@@ -565,10 +708,15 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
 				  "by default deny, %s fields %s must be hidden, but kernel %s shows them and cannot change them (KVM allows it from %s)",
 				  rp->r->c.name, defaults, kfp_kv_str(dk, a), kfp_kv_str(dh, b));
 		kfp_note(s->ctx, rp->mentioned ? &rp->loc : &fl->section_loc,
-			 "say what the guest may see: 'FIELD <= VALUE;' caps a field, 'FIELD >= 0;' keeps the host's value%s",
+			 "say what the guest may see: 'FIELD <= VALUE;' caps a field, 'FIELD >= 0;' keeps the host's value%s%s",
+			 dexact ? "; an exact field takes only 'FIELD = VALUE;'" : "",
 			 fl->nclasses ? "" : "; host profiles would show which fields the hardware lacks");
+		for (size_t i = 0; i < nd; i++)
+			shown_note(s, rp->mentioned ? &rp->loc : &fl->section_loc, dsf[i], &dsh[i]);
 		free(defaults);
 	}
+	free(dsh);
+	free(dsf);
 }
 
 /* ---- pins ---- */

@@ -7,6 +7,20 @@
 #include "sema.h"
 #include "util.h"
 
+/* A bit the VMM owns: every KVM host has it, or those whose KVM has its
+ * capability.  A profile without that capability's value (a Firecracker
+ * fingerprint records no KVM_CHECK_EXTENSION results) shows what the VMM
+ * that dumped it set, after checking the capability itself. */
+static int vmm_owned_has(const struct kfp_host_profile *p, const struct kfp_cat_cpuid *c)
+{
+	if (!c->capability)
+		return 1;
+	for (size_t i = 0; i < p->ncaps; i++)
+		if (p->caps[i].id == c->capability)
+			return p->caps[i].value != 0;
+	return -1;
+}
+
 bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *f)
 {
 	const struct kfp_cpuid_entry *e;
@@ -15,6 +29,9 @@ bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *
 	switch (f->kind) {
 	case KFP_FEAT_CPUID: {
 		const struct kfp_cat_cpuid *c = f->cat;
+		int owned = c->vmm_owned ? vmm_owned_has(p, c) : -1;
+		if (owned >= 0)
+			return owned;
 		e = kfp_profile_cpuid(p, c->leaf, c->subleaf);
 		if (!e)
 			return false;
@@ -47,6 +64,11 @@ bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *
 		return p->vcpu_features >> ((const struct kfp_cat_vcpu_feature *)f->cat)->bit & 1;
 	}
 	return false;
+}
+
+bool kfp_host_shows_feat(const struct kfp_host_profile *p, const void *feat)
+{
+	return kfp_host_has_feat(p, feat);
 }
 
 static bool host_lacks(const struct kfp_host_profile *p, const void *f)
@@ -301,6 +323,12 @@ static struct kfp_feat **needs_of(struct sema *s, struct kfp_fleet *fl, const st
 		const struct kfp_cat_cpuid *vmx = kfp_cat_find_cpuid(s->cat, "vmx");
 		if (vmx)
 			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_CPUID, vmx));
+	} else if (f->kind == KFP_FEAT_KVM) {
+		/* A guest looks for the KVM leaves only when the hypervisor
+		 * bit is set (Linux: hypervisor_cpuid_base()). */
+		const struct kfp_cat_cpuid *hv = kfp_cat_find_cpuid(s->cat, "hypervisor");
+		if (hv)
+			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_CPUID, hv));
 	}
 	KFP_VEC_PUSH(v, n, cap, NULL);
 	return v;
@@ -325,7 +353,7 @@ static const char *add_hint(const struct kfp_feat *d)
  * only drops the dependent feature (an error if it is required). */
 static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 {
-	bool changed = true;
+	bool changed = true, kvm_reported = false;
 	while (changed) {
 		changed = false;
 		for (size_t i = 0; i < fl->nfeats; i++) {
@@ -340,7 +368,22 @@ static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 				f->verdict = KFP_V_NEEDS;
 				f->needs = d;
 				changed = true;
-				if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED) {
+				if (f->kind == KFP_FEAT_KVM &&
+				    (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED)) {
+					/* Once for all the KVM features. */
+					if (kvm_reported)
+						break;
+					kvm_reported = true;
+					kfp_error(s->ctx, &f->loc,
+						  "'%s' needs %s '%s', which fleet \"%s\" does not allow: a guest looks for the KVM leaves at 0x40000000 only when the hypervisor bit is set",
+						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,
+						  fl->name);
+					if (d->verdict == KFP_V_DENIED)
+						kfp_note(s->ctx, &d->loc, "'%s' is denied here", d->c->name);
+					else
+						kfp_note(s->ctx, &fl->section_loc,
+							 "add 'allow %s;' to this section", d->c->name);
+				} else if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED) {
 					kfp_error(s->ctx, &f->loc,
 						  "'%s' needs %s '%s', which fleet \"%s\" does not allow",
 						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,
@@ -375,7 +418,13 @@ void kfp_sema_allow_rule(struct sema *s, struct kfp_fleet *fl, struct kfp_feat *
 		f->verdict = KFP_V_DENIED;
 		return;
 	}
-	kfp_kv k = kfp_fleet_first_without(fl, f->c->exposed_since);
+	struct kfp_shown sh;
+	kfp_kv k = kfp_fleet_first_without_shown(fl, f->c->exposed_since, kfp_host_shows_feat, f, &sh);
+	if (sh.host && !k && kfp_fleet_first_without(fl, f->c->exposed_since))
+		kfp_note(s->ctx, &f->loc,
+			 "host %s (kernel %s) shows '%s', which the catalog dates from %s: what the fleet's hosts show wins for their kernel %s",
+			 sh.host, sh.release, f->c->name, kfp_kv_str(f->c->exposed_since, a),
+			 kfp_kv_str(sh.since, b));
 	if (!k)
 		return;
 	if (f->c->exposed_since == KFP_KV_NEVER)
@@ -396,7 +445,9 @@ void kfp_sema_allow_rule(struct sema *s, struct kfp_fleet *fl, struct kfp_feat *
 void kfp_sema_hide_rule(struct sema *s, struct kfp_fleet *fl, const struct kfp_feat *f)
 {
 	char a[16], b[16];
-	kfp_kv k = kfp_fleet_first_unhideable(fl, f->c->exposed_since, f->c->hideable_since);
+	struct kfp_shown sh;
+	kfp_kv k = kfp_fleet_first_unhideable_shown(fl, f->c->exposed_since, f->c->hideable_since,
+						    kfp_host_shows_feat, f, &sh);
 	if (!k)
 		return;
 	uint32_t having = 0;
@@ -453,10 +504,13 @@ void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl)
 			}
 			free(hosts);
 		}
+		/* A raw `= 1` sets the bit whatever the host has (as a
+		 * Firecracker template's '1' does); dump names a host that
+		 * lacks it. */
 		for (size_t r = 0; r < fl->nraw; r++) {
 			struct kfp_raw_cpuid *raw = &fl->raw[r];
 			raw->exposed = raw->value;
-			for (size_t c = 0; c < fl->nclasses && raw->value; c++) {
+			for (size_t c = 0; c < fl->nclasses && raw->value && !raw->lacking_host; c++) {
 				const struct kfp_cpuid_entry *e =
 					kfp_profile_cpuid(fl->classes[c].p, raw->leaf, raw->subleaf);
 				uint32_t regs[4] = { 0 };
@@ -466,13 +520,8 @@ void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl)
 					regs[2] = e->ecx;
 					regs[3] = e->edx;
 				}
-				if (!(regs[raw->reg] >> raw->bit & 1)) {
-					kfp_error(s->ctx, &raw->loc,
-						  "host %s lacks this bit, which the policy sets to 1",
-						  fl->classes[c].names[0]);
-					raw->exposed = false;
-					break;
-				}
+				if (!(regs[raw->reg] >> raw->bit & 1))
+					raw->lacking_host = fl->classes[c].names[0];
 			}
 		}
 	} else {

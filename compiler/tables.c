@@ -110,16 +110,6 @@ static void cpuid_row(struct rows *r, uint32_t leaf, uint32_t subleaf, unsigned 
 	KFP_VEC_PUSH(r->cpuid, r->ncpuid, r->cpuid_cap, row);
 }
 
-static bool cpuid_reg_known(const struct kfp_catalog *cat, uint32_t leaf, uint32_t sub,
-			    unsigned reg)
-{
-	for (size_t i = 0; i < cat->ncpuid; i++)
-		if (cat->cpuid[i].leaf == leaf && cat->cpuid[i].subleaf == sub &&
-		    cat->cpuid[i].reg == reg)
-			return true;
-	return false;
-}
-
 static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const struct kfp_fleet *fl)
 {
 	const struct kfp_catalog *cat = pol->cat;
@@ -151,6 +141,15 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 			if (pass_regs[i].reg == 4 || pass_regs[i].reg == reg)
 				cpuid_row(&r, pass_regs[i].leaf, pass_regs[i].subleaf, reg,
 					  KFP_CPUID_PASS, 0, NULL);
+	/* Leaves that describe one feature (AMX's tile palettes and TMUL):
+	 * the host's when it is exposed; without a row they are not given
+	 * to the guest. */
+	for (size_t i = 0; i < cat->ncpuid; i++)
+		for (size_t k = 0; k < cat->cpuid[i].nleaves; k++)
+			if (kfp_feat_exposed(&fl->feats[i]))
+				for (unsigned reg = 0; reg < 4; reg++)
+					cpuid_row(&r, cat->cpuid[i].leaves[k], KFP_ANY_SUBLEAF, reg,
+						  KFP_CPUID_PASS, 0, &fl->feats[i].loc);
 	/* Leaf 0xD follows the xfeatures; its feature bits (0xD.1 EAX) are
 	 * mask rows below, which take precedence. */
 	for (unsigned reg = 0; reg < 4; reg++)
@@ -171,13 +170,6 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 					l = &fl->feats[j].loc;
 			}
 		}
-		for (size_t k = 0; k < fl->nraw; k++)
-			if (fl->raw[k].leaf == c->leaf && fl->raw[k].subleaf == c->subleaf &&
-			    fl->raw[k].reg == c->reg && fl->raw[k].exposed) {
-				mask |= 1u << fl->raw[k].bit;
-				if (!l)
-					l = &fl->raw[k].loc;
-			}
 		cpuid_row(&r, c->leaf, c->subleaf, c->reg, KFP_CPUID_MASK, mask, l);
 	}
 	/* KVM paravirtual features. */
@@ -190,11 +182,11 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 				kvm_loc = &fl->feats[i].loc;
 		}
 	cpuid_row(&r, 0x40000001, 0, 0, KFP_CPUID_MASK, kvm, kvm_loc);
-	/* Raw bits in registers the catalog does not describe. */
+	/* Raw `cpuid ... = 1` bits: set whatever the host offers. */
 	for (size_t k = 0; k < fl->nraw; k++) {
 		const struct kfp_raw_cpuid *raw = &fl->raw[k];
-		if (raw->exposed && !cpuid_reg_known(cat, raw->leaf, raw->subleaf, raw->reg))
-			cpuid_row(&r, raw->leaf, raw->subleaf, raw->reg, KFP_CPUID_MASK,
+		if (raw->exposed)
+			cpuid_row(&r, raw->leaf, raw->subleaf, raw->reg, KFP_CPUID_FORCE,
 				  1u << raw->bit, &raw->loc);
 	}
 

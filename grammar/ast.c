@@ -50,6 +50,9 @@ void kfp_node_free(struct kfp_node *n)
 		case KFP_N_GROUP:
 			kfp_names_free(&n->u.group);
 			break;
+		case KFP_N_VENDORS:
+			kfp_names_free(&n->u.vendors);
+			break;
 		case KFP_N_KERNELS:
 			free(n->u.kernels.v);
 			break;
@@ -119,6 +122,8 @@ static bool node_equal_one(const struct kfp_node *a, const struct kfp_node *b)
 			    a->u.kernels.v[i].parts != b->u.kernels.v[i].parts)
 				return false;
 		return true;
+	case KFP_N_VENDORS:
+		return names_equal(&a->u.vendors, &b->u.vendors);
 	case KFP_N_FEATURES:
 		return a->u.features.domain == b->u.features.domain &&
 		       a->u.features.action == b->u.features.action &&
@@ -211,6 +216,7 @@ const char *kfp_node_kind_name(enum kfp_node_kind kind)
 		[KFP_N_SECTION] = "section",     [KFP_N_ARCH] = "arch",
 		[KFP_N_MIN_KERNEL] = "min_kernel", [KFP_N_HOSTS] = "hosts",
 		[KFP_N_KERNELS] = "kernels",
+		[KFP_N_VENDORS] = "vendors",
 		[KFP_N_FEATURES] = "feature list", [KFP_N_MSR] = "msr",
 		[KFP_N_CPUID] = "cpuid",         [KFP_N_UNKNOWN] = "unknown",
 		[KFP_N_ID_REG] = "id_reg",       [KFP_N_FIELD] = "field",

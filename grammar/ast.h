@@ -26,6 +26,7 @@ enum kfp_node_kind {
 	KFP_N_MIN_KERNEL,    /* min_kernel 5.10; */
 	KFP_N_KERNELS,       /* kernels 5.10 6.1 6.12; */
 	KFP_N_HOSTS,         /* hosts "glob"; */
+	KFP_N_VENDORS,       /* vendors intel amd; */
 	/* section body */
 	KFP_N_FEATURES,      /* [xsave|kvm|vmx] allow|deny|require names; */
 	KFP_N_MSR,           /* msr NAME { allow|deny|require names; ... } */
@@ -119,6 +120,7 @@ struct kfp_node {
 		} arch;            /* KFP_N_SECTION and KFP_N_ARCH */
 		struct kfp_kver min_kernel;
 		struct kfp_kvers kernels;
+		struct kfp_names vendors; /* KFP_N_VENDORS */
 		struct {
 			enum kfp_domain domain;
 			enum kfp_action action;

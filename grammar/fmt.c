@@ -140,6 +140,11 @@ static void print_stmt(struct printer *p, const struct kfp_node *n, int depth)
 		}
 		fputc(';', out);
 		break;
+	case KFP_N_VENDORS:
+		fputs("vendors", out);
+		print_names(out, &n->u.vendors);
+		fputc(';', out);
+		break;
 	case KFP_N_GROUP:
 		fprintf(out, "group %s {", n->name);
 		print_names(out, &n->u.group);

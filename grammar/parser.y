@@ -129,11 +129,12 @@ static void yyerror(const KFP_YYLTYPE *loc, struct kfp_lexer *lx, const char *ms
 %token KW_MSR "msr" KW_CPUID "cpuid" KW_BIT "bit" KW_UNKNOWN "unknown"
 %token KW_ID_REG "id_reg" KW_VCPU_INIT "vcpu_init" KW_HYPERCALLS "hypercalls"
 %token KW_FIRMWARE_REGS "firmware_regs" KW_ON "on" KW_OFF "off" KW_ZERO "zero"
+%token KW_VENDORS "vendors"
 
 %type <list> fleet_list sec_list msr_list field_list switch_list
 %type <node> top_stmt policy_stmt include_stmt fleet_stmt group_stmt section
 %type <node> fleet_item sec_stmt msr_stmt field_stmt switch_stmt
-%type <names> name_list
+%type <names> name_list ident_list
 %type <kvers> kver_list
 %type <name> name_item
 %type <ival> arch_kw action domain_kw cmp unknown_rule switch_state
@@ -239,6 +240,11 @@ fleet_item
 		{
 			$$ = node(KFP_N_KERNELS, &@$);
 			$$->u.kernels = $2;
+		}
+	| KW_VENDORS ident_list ';'
+		{
+			$$ = node(KFP_N_VENDORS, &@$);
+			$$->u.vendors = $2;
 		}
 	| KW_HOSTS STRING ';'
 		{
@@ -453,6 +459,11 @@ switch_state
 name_list
 	: %empty                        { $$ = (struct kfp_names){ 0 }; }
 	| name_list name_item           { $$ = $1; kfp_names_push(&$$, $2); }
+	;
+
+ident_list
+	: IDENT                         { $$ = (struct kfp_names){ 0 }; kfp_names_push(&$$, name_of($1, &@1, false)); }
+	| ident_list IDENT              { $$ = $1; kfp_names_push(&$$, name_of($2, &@2, false)); }
 	;
 
 name_item

@@ -60,6 +60,22 @@ static int read_supported_cpuid(struct kfp_host *host, int kvm_fd)
 	return 0;
 }
 
+/* The CPUID bits a VMM owns: KVM_GET_SUPPORTED_CPUID never reports them,
+ * and KVM honours them in the table the VMM sets.  The hypervisor bit
+ * (CPUID.1:ECX[31]) on every KVM; TSC-deadline (CPUID.1:ECX[24]) where
+ * KVM_CAP_TSC_DEADLINE_TIMER says the in-kernel LAPIC emulates it.  They
+ * count as offered, so a policy that allows them gets them. */
+static void add_vmm_owned_bits(struct kfp_host *host, int kvm_fd)
+{
+	uint32_t bits = 1u << 31;
+	if (KFP_IOCTL_VAL(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER, NULL, NULL,
+			  NULL) > 0)
+		bits |= 1u << 24;
+	for (uint32_t i = kfp_host_first_of(host, 1);
+	     i < host->ncpuid && host->cpuid[i].function == 1; i++)
+		host->cpuid[i].ecx |= bits;
+}
+
 static int read_feature_msrs(struct kfp_host *host, int kvm_fd)
 {
 	union {
@@ -123,8 +139,10 @@ KFP_API int kfp_host_init(struct kfp_host *host, int kvm_fd)
 	host->kvm_fd = kvm_fd;
 	host->ncpuid = host->nmsrs = 0;
 	int r = read_supported_cpuid(host, kvm_fd);
-	if (r == 0)
+	if (r == 0) {
+		add_vmm_owned_bits(host, kvm_fd);
 		r = read_feature_msrs(host, kvm_fd);
+	}
 	if (r < 0)
 		host->ncpuid = host->nmsrs = 0;
 	return r;

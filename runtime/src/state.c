@@ -116,6 +116,13 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 		const struct kvm_cpuid_entry2 *e = state_cpuid(st, row->leaf, row->subleaf);
 		uint32_t have = e ? reg_of(e, row->reg) & ~ignore : 0;
 		uint32_t want = row->expose & ~ignore;
+		/* Bits the policy forces to 1 belong to the register too. */
+		for (uint32_t k = 0; k < x->ncpuid; k++) {
+			const struct kfp_cpuid_row *f = &x->cpuid[k];
+			if (f->mode == KFP_CPUID_FORCE && f->leaf == row->leaf &&
+			    f->subleaf == row->subleaf && f->reg == row->reg)
+				want |= f->expose & ~ignore;
+		}
 		bad += cpuid_bits(cfg, row, have & ~want, true, rep);
 		bad += cpuid_bits(cfg, row, want & ~have, false, rep);
 	}

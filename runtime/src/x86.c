@@ -202,6 +202,7 @@ static unsigned mode_rank(uint8_t mode)
 struct reg_choice {
 	uint8_t mode[KFP_MAX_CPUID_ENTRIES][4]; /* 0: no row */
 	uint32_t mask[KFP_MAX_CPUID_ENTRIES][4]; /* KFP_CPUID_MASK: OR of the rows */
+	uint32_t force[KFP_MAX_CPUID_ENTRIES][4]; /* KFP_CPUID_FORCE: OR of the rows */
 };
 
 /* Matches every CPUID row against the supported entries.  Returns the
@@ -213,12 +214,29 @@ static int choose_rows(const struct kfp_config *cfg, const struct kfp_host *host
 	int problems = 0;
 
 	memset(ch->mode, 0, sizeof(ch->mode[0]) * host->ncpuid);
+	memset(ch->force, 0, sizeof(ch->force[0]) * host->ncpuid);
 	for (uint32_t r = 0; r < x->ncpuid; r++) {
 		const struct kfp_cpuid_row *row = &x->cpuid[r];
 		unsigned rank = mode_rank(row->mode);
 		bool matched = false;
-		if (row->reg > 3 || !rank)
+		if (row->reg > 3 || (!rank && row->mode != KFP_CPUID_FORCE))
 			return -EINVAL;
+		if (row->mode == KFP_CPUID_FORCE) {
+			for (uint32_t i = kfp_host_first_of(host, row->leaf);
+			     i < host->ncpuid && host->cpuid[i].function == row->leaf; i++)
+				if (row->subleaf == KFP_ANY_SUBLEAF || row->subleaf == host->cpuid[i].index) {
+					ch->force[i][row->reg] |= row->expose;
+					matched = true;
+				}
+			if (!matched) {
+				kfp_report_add(rep, KFP_ITEM_MISSING, "cpuid", &row->src, 0,
+					       "0x%" PRIx32 ".%" PRIu32 " %s: the policy sets bits 0x%08" PRIx32
+					       " of a leaf this host's KVM does not report",
+					       row->leaf, row->subleaf, reg_names[row->reg], row->expose);
+				problems++;
+			}
+			continue;
+		}
 		for (uint32_t i = kfp_host_first_of(host, row->leaf);
 		     i < host->ncpuid && host->cpuid[i].function == row->leaf; i++) {
 			const struct kvm_cpuid_entry2 *e = &host->cpuid[i];
@@ -325,6 +343,10 @@ static void build_cpuid(const struct kfp_host *host, const struct reg_choice *ch
 			case KFP_CPUID_XSAVE:
 				v = xsave_reg(host, e, reg, xcr0, xss, &keep);
 				break;
+			}
+			if (ch->force[i][reg]) {
+				v |= ch->force[i][reg];
+				keep = true;
 			}
 			*cpuid_reg_ptr(o, reg) = v;
 		}

@@ -32,6 +32,7 @@ static const struct {
 	{ KVM_CAP_XSAVE, false },            /* 55 */
 	{ KVM_CAP_XCRS, false },             /* 56 */
 	{ KVM_CAP_ONE_REG, false },          /* 70 */
+	{ KVM_CAP_TSC_DEADLINE_TIMER, false }, /* 72: the tsc-deadline CPUID bit */
 	{ KVM_CAP_GET_MSR_FEATURES, false }, /* 153 */
 	{ KVM_CAP_XSAVE2, true },            /* 208 */
 	{ KVM_CAP_SYS_ATTRIBUTES, false },   /* 209 */

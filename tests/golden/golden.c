@@ -18,7 +18,9 @@
  * the Firecracker fingerprints (names under FLEET_DATA, without
  * "fingerprint_" and ".json") that `kfpc import-fingerprint` turns into its
  * profiles.  FLEET_DATA is part of the repository (tests/data/firecracker):
- * a case that needs hosts fails when it is absent.
+ * a case that needs hosts fails when it is absent.  A name SUBDIR/NAME is a
+ * fingerprint in a sibling of FLEET_DATA (constructed/NAME: the constructed
+ * data of tests/data/constructed).
  *
  * Set KFP_GOLDEN_UPDATE=1 to rewrite the .out files from the current output
  * (then review the diff before committing).
@@ -203,8 +205,13 @@ static int make_hosts(void)
 		mkdir(cdir, 0755);
 		for (char *fp = strtok(NULL, " \t\n"); fp; fp = strtok(NULL, " \t\n")) {
 			char in[4096], out[4096 + 300];
-			snprintf(in, sizeof(in), "%s/fingerprint_%s.json", fleet_data, fp);
-			snprintf(out, sizeof(out), "%s/%s.yaml", cdir, fp);
+			const char *base = strrchr(fp, '/');
+			if (base)
+				snprintf(in, sizeof(in), "%s/../%.*s/fingerprint_%s.json", fleet_data,
+					 (int)(base - fp), fp, base + 1);
+			else
+				snprintf(in, sizeof(in), "%s/fingerprint_%s.json", fleet_data, fp);
+			snprintf(out, sizeof(out), "%s/%s.yaml", cdir, base ? base + 1 : fp);
 			char *argv[] = { (char *)kfpc, (char *)"import-fingerprint", in,
 					 (char *)"-o", out, NULL };
 			char log[] = "/tmp/kfp-golden-import-XXXXXX";

@@ -43,6 +43,7 @@ struct fake_kvm {
 	int get_msrs_limit;  /* KVM_GET_MSRS on /dev/kvm reads at most this many (-1: all) */
 	int xsave2_size;     /* KVM_CAP_XSAVE2 on the VM fd */
 	bool xsave;          /* KVM_CAP_XSAVE */
+	bool tsc_deadline;   /* KVM_CAP_TSC_DEADLINE_TIMER */
 	uint64_t xstate_bv, xcomp_bv; /* the xsave header KVM_GET_XSAVE(2) returns */
 
 	/* Injected failures. */

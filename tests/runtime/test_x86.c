@@ -310,25 +310,30 @@ static void test_raw_cpuid_bit(void **state)
 	struct policy p;
 	const struct kfp_config *cfg = compile(&p, BASE "    cpuid 0xa 0 eax bit 0 = 1;\n");
 
-	/* The host's leaf 0xA has EAX bit 0 clear. */
+	/* The host's leaf 0xA has EAX bit 0 clear: `= 1` sets it anyway, and
+	 * the leaf is given to the guest with that bit only. */
+	assert_false(fake_kvm_cpuid(&kvm, 0xa, 0)->eax & 1);
+	assert_int_equal(apply(cfg), 0);
+	const struct kvm_cpuid_entry2 *e = written(0xa, 0);
+	assert_non_null(e);
+	assert_int_equal(e->eax, 1);
+	assert_int_equal(e->edx, 0);
+	policy_free(&p);
+
+	/* A leaf this host's KVM does not report cannot carry it: nothing is
+	 * written. */
+	fake_kvm_init(&kvm);
+	fake_kvm_cascadelake(&kvm);
+	assert_null(fake_kvm_cpuid(&kvm, 0x1c, 0));
+	cfg = compile(&p, BASE "    cpuid 0x1c 0 eax bit 0 = 1;\n");
 	assert_int_equal(apply(cfg), -ENOTSUP);
 	assert_int_equal(fake_kvm_writes(&kvm), 0);
 	const struct kfp_report_item *it = find_item(KFP_ITEM_MISSING, "cpuid");
 	assert_src(it, &p, "cpuid");
 	char line[256];
 	kfp_report_item_format(it, line, sizeof(line));
-	assert_string_equal(line, "test.kfp:5:5: cpuid: 0xa.0 EAX bit 0: the policy exposes it; "
-				  "this host's KVM does not offer it");
-
-	/* With the bit: leaf 0xA is given to the guest with that bit only. */
-	fake_kvm_init(&kvm);
-	fake_kvm_cascadelake(&kvm);
-	fake_kvm_cpuid(&kvm, 0xa, 0)->eax |= 1;
-	assert_int_equal(apply(cfg), 0);
-	const struct kvm_cpuid_entry2 *e = written(0xa, 0);
-	assert_non_null(e);
-	assert_int_equal(e->eax, 1);
-	assert_int_equal(e->edx, 0);
+	assert_string_equal(line, "test.kfp:5:5: cpuid: 0x1c.0 EAX: the policy sets bits 0x00000001 "
+				  "of a leaf this host's KVM does not report");
 	policy_free(&p);
 }
 
@@ -684,6 +689,31 @@ static void test_verify_state_refuses_missing(void **state)
 	policy_free(&p);
 }
 
+/* A bit the policy forces to 1 (the host lacks it) is part of the fleet's
+ * register: a state that has it fits, one without it does not. */
+static void test_verify_state_forced_bit(void **state)
+{
+	(void)state;
+	struct policy p;
+	static uint8_t xsave[4096];
+	const struct kfp_config *cfg =
+		compile(&p, STATE_POLICY "    cpuid 0x80000008 0 ebx bit 18 = 1;\n");
+	assert_false(fake_kvm_cpuid(&kvm, 0x80000008, 0)->ebx & 1u << 18);
+	struct kfp_x86_state st = saved_state(cfg, xsave);
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_x86_verify_state(cfg, &st, &rep), 0);
+
+	static struct kvm_cpuid_entry2 cpuid[KFP_MAX_CPUID_ENTRIES];
+	memcpy(cpuid, st.cpuid, st.ncpuid * sizeof(cpuid[0]));
+	st.cpuid = cpuid;
+	for (uint32_t i = 0; i < st.ncpuid; i++)
+		if (cpuid[i].function == 0x80000008)
+			cpuid[i].ebx &= ~(1u << 18);
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_x86_verify_state(cfg, &st, &rep), -EPERM);
+	policy_free(&p);
+}
+
 /* ------------------------------------------------------------------ */
 /* AMX, xsave, XCR0                                                   */
 
@@ -724,6 +754,43 @@ static void test_amx_permission(void **state)
 	kvm.nprctl = 0;
 	assert_int_equal(kfp_prepare_process(cfg, &rep), 0);
 	assert_int_equal(kvm.nprctl, 0);
+	policy_free(&p);
+}
+
+/* The leaves that describe AMX (tile palettes 0x1d, TMUL 0x1e) and its
+ * xsave size leaves are the host's when AMX is exposed, and absent (zero)
+ * when it is hidden. */
+static void test_amx_leaves(void **state)
+{
+	(void)state;
+	struct policy p;
+
+	fake_kvm_cpuid(&kvm, 0x7, 0)->edx |= 1u << 24;     /* amx-tile */
+	fake_kvm_cpuid(&kvm, 0xd, 0)->eax |= 3u << 17;     /* XTILECFG, XTILEDATA */
+	fake_kvm_cpuid(&kvm, 0xd, 1)->eax |= 1u << 4;      /* XFD */
+	fake_kvm_add_cpuid(&kvm, 0xd, 17, SIG, 0x40, 0xac0, 0x2, 0);
+	fake_kvm_add_cpuid(&kvm, 0xd, 18, SIG, 0x2000, 0xb00, 0x6, 0);
+	fake_kvm_add_cpuid(&kvm, 0x1d, 0, SIG, 0x1, 0, 0, 0);
+	fake_kvm_add_cpuid(&kvm, 0x1d, 1, SIG, 0x04002000, 0x00080040, 0x10, 0);
+	fake_kvm_add_cpuid(&kvm, 0x1e, 0, SIG, 0, 0x4010, 0, 0);
+
+	const struct kfp_config *cfg = compile(&p, AMX_POLICY);
+	assert_int_equal(apply(cfg), 0);
+	assert_memory_equal(written(0x1d, 1), fake_kvm_cpuid(&kvm, 0x1d, 1),
+			    sizeof(struct kvm_cpuid_entry2));
+	assert_memory_equal(written(0x1e, 0), fake_kvm_cpuid(&kvm, 0x1e, 0),
+			    sizeof(struct kvm_cpuid_entry2));
+	assert_int_equal(written(0xd, 18)->eax, 0x2000);
+	policy_free(&p);
+
+	/* The same host, AMX hidden (the fake keeps the last table set). */
+	cfg = compile(&p, BASE "    xsave allow x87 sse;\n");
+	assert_int_equal(apply(cfg), 0);
+	assert_null(written(0x1d, 0));
+	assert_null(written(0x1d, 1));
+	assert_null(written(0x1e, 0));
+	assert_null(written(0xd, 17));
+	assert_null(written(0xd, 18));
 	policy_free(&p);
 }
 
@@ -862,6 +929,7 @@ static void test_report_format_and_overflow(void **state)
 					       "        cmov cx8 pae pse tsc msr apic pge mmx syscall nx lm\n"
 					       "        clflush clflushopt clwb sep pat pdpe1gb rdtscp\n"
 					       "        fsgsbase smep smap erms invpcid xsaveopt xsavec;\n"
+					       "    allow hypervisor;\n"
 					       "    kvm allow kvmclock kvmclock2 steal_time pv_eoi pv_unhalt;\n"
 					       "    xsave allow x87 sse avx opmask zmm_hi256 hi16_zmm;\n");
 	kvm.ncpuid = 0;
@@ -883,6 +951,71 @@ static void test_report_format_and_overflow(void **state)
 	assert_string_equal(rep.items[KFP_REPORT_MAX - 1].detail, "63");
 }
 
+/* What a Linux guest does to find KVM (hypervisor_cpuid_base() and
+ * kvm_cpuid_base()): only with the hypervisor bit, it looks for the
+ * "KVMKVMKVM" signature at 0x40000000 and up, in steps of 0x100. */
+static bool guest_finds_kvm(void)
+{
+	const struct kvm_cpuid_entry2 *l1 = written(0x1, 0);
+	if (!l1 || !(l1->ecx & 1u << 31))
+		return false;
+	for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+		const struct kvm_cpuid_entry2 *e = written(base, 0);
+		char sig[13];
+		if (!e)
+			continue;
+		memcpy(sig, &e->ebx, 4);
+		memcpy(sig + 4, &e->ecx, 4);
+		memcpy(sig + 8, &e->edx, 4);
+		sig[12] = 0;
+		if (!memcmp(sig, "KVMKVMKVM\0\0\0", 12) && e->eax >= base + 1)
+			return true;
+	}
+	return false;
+}
+
+/* The bits the VMM owns are not in KVM_GET_SUPPORTED_CPUID: the runtime
+ * sets them when the policy allows them, the hypervisor bit on every KVM
+ * and tsc-deadline only with KVM_CAP_TSC_DEADLINE_TIMER. */
+static void test_vmm_owned_bits(void **state)
+{
+	(void)state;
+	struct policy p;
+	const uint32_t hypervisor = 1u << 31, tsc_deadline = 1u << 24;
+
+	assert_false(fake_kvm_cpuid(&kvm, 0x1, 0)->ecx & (hypervisor | tsc_deadline));
+	kvm.tsc_deadline = true;
+	const struct kfp_config *cfg =
+		compile(&p, BASE "    allow apic hypervisor tsc-deadline;\n"
+				 "    kvm allow kvmclock;\n");
+	assert_int_equal(apply(cfg), 0);
+	assert_int_equal(written(0x1, 0)->ecx & (hypervisor | tsc_deadline),
+			 hypervisor | tsc_deadline);
+	assert_true(written(0x40000001, 0)->eax & 1); /* kvmclock */
+	assert_true(guest_finds_kvm());
+
+	/* Without the capability, KVM cannot emulate the TSC-deadline
+	 * timer: the apply stops before any write, naming the feature. */
+	fake_kvm_init(&kvm);
+	fake_kvm_cascadelake(&kvm);
+	kvm.tsc_deadline = false;
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_src(find_item(KFP_ITEM_MISSING, "tsc-deadline"), &p, "tsc-deadline;");
+	assert_int_equal(rep.nproblems, 1);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	policy_free(&p);
+
+	/* Default deny: a policy that does not allow them hides them. */
+	fake_kvm_init(&kvm);
+	fake_kvm_cascadelake(&kvm);
+	kvm.tsc_deadline = true;
+	cfg = compile(&p, BASE "    allow apic;\n");
+	assert_int_equal(apply(cfg), 0);
+	assert_int_equal(written(0x1, 0)->ecx & (hypervisor | tsc_deadline), 0);
+	assert_false(guest_finds_kvm());
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -892,6 +1025,7 @@ int main(void)
 		T(test_host_init_short_msr_read),
 		T(test_host_cpuid_lookup),
 		T(test_apply_minimal_example),
+		T(test_vmm_owned_bits),
 		T(test_missing_feature_writes_nothing),
 		T(test_raw_cpuid_bit),
 		T(test_xsave_leaf_follows_xfeatures),
@@ -905,7 +1039,9 @@ int main(void)
 		T(test_verify_state),
 		T(test_verify_state_refuses_extra),
 		T(test_verify_state_refuses_missing),
+		T(test_verify_state_forced_bit),
 		T(test_amx_permission),
+		T(test_amx_leaves),
 		T(test_xstate_outside_policy),
 		T(test_xcr0),
 		T(test_profile_host),

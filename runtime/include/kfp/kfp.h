@@ -108,7 +108,10 @@ struct kfp_msr_value {
 struct kfp_host {
 	int kvm_fd;
 	uint32_t ncpuid;
-	struct kvm_cpuid_entry2 cpuid[KFP_MAX_CPUID_ENTRIES]; /* KVM_GET_SUPPORTED_CPUID */
+	/* KVM_GET_SUPPORTED_CPUID, plus the bits the VMM owns that this KVM
+	 * honours: hypervisor (CPUID.1:ECX[31]) and, with
+	 * KVM_CAP_TSC_DEADLINE_TIMER, tsc-deadline (CPUID.1:ECX[24]). */
+	struct kvm_cpuid_entry2 cpuid[KFP_MAX_CPUID_ENTRIES];
 	uint32_t nmsrs;
 	struct kfp_msr_value msrs[KFP_MAX_FEATURE_MSRS]; /* feature MSRs, sorted by index */
 };

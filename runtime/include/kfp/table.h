@@ -66,6 +66,9 @@ struct kfp_feature_row {
  *  - KFP_CPUID_PASS: an informational register (vendor, family/model,
  *    cache and topology descriptions, address sizes) copied from the host.
  *  - KFP_CPUID_XSAVE: computed from the xfeature masks (leaf 0xD).
+ *  - KFP_CPUID_FORCE: bits `expose` are set in the guest's register on top
+ *    of what the other rows give, whether or not the host offers them (a
+ *    policy's raw `cpuid ... = 1`).  The leaf must be one the host reports.
  * Leaves with no row are not given to the guest.  subleaf KFP_ANY_SUBLEAF
  * matches every subleaf of an indexed leaf.
  */
@@ -73,6 +76,7 @@ enum kfp_cpuid_mode {
 	KFP_CPUID_MASK = 1,
 	KFP_CPUID_PASS = 2,
 	KFP_CPUID_XSAVE = 3,
+	KFP_CPUID_FORCE = 4,
 };
 
 #define KFP_ANY_SUBLEAF 0xffffffffu
