@@ -428,11 +428,12 @@ static int cmd_check(int argc, char **argv)
 
 /* KVM's copy of the vCPU's CPUID table after the commit, to tell "KVM
  * changed the table" from "the guest saw something else".  NULL if KVM
- * will not say. */
-static struct kvm_cpuid2 *kvm_cpuid_table(int vcpu_fd)
+ * will not say.  KVM holds the nent entries of the table that was set; 5.10
+ * and 6.1 leave nent as passed on success, so ask for exactly those. */
+static struct kvm_cpuid2 *kvm_cpuid_table(int vcpu_fd, uint32_t nent)
 {
-	struct kvm_cpuid2 *t = kfp_xcalloc(1, sizeof(*t) + KFP_MAX_CPUID_ENTRIES * sizeof(t->entries[0]));
-	t->nent = KFP_MAX_CPUID_ENTRIES;
+	struct kvm_cpuid2 *t = kfp_xcalloc(1, sizeof(*t) + nent * sizeof(t->entries[0]));
+	t->nent = nent;
 	if (kvm_ioctl_quiet(vcpu_fd, KVM_GET_CPUID2, t) < 0) {
 		free(t);
 		return NULL;
@@ -444,7 +445,7 @@ static struct kvm_cpuid2 *kvm_cpuid_table(int vcpu_fd)
  * CPUID table, the feature MSRs the fleet writes, and the xsave header. */
 static int save_state(struct session *s, const char *path)
 {
-	struct kvm_cpuid2 *cpuid = kvm_cpuid_table(s->vcpu_fd);
+	struct kvm_cpuid2 *cpuid = kvm_cpuid_table(s->vcpu_fd, kfp_plan_cpuid(s->plan)->nent);
 	struct kvm_msrs *msrs = kfp_xcalloc(1, sizeof(*msrs) + KFP_MAX_PLAN_MSRS * sizeof(msrs->entries[0]));
 	for (uint32_t i = 0; i < s->cfg->x86->nmsrs && i < KFP_MAX_PLAN_MSRS; i++)
 		msrs->entries[msrs->nmsrs++].index = s->cfg->x86->msrs[i].index;
@@ -507,7 +508,7 @@ static int cmd_apply(int argc, char **argv)
 	}
 
 	const struct kvm_cpuid2 *planned = kfp_plan_cpuid(s.plan);
-	struct kvm_cpuid2 *kvm_table = kvm_cpuid_table(s.vcpu_fd);
+	struct kvm_cpuid2 *kvm_table = kvm_cpuid_table(s.vcpu_fd, planned->nent);
 	size_t nq;
 	struct guest_cpuid *q = verify_queries(s.cfg, planned, &nq);
 	if (guest_run_cpuid(s.kvm_fd, s.vcpu_fd, &s.mem, q, nq) < 0) {
