@@ -26,6 +26,21 @@ static uint32_t runtime_bits(uint32_t leaf, uint32_t subleaf, unsigned reg)
 	return 0;
 }
 
+static uint32_t entry_reg(const struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+	const uint32_t r[4] = { e->eax, e->ebx, e->ecx, e->edx };
+	return r[reg];
+}
+
+static const struct kvm_cpuid_entry2 *table_entry(const struct kvm_cpuid2 *t, uint32_t leaf,
+						  uint32_t subleaf)
+{
+	for (uint32_t i = 0; t && i < t->nent; i++)
+		if (t->entries[i].function == leaf && t->entries[i].index == subleaf)
+			return &t->entries[i];
+	return NULL;
+}
+
 static void add_query(struct guest_cpuid **q, size_t *n, size_t *cap, uint32_t leaf,
 		      uint32_t subleaf)
 {
@@ -57,6 +72,9 @@ struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 		else if (r->kind == KFP_KIND_XSAVE)
 			add_query(&q, n, &cap, 0xd, r->xss ? 1 : 0);
 	}
+	const struct kvm_cpuid_entry2 *l1 = table_entry(planned, 0x1, 0);
+	if (l1 && l1->ecx >> 26 & 1 && table_entry(planned, 0xd, 0))
+		add_query(&q, n, &cap, GUEST_XCR0, 0);
 	return q;
 }
 
@@ -66,21 +84,6 @@ static const struct guest_cpuid *seen_at(const struct guest_cpuid *seen, size_t 
 	for (size_t i = 0; i < n; i++)
 		if (seen[i].leaf == leaf && seen[i].subleaf == subleaf)
 			return &seen[i];
-	return NULL;
-}
-
-static uint32_t entry_reg(const struct kvm_cpuid_entry2 *e, unsigned reg)
-{
-	const uint32_t r[4] = { e->eax, e->ebx, e->ecx, e->edx };
-	return r[reg];
-}
-
-static const struct kvm_cpuid_entry2 *table_entry(const struct kvm_cpuid2 *t, uint32_t leaf,
-						  uint32_t subleaf)
-{
-	for (uint32_t i = 0; t && i < t->nent; i++)
-		if (t->entries[i].function == leaf && t->entries[i].index == subleaf)
-			return &t->entries[i];
 	return NULL;
 }
 
@@ -160,6 +163,14 @@ void verify(struct verdict *v, const struct kfp_config *cfg, const struct kfp_ho
 	v->planned = planned;
 	v->seen = seen;
 	v->nseen = nseen;
+	const struct guest_cpuid *x = seen_at(seen, nseen, GUEST_XCR0, 0);
+	const struct kvm_cpuid_entry2 *d0 = table_entry(planned, 0xd, 0);
+	if (x && d0) {
+		v->xcr0_read = true;
+		v->xcr0_planned = (uint64_t)d0->edx << 32 | d0->eax;
+		v->xcr0_guest = (uint64_t)x->regs[3] << 32 | x->regs[0];
+		v->xcr0_mismatch = v->xcr0_guest != v->xcr0_planned;
+	}
 	v->features = kfp_xcalloc(cfg->nfeatures + 1, sizeof(*v->features));
 	v->nfeatures = cfg->nfeatures;
 	for (uint32_t i = 0; i < cfg->nfeatures; i++) {
@@ -310,13 +321,18 @@ void verdict_print_table(const struct verdict *v, bool show_all, FILE *out)
 	}
 	for (size_t i = 0; i < v->ndiffs; i++)
 		print_diff(&v->diffs[i], out);
+	if (v->xcr0_read)
+		fprintf(out, "%s XCR0: the plan offers 0x%" PRIx64 ", the guest enabled and reads 0x%" PRIx64
+			" (CR4.OSXSAVE, XSETBV, XGETBV)\n", v->xcr0_mismatch ? "MISMATCH" : "OK",
+			v->xcr0_planned, v->xcr0_guest);
 	if (v->nkvm_changed)
 		fprintf(out, "NOTE: KVM_SET_CPUID2 succeeded but KVM changed %u registers of the table it was given (KVM_GET_CPUID2): this host's KVM does not let a VMM hide those bits\n",
 			v->nkvm_changed);
 	unsigned n = verdict_mismatches(v);
 	if (n)
-		fprintf(out, "FAIL: the guest does not see what policy \"%s\" says for fleet \"%s\": %u mismatches (%u features, %zu CPUID registers)\n",
-			cfg->policy, cfg->fleet, n, v->feature_mismatches, v->ndiffs);
+		fprintf(out, "FAIL: the guest does not see what policy \"%s\" says for fleet \"%s\": %u mismatches (%u features, %zu CPUID registers%s)\n",
+			cfg->policy, cfg->fleet, n, v->feature_mismatches, v->ndiffs,
+			v->xcr0_mismatch ? ", XCR0" : "");
 	else
 		fprintf(out, "OK: the guest sees what policy \"%s\" says for fleet \"%s\": %u features exposed, %u hidden; %u CPUID registers as planned\n",
 			cfg->policy, cfg->fleet, v->nexposed, v->nhidden, v->nregs_checked);
@@ -362,9 +378,11 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 		fprintf(out, ", \"mismatch\": %s}", f->mismatch ? "true" : "false");
 	}
 	fputs("\n  ],\n  \"cpuid\": [", out);
-	for (size_t i = 0; i < v->nseen; i++) {
+	for (size_t i = 0, k = 0; i < v->nseen; i++) {
 		const struct guest_cpuid *g = &v->seen[i];
-		fputs(i ? ",\n    {\"leaf\": " : "\n    {\"leaf\": ", out);
+		if (g->leaf == GUEST_XCR0)
+			continue;
+		fputs(k++ ? ",\n    {\"leaf\": " : "\n    {\"leaf\": ", out);
 		json_hex(g->leaf, out);
 		fputs(", \"subleaf\": ", out);
 		json_hex(g->subleaf, out);
@@ -404,6 +422,13 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 			fputs("null", out);
 		fputc('}', out);
 	}
-	fprintf(out, "\n  ],\n  \"kvm_changed_registers\": %u,\n  \"mismatches\": %u\n}\n",
+	fputs("\n  ],\n  \"xcr0\": ", out);
+	if (v->xcr0_read)
+		fprintf(out, "{\"planned\": \"0x%" PRIx64 "\", \"guest\": \"0x%" PRIx64
+			"\", \"mismatch\": %s}", v->xcr0_planned, v->xcr0_guest,
+			v->xcr0_mismatch ? "true" : "false");
+	else
+		fputs("null", out);
+	fprintf(out, ",\n  \"kvm_changed_registers\": %u,\n  \"mismatches\": %u\n}\n",
 		v->nkvm_changed, verdict_mismatches(v));
 }
