@@ -42,9 +42,10 @@ configure_build() {
 
 # The fleet harness (tests/fleet/, ctest label fleet): boots Debian's arm64
 # kernels under qemu with static arm64 programs as /init, and Debian's
-# x86_64 kernels under qemu TCG (their KVM modules are .ko.xz on 6.12).
+# x86_64 kernels under qemu TCG (their KVM modules are .ko.xz on 6.12;
+# tests/fleet/check-x86 reads the catalog with python3-yaml).
 FLEET_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	linux-libc-dev-arm64-cross cpio gzip qemu-system-x86 xz-utils)
+	linux-libc-dev-arm64-cross cpio gzip qemu-system-x86 xz-utils python3-yaml)
 
 # The VMM-format tests check kfpc's output with the real tools: QEMU's
 # model expansion and libvirt's schema and CPU map.
