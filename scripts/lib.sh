@@ -29,7 +29,7 @@ ensure_packages() {
 
 # What building and testing kfp needs.
 BUILD_PACKAGES=(gcc make cmake pkg-config flex bison libyaml-dev libxxhash-dev
-	libcmocka-dev libc6-dev linux-libc-dev python3)
+	libcmocka-dev libc6-dev linux-libc-dev python3 python3-yaml)
 # The sanitizer and fuzzing pass uses clang and its runtimes.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
@@ -42,10 +42,9 @@ configure_build() {
 
 # The fleet harness (tests/fleet/, ctest label fleet): boots Debian's arm64
 # kernels under qemu with static arm64 programs as /init, and Debian's
-# x86_64 kernels under qemu TCG (their KVM modules are .ko.xz on 6.12;
-# tests/fleet/check-x86 reads the catalog with python3-yaml).
+# x86_64 kernels under qemu TCG (their KVM modules are .ko.xz on 6.12).
 FLEET_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	linux-libc-dev-arm64-cross cpio gzip qemu-system-x86 xz-utils python3-yaml)
+	linux-libc-dev-arm64-cross cpio gzip qemu-system-x86 xz-utils)
 
 # The VMM-format tests check kfpc's output with the real tools: QEMU's
 # model expansion and libvirt's schema and CPU map.
