@@ -10,6 +10,8 @@
 
 static const char *const reg_names[4] = { "eax", "ebx", "ecx", "edx" };
 
+#define MSR_ARCH_CAPABILITIES 0x10a
+
 /* Bits KVM computes while the guest runs rather than taking them from the
  * table: the initial APIC id, the xsave size of the current XCR0, and the
  * bits that mirror CR4.OSXSAVE and CR4.PKE. */
@@ -72,6 +74,12 @@ struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 		else if (r->kind == KFP_KIND_XSAVE)
 			add_query(&q, n, &cap, 0xd, r->xss ? 1 : 0);
 	}
+	/* IA32_ARCH_CAPABILITIES, when the policy writes it and the guest's
+	 * CPUID enumerates it (7.0 EDX[29]; else RDMSR faults). */
+	const struct kvm_cpuid_entry2 *l7 = table_entry(planned, 0x7, 0);
+	for (uint32_t i = 0; cfg->x86 && i < cfg->x86->nmsrs; i++)
+		if (cfg->x86->msrs[i].index == MSR_ARCH_CAPABILITIES && l7 && l7->edx >> 29 & 1)
+			add_query(&q, n, &cap, GUEST_RDMSR, MSR_ARCH_CAPABILITIES);
 	const struct kvm_cpuid_entry2 *l1 = table_entry(planned, 0x1, 0);
 	if (l1 && l1->ecx >> 26 & 1 && table_entry(planned, 0xd, 0))
 		add_query(&q, n, &cap, GUEST_XCR0, 0);
@@ -150,8 +158,12 @@ static int guest_value(const struct kfp_feature_row *r, const struct guest_cpuid
 		if (g && !in_range(seen, n, 0xd))
 			return 0;
 		return g ? bit_of(xfeatures(g->regs, r->xss), r->bit) : -1;
+	case KFP_KIND_MSR_BIT:
+		/* Read with RDMSR when the guest could (GUEST_RDMSR). */
+		g = seen_at(seen, n, GUEST_RDMSR, r->leaf);
+		return g ? bit_of((uint64_t)g->regs[3] << 32 | g->regs[0], r->bit) : -1;
 	}
-	return -1; /* MSR bits: not visible to CPUID */
+	return -1; /* VMX controls: the guest cannot read them */
 }
 
 void verify(struct verdict *v, const struct kfp_config *cfg, const struct kfp_host *host,
@@ -380,7 +392,7 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 	fputs("\n  ],\n  \"cpuid\": [", out);
 	for (size_t i = 0, k = 0; i < v->nseen; i++) {
 		const struct guest_cpuid *g = &v->seen[i];
-		if (g->leaf == GUEST_XCR0)
+		if (g->leaf == GUEST_XCR0 || g->leaf == GUEST_RDMSR)
 			continue;
 		fputs(k++ ? ",\n    {\"leaf\": " : "\n    {\"leaf\": ", out);
 		json_hex(g->leaf, out);
@@ -422,7 +434,15 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 			fputs("null", out);
 		fputc('}', out);
 	}
-	fputs("\n  ],\n  \"xcr0\": ", out);
+	fputs("\n  ],\n  \"guest_msrs\": [", out);
+	for (size_t i = 0, k = 0; i < v->nseen; i++) {
+		const struct guest_cpuid *g = &v->seen[i];
+		if (g->leaf != GUEST_RDMSR)
+			continue;
+		fprintf(out, "%s{\"index\": \"0x%" PRIx32 "\", \"value\": \"0x%016" PRIx64 "\"}",
+			k++ ? ", " : "", g->subleaf, (uint64_t)g->regs[3] << 32 | g->regs[0]);
+	}
+	fputs("],\n  \"xcr0\": ", out);
 	if (v->xcr0_read)
 		fprintf(out, "{\"planned\": \"0x%" PRIx64 "\", \"guest\": \"0x%" PRIx64
 			"\", \"mismatch\": %s}", v->xcr0_planned, v->xcr0_guest,
