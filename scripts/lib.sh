@@ -29,7 +29,7 @@ ensure_packages() {
 
 # What building and testing kfp needs.
 BUILD_PACKAGES=(gcc make cmake pkg-config flex bison libyaml-dev libxxhash-dev
-	libcmocka-dev libc6-dev linux-libc-dev python3)
+	libcmocka-dev libc6-dev linux-libc-dev python3 python3-yaml)
 # scripts/fetch-kernel-sources (the catalog test's kernel sources) unpacks
 # .tar.xz sources.
 SOURCE_PACKAGES=(xz-utils tar)
@@ -44,9 +44,11 @@ configure_build() {
 }
 
 # The fleet harness (tests/fleet/, ctest label fleet): boots Debian's arm64
-# kernels under qemu with static arm64 programs as /init.
+# kernels under qemu with static arm64 programs as /init, and Debian's
+# x86_64 kernels under qemu TCG (their KVM modules are .ko.xz on 6.12).
+FLEET_X86_PACKAGES=(qemu-system-x86 cpio gzip xz-utils)
 FLEET_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	linux-libc-dev-arm64-cross cpio gzip)
+	linux-libc-dev-arm64-cross "${FLEET_X86_PACKAGES[@]}")
 
 # The VMM-format tests check kfpc's output with the real tools: QEMU's
 # model expansion and libvirt's schema and CPU map.

@@ -557,6 +557,11 @@ uint32_t kfp_x86_runtime_bits(uint32_t function, uint32_t index, unsigned reg)
  * honour, and some KVMs merge host bits into the table they are given; a
  * guest would then see features the policy hides.  Any difference is a
  * refusal, named by the features it adds or removes.
+ *
+ * KVM holds exactly the entries it was given, so the read-back asks for
+ * that many: 5.10 and 6.1 leave nent as passed when the call succeeds (6.12
+ * sets it to what KVM holds), and a larger buffer would leave entries KVM
+ * never wrote in the count.  A KVM that holds more fails with E2BIG.
  */
 static int check_cpuid(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *rep)
 {
@@ -566,7 +571,7 @@ static int check_cpuid(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report
 	const struct kfp_src *src = cpuid_src(cfg->x86);
 	unsigned bad = 0;
 
-	got->nent = KFP_MAX_CPUID_ENTRIES;
+	got->nent = set->nent;
 	int r = KFP_IOCTL(vcpu_fd, KVM_GET_CPUID2, got, rep, "CPUID table", src);
 	if (r < 0)
 		return -EIO;

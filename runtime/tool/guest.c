@@ -25,31 +25,53 @@
 /*
  * 16-bit code at GUEST_CODE.  For each (leaf, subleaf) pair of u32 at
  * GUEST_TABLE until leaf 0xffffffff: CPUID, then EAX, EBX, ECX, EDX each
- * written with `out dx, eax` to GUEST_PORT.  Then hlt.  EDX is saved in EDI
- * before DX is loaded with the port number.
+ * written with `out dx, eax` to GUEST_PORT.  Leaf GUEST_RDMSR instead reads
+ * MSR <subleaf> (EAX, 0, the index, EDX).  Leaf GUEST_XCR0 does what an OS
+ * does to use XSAVE: sets CR4.OSXSAVE, enables in XCR0 every component
+ * CPUID.0xD.0 EDX:EAX offers (XSETBV), and reads XCR0 back (XGETBV): EAX,
+ * 0, 0, EDX.  Then hlt.  EDX is saved in EDI before DX is loaded with the
+ * port number.
  */
 static const uint8_t guest_code[] = {
 	0xbe, 0x00, 0x20,       /* 00: mov si, 0x2000                 */
 	0x66, 0x8b, 0x04,       /* 03: L: mov eax, [si]               */
 	0x66, 0x83, 0xf8, 0xff, /* 06: cmp eax, -1                    */
-	0x74, 0x22,             /* 0a: je done (0x0c + 0x22 = 0x2e)   */
+	0x74, 0x5a,             /* 0a: je done (0x0c + 0x5a = 0x66)   */
 	0x66, 0x8b, 0x4c, 0x04, /* 0c: mov ecx, [si + 4]              */
-	0x0f, 0xa2,             /* 10: cpuid                          */
-	0x66, 0x89, 0xd7,       /* 12: mov edi, edx                   */
-	0xba, 0x10, 0x00,       /* 15: mov dx, 0x10                   */
-	0x66, 0xef,             /* 18: out dx, eax                    */
-	0x66, 0x89, 0xd8,       /* 1a: mov eax, ebx                   */
-	0x66, 0xef,             /* 1d: out dx, eax                    */
-	0x66, 0x89, 0xc8,       /* 1f: mov eax, ecx                   */
-	0x66, 0xef,             /* 22: out dx, eax                    */
-	0x66, 0x89, 0xf8,       /* 24: mov eax, edi                   */
-	0x66, 0xef,             /* 27: out dx, eax                    */
-	0x83, 0xc6, 0x08,       /* 29: add si, 8                      */
-	0xeb, 0xd5,             /* 2c: jmp L (0x2e - 0x2b = 0x03)     */
-	0xf4,                   /* 2e: done: hlt                      */
+	0x66, 0x83, 0xf8, 0xfd, /* 10: cmp eax, -3 (GUEST_RDMSR)      */
+	0x75, 0x07,             /* 14: jne X (0x16 + 0x07 = 0x1d)     */
+	0x0f, 0x32,             /* 16: rdmsr                          */
+	0x66, 0x31, 0xdb,       /* 18: xor ebx, ebx                   */
+	0xeb, 0x2d,             /* 1b: jmp R (0x1d + 0x2d = 0x4a)     */
+	0x66, 0x83, 0xf8, 0xfe, /* 1d: X: cmp eax, -2 (GUEST_XCR0)    */
+	0x75, 0x25,             /* 21: jne C (0x23 + 0x25 = 0x48)     */
+	0x0f, 0x20, 0xe0,       /* 23: mov eax, cr4                   */
+	0x66, 0x0d, 0x00, 0x00, 0x04, 0x00, /* 26: or eax, 1 << 18 (OSXSAVE) */
+	0x0f, 0x22, 0xe0,       /* 2c: mov cr4, eax                   */
+	0x66, 0xb8, 0x0d, 0x00, 0x00, 0x00, /* 2f: mov eax, 0xd       */
+	0x66, 0x31, 0xc9,       /* 35: xor ecx, ecx                   */
+	0x0f, 0xa2,             /* 38: cpuid: EDX:EAX what XCR0 may hold */
+	0x66, 0x31, 0xc9,       /* 3a: xor ecx, ecx (XCR0)            */
+	0x0f, 0x01, 0xd1,       /* 3d: xsetbv                         */
+	0x0f, 0x01, 0xd0,       /* 40: xgetbv                         */
+	0x66, 0x31, 0xdb,       /* 43: xor ebx, ebx                   */
+	0xeb, 0x02,             /* 46: jmp R (0x48 + 0x02 = 0x4a)     */
+	0x0f, 0xa2,             /* 48: C: cpuid                       */
+	0x66, 0x89, 0xd7,       /* 4a: R: mov edi, edx                */
+	0xba, 0x10, 0x00,       /* 4d: mov dx, 0x10                   */
+	0x66, 0xef,             /* 50: out dx, eax                    */
+	0x66, 0x89, 0xd8,       /* 52: mov eax, ebx                   */
+	0x66, 0xef,             /* 55: out dx, eax                    */
+	0x66, 0x89, 0xc8,       /* 57: mov eax, ecx                   */
+	0x66, 0xef,             /* 5a: out dx, eax                    */
+	0x66, 0x89, 0xf8,       /* 5c: mov eax, edi                   */
+	0x66, 0xef,             /* 5f: out dx, eax                    */
+	0x83, 0xc6, 0x08,       /* 61: add si, 8                      */
+	0xeb, 0x9d,             /* 64: jmp L (0x66 - 0x63 = 0x03)     */
+	0xf4,                   /* 66: done: hlt                      */
 };
 
-_Static_assert(sizeof(guest_code) == 0x2f, "guest code length");
+_Static_assert(sizeof(guest_code) == 0x67, "guest code length");
 _Static_assert(GUEST_CODE + sizeof(guest_code) <= GUEST_TABLE, "guest code overlaps its table");
 
 int guest_setup(int vm_fd, struct guest_mem *mem)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A tiny real-mode guest that executes CPUID for a list of (leaf, subleaf)
- * pairs and reports each result through port I/O: what a guest really sees
- * once a policy has been applied.
+ * pairs (and RDMSR, XSETBV/XGETBV: GUEST_RDMSR, GUEST_XCR0) and reports each result through port
+ * I/O: what a guest really sees once a policy has been applied.
  */
 #ifndef KFP_TOOL_GUEST_H
 #define KFP_TOOL_GUEST_H
@@ -14,6 +14,16 @@ struct guest_cpuid {
 	uint32_t leaf, subleaf;
 	uint32_t regs[4]; /* eax, ebx, ecx, edx, as the guest saw them */
 };
+
+/* A query of this leaf is not CPUID: the guest does what an OS that uses
+ * XSAVE does, sets CR4.OSXSAVE and enables in XCR0 every component its
+ * CPUID.0xD.0 offers (XSETBV), then reads XCR0 (XGETBV); regs are EAX, 0,
+ * 0, EDX.  Only when the guest's CPUID has XSAVE (else setting CR4.OSXSAVE
+ * faults), and after every CPUID query: CPUID.1:ECX OSXSAVE follows CR4. */
+#define GUEST_XCR0 0xfffffffeu
+/* Not CPUID either: RDMSR of MSR <subleaf>; regs are EAX, 0, the index,
+ * EDX.  Only for an MSR the guest's CPUID enumerates (else it faults). */
+#define GUEST_RDMSR 0xfffffffdu
 
 /* The guest's memory, mapped at guest physical address 0. */
 struct guest_mem {

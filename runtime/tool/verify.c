@@ -10,6 +10,8 @@
 
 static const char *const reg_names[4] = { "eax", "ebx", "ecx", "edx" };
 
+#define MSR_ARCH_CAPABILITIES 0x10a
+
 /* Bits KVM computes while the guest runs rather than taking them from the
  * table: the initial APIC id, the xsave size of the current XCR0, and the
  * bits that mirror CR4.OSXSAVE and CR4.PKE. */
@@ -24,6 +26,21 @@ static uint32_t runtime_bits(uint32_t leaf, uint32_t subleaf, unsigned reg)
 	if (leaf == 0x7 && subleaf == 0 && reg == 2)
 		return 1u << 4;
 	return 0;
+}
+
+static uint32_t entry_reg(const struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+	const uint32_t r[4] = { e->eax, e->ebx, e->ecx, e->edx };
+	return r[reg];
+}
+
+static const struct kvm_cpuid_entry2 *table_entry(const struct kvm_cpuid2 *t, uint32_t leaf,
+						  uint32_t subleaf)
+{
+	for (uint32_t i = 0; t && i < t->nent; i++)
+		if (t->entries[i].function == leaf && t->entries[i].index == subleaf)
+			return &t->entries[i];
+	return NULL;
 }
 
 static void add_query(struct guest_cpuid **q, size_t *n, size_t *cap, uint32_t leaf,
@@ -57,6 +74,15 @@ struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 		else if (r->kind == KFP_KIND_XSAVE)
 			add_query(&q, n, &cap, 0xd, r->xss ? 1 : 0);
 	}
+	/* IA32_ARCH_CAPABILITIES, when the policy writes it and the guest's
+	 * CPUID enumerates it (7.0 EDX[29]; else RDMSR faults). */
+	const struct kvm_cpuid_entry2 *l7 = table_entry(planned, 0x7, 0);
+	for (uint32_t i = 0; cfg->x86 && i < cfg->x86->nmsrs; i++)
+		if (cfg->x86->msrs[i].index == MSR_ARCH_CAPABILITIES && l7 && l7->edx >> 29 & 1)
+			add_query(&q, n, &cap, GUEST_RDMSR, MSR_ARCH_CAPABILITIES);
+	const struct kvm_cpuid_entry2 *l1 = table_entry(planned, 0x1, 0);
+	if (l1 && l1->ecx >> 26 & 1 && table_entry(planned, 0xd, 0))
+		add_query(&q, n, &cap, GUEST_XCR0, 0);
 	return q;
 }
 
@@ -66,21 +92,6 @@ static const struct guest_cpuid *seen_at(const struct guest_cpuid *seen, size_t 
 	for (size_t i = 0; i < n; i++)
 		if (seen[i].leaf == leaf && seen[i].subleaf == subleaf)
 			return &seen[i];
-	return NULL;
-}
-
-static uint32_t entry_reg(const struct kvm_cpuid_entry2 *e, unsigned reg)
-{
-	const uint32_t r[4] = { e->eax, e->ebx, e->ecx, e->edx };
-	return r[reg];
-}
-
-static const struct kvm_cpuid_entry2 *table_entry(const struct kvm_cpuid2 *t, uint32_t leaf,
-						  uint32_t subleaf)
-{
-	for (uint32_t i = 0; t && i < t->nent; i++)
-		if (t->entries[i].function == leaf && t->entries[i].index == subleaf)
-			return &t->entries[i];
 	return NULL;
 }
 
@@ -147,8 +158,12 @@ static int guest_value(const struct kfp_feature_row *r, const struct guest_cpuid
 		if (g && !in_range(seen, n, 0xd))
 			return 0;
 		return g ? bit_of(xfeatures(g->regs, r->xss), r->bit) : -1;
+	case KFP_KIND_MSR_BIT:
+		/* Read with RDMSR when the guest could (GUEST_RDMSR). */
+		g = seen_at(seen, n, GUEST_RDMSR, r->leaf);
+		return g ? bit_of((uint64_t)g->regs[3] << 32 | g->regs[0], r->bit) : -1;
 	}
-	return -1; /* MSR bits: not visible to CPUID */
+	return -1; /* VMX controls: the guest cannot read them */
 }
 
 void verify(struct verdict *v, const struct kfp_config *cfg, const struct kfp_host *host,
@@ -160,6 +175,14 @@ void verify(struct verdict *v, const struct kfp_config *cfg, const struct kfp_ho
 	v->planned = planned;
 	v->seen = seen;
 	v->nseen = nseen;
+	const struct guest_cpuid *x = seen_at(seen, nseen, GUEST_XCR0, 0);
+	const struct kvm_cpuid_entry2 *d0 = table_entry(planned, 0xd, 0);
+	if (x && d0) {
+		v->xcr0_read = true;
+		v->xcr0_planned = (uint64_t)d0->edx << 32 | d0->eax;
+		v->xcr0_guest = (uint64_t)x->regs[3] << 32 | x->regs[0];
+		v->xcr0_mismatch = v->xcr0_guest != v->xcr0_planned;
+	}
 	v->features = kfp_xcalloc(cfg->nfeatures + 1, sizeof(*v->features));
 	v->nfeatures = cfg->nfeatures;
 	for (uint32_t i = 0; i < cfg->nfeatures; i++) {
@@ -310,13 +333,18 @@ void verdict_print_table(const struct verdict *v, bool show_all, FILE *out)
 	}
 	for (size_t i = 0; i < v->ndiffs; i++)
 		print_diff(&v->diffs[i], out);
+	if (v->xcr0_read)
+		fprintf(out, "%s XCR0: the plan offers 0x%" PRIx64 ", the guest enabled and reads 0x%" PRIx64
+			" (CR4.OSXSAVE, XSETBV, XGETBV)\n", v->xcr0_mismatch ? "MISMATCH" : "OK",
+			v->xcr0_planned, v->xcr0_guest);
 	if (v->nkvm_changed)
 		fprintf(out, "NOTE: KVM_SET_CPUID2 succeeded but KVM changed %u registers of the table it was given (KVM_GET_CPUID2): this host's KVM does not let a VMM hide those bits\n",
 			v->nkvm_changed);
 	unsigned n = verdict_mismatches(v);
 	if (n)
-		fprintf(out, "FAIL: the guest does not see what policy \"%s\" says for fleet \"%s\": %u mismatches (%u features, %zu CPUID registers)\n",
-			cfg->policy, cfg->fleet, n, v->feature_mismatches, v->ndiffs);
+		fprintf(out, "FAIL: the guest does not see what policy \"%s\" says for fleet \"%s\": %u mismatches (%u features, %zu CPUID registers%s)\n",
+			cfg->policy, cfg->fleet, n, v->feature_mismatches, v->ndiffs,
+			v->xcr0_mismatch ? ", XCR0" : "");
 	else
 		fprintf(out, "OK: the guest sees what policy \"%s\" says for fleet \"%s\": %u features exposed, %u hidden; %u CPUID registers as planned\n",
 			cfg->policy, cfg->fleet, v->nexposed, v->nhidden, v->nregs_checked);
@@ -362,9 +390,11 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 		fprintf(out, ", \"mismatch\": %s}", f->mismatch ? "true" : "false");
 	}
 	fputs("\n  ],\n  \"cpuid\": [", out);
-	for (size_t i = 0; i < v->nseen; i++) {
+	for (size_t i = 0, k = 0; i < v->nseen; i++) {
 		const struct guest_cpuid *g = &v->seen[i];
-		fputs(i ? ",\n    {\"leaf\": " : "\n    {\"leaf\": ", out);
+		if (g->leaf == GUEST_XCR0 || g->leaf == GUEST_RDMSR)
+			continue;
+		fputs(k++ ? ",\n    {\"leaf\": " : "\n    {\"leaf\": ", out);
 		json_hex(g->leaf, out);
 		fputs(", \"subleaf\": ", out);
 		json_hex(g->subleaf, out);
@@ -404,6 +434,21 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 			fputs("null", out);
 		fputc('}', out);
 	}
-	fprintf(out, "\n  ],\n  \"kvm_changed_registers\": %u,\n  \"mismatches\": %u\n}\n",
+	fputs("\n  ],\n  \"guest_msrs\": [", out);
+	for (size_t i = 0, k = 0; i < v->nseen; i++) {
+		const struct guest_cpuid *g = &v->seen[i];
+		if (g->leaf != GUEST_RDMSR)
+			continue;
+		fprintf(out, "%s{\"index\": \"0x%" PRIx32 "\", \"value\": \"0x%016" PRIx64 "\"}",
+			k++ ? ", " : "", g->subleaf, (uint64_t)g->regs[3] << 32 | g->regs[0]);
+	}
+	fputs("],\n  \"xcr0\": ", out);
+	if (v->xcr0_read)
+		fprintf(out, "{\"planned\": \"0x%" PRIx64 "\", \"guest\": \"0x%" PRIx64
+			"\", \"mismatch\": %s}", v->xcr0_planned, v->xcr0_guest,
+			v->xcr0_mismatch ? "true" : "false");
+	else
+		fputs("null", out);
+	fprintf(out, ",\n  \"kvm_changed_registers\": %u,\n  \"mismatches\": %u\n}\n",
 		v->nkvm_changed, verdict_mismatches(v));
 }

@@ -16,7 +16,9 @@
 
 /* The (leaf, subleaf) pairs the guest runs CPUID for: every entry of the
  * plan's CPUID table, then the leaves the feature rows read that the
- * table lacks (so a hidden leaf is seen as the guest sees it). */
+ * table lacks (so a hidden leaf is seen as the guest sees it).  Last, when
+ * the plan gives the guest XSAVE, its XCR0 after enabling what CPUID.0xD.0
+ * offers (GUEST_XCR0). */
 struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 				   const struct kvm_cpuid2 *planned, size_t *n);
 
@@ -48,6 +50,10 @@ struct verdict {
 	size_t nseen;
 	unsigned nregs_checked;
 	unsigned nkvm_changed; /* diffs where KVM_GET_CPUID2 is not the plan */
+	/* XCR0: what the plan's CPUID.0xD.0 offers, and what the guest read
+	 * with XGETBV after enabling all of it (xcr0_read: it did). */
+	uint64_t xcr0_planned, xcr0_guest;
+	bool xcr0_read, xcr0_mismatch;
 };
 
 /* Compares.  kvm_table is KVM_GET_CPUID2 after the commit, or NULL. */
@@ -58,7 +64,7 @@ void verdict_free(struct verdict *v);
 
 static inline unsigned verdict_mismatches(const struct verdict *v)
 {
-	return v->feature_mismatches + (unsigned)v->ndiffs;
+	return v->feature_mismatches + (unsigned)v->ndiffs + v->xcr0_mismatch;
 }
 
 /* A readable table: features that are exposed, mentioned by the policy or

@@ -9,6 +9,8 @@
 #   .cache/fleet/initrd/             initramfs images
 #   .cache/fleet/logs/<series>.log   console of the last boot
 #   .cache/fleet/facts/<series>.txt  the KFP-* lines of the last boot
+#   .cache/fleet/x86_64/{kernels,initrd,logs,facts}/  the same for the x86
+#                                    fleet (run-fleet --arch x86_64)
 
 # shellcheck source=../../scripts/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/lib.sh"
@@ -16,6 +18,27 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/lib.sh"
 FLEET_CACHE=${KFP_FLEET_CACHE:-$KFP_ROOT/.cache/fleet}
 FLEET_BUILD=${KFP_FLEET_BUILD:-$KFP_ROOT/build-aarch64}
 FLEET_SERIES=(5.10 6.1 6.12)
+
+# fleet_set_arch arm64|x86_64: the fleet's architecture.  Sets FLEET_ARCH,
+# FLEET_DEB_ARCH (Debian's name), FLEET_DIR (the cache of that fleet's
+# kernels, initrd, logs and facts: .cache/fleet for arm64, as before the x86
+# fleet existed; .cache/fleet/x86_64 for x86_64) and FLEET_KERNELS.
+fleet_set_arch() {
+	case "$1" in
+	arm64 | aarch64) FLEET_ARCH=arm64 FLEET_DEB_ARCH=arm64 FLEET_DIR=$FLEET_CACHE ;;
+	x86_64 | amd64) FLEET_ARCH=x86_64 FLEET_DEB_ARCH=amd64 FLEET_DIR=$FLEET_CACHE/x86_64 ;;
+	*) return 1 ;;
+	esac
+	FLEET_KERNELS=$FLEET_DIR/kernels
+}
+fleet_set_arch arm64
+
+# x86_64: Debian builds KVM as modules.  Under qemu TCG -cpu max (AMD SVM
+# with nested paging) these give a standard KVM, loaded in this order
+# (rng-core only on 5.10: built in from 6.1).
+FLEET_X86_MODULES=(irqbypass rng-core ccp kvm kvm-amd)
+# The build of the static x86_64 kfp and /init of the x86 fleet.
+FLEET_X86_BUILD=${KFP_FLEET_X86_BUILD:-$KFP_ROOT/build-x86_64-static}
 
 # Exit code for "a prerequisite cannot be had" (ctest SKIP_RETURN_CODE).
 FLEET_SKIP=77
@@ -44,7 +67,7 @@ fleet_host_packages() {
 
 # fleet_vmlinuz SERIES: the kernel fetch-kernels unpacked, or nothing.
 fleet_vmlinuz() {
-	local k="$FLEET_CACHE/kernels/$1/vmlinuz"
+	local k="$FLEET_KERNELS/$1/vmlinuz"
 	[ -e "$k" ] && readlink -f "$k"
 	return 0
 }

@@ -118,6 +118,96 @@ static void test_queries_cover_plan_and_features(void **state)
 	free(q);
 }
 
+/* With XSAVE in the plan, the guest enables what CPUID.0xD.0 offers and
+ * reads XCR0 back, last; another value is a mismatch, named in the table
+ * and in the JSON. */
+static void test_xcr0_read_by_the_guest(void **state)
+{
+	(void)state;
+	static union cpuid_table xplan;
+	xplan.hdr.nent = NPLAN;
+	memcpy(xplan.hdr.entries, plan_entries, sizeof(plan_entries));
+	xplan.hdr.entries[1].ecx |= 1u << 26; /* XSAVE; 0xd.0 offers 0x3 */
+
+	struct guest_cpuid *q, *faithful;
+	size_t n, nf = faithful_guest(&faithful);
+	q = verify_queries(&cfg, &xplan.hdr, &n);
+	assert_int_equal(n, nf + 1);
+	assert_int_equal(q[n - 1].leaf, GUEST_XCR0);
+	memcpy(q, faithful, nf * sizeof(*q));
+	free(faithful);
+	q[1].regs[2] |= 1u << 26;
+	q[n - 1].regs[0] = 0x3;
+
+	struct verdict v;
+	verify(&v, &cfg, &host, &xplan.hdr, &xplan.hdr, q, n);
+	assert_true(v.xcr0_read);
+	assert_int_equal(verdict_mismatches(&v), 0);
+	verdict_free(&v);
+
+	q[n - 1].regs[0] = 0x1; /* the guest could not enable SSE */
+	verify(&v, &cfg, &host, &xplan.hdr, &xplan.hdr, q, n);
+	assert_true(v.xcr0_mismatch);
+	assert_int_equal(verdict_mismatches(&v), 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	verdict_print_table(&v, false, out);
+	verdict_print_json(&v, out);
+	fclose(out);
+	assert_non_null(strstr(text, "MISMATCH XCR0: the plan offers 0x3, the guest enabled and reads 0x1"));
+	assert_non_null(strstr(text, "\"xcr0\": {\"planned\": \"0x3\", \"guest\": \"0x1\", \"mismatch\": true}"));
+	assert_null(strstr(text, "0xfffffffe")); /* not a CPUID leaf */
+	free(text);
+	verdict_free(&v);
+	free(q);
+}
+
+/* A fleet that writes IA32_ARCH_CAPABILITIES to a guest whose CPUID
+ * enumerates it: the guest reads the MSR (RDMSR) and its bits are judged. */
+static void test_arch_capabilities_read_by_the_guest(void **state)
+{
+	(void)state;
+	static const struct kfp_msr_row msr_rows[] = { { .index = 0x10a } };
+	static const struct kfp_x86_config x86 = { .msrs = msr_rows, .nmsrs = 1 };
+	struct kfp_config mcfg = cfg;
+	mcfg.x86 = &x86;
+	static union cpuid_table mplan;
+	mplan.hdr.nent = NPLAN;
+	memcpy(mplan.hdr.entries, plan_entries, sizeof(plan_entries));
+	mplan.hdr.entries[2].edx |= 1u << 29; /* 7.0 EDX: arch-capabilities */
+
+	struct guest_cpuid *q, *faithful;
+	size_t n, nf = faithful_guest(&faithful);
+	q = verify_queries(&mcfg, &mplan.hdr, &n);
+	assert_int_equal(n, nf + 1);
+	assert_int_equal(q[n - 1].leaf, GUEST_RDMSR);
+	assert_int_equal(q[n - 1].subleaf, 0x10a);
+	memcpy(q, faithful, nf * sizeof(*q));
+	free(faithful);
+	q[2].regs[3] |= 1u << 29;
+
+	struct verdict v;
+	q[n - 1].regs[0] = 0x1; /* rdcl_no, as the policy says */
+	verify(&v, &mcfg, &host, &mplan.hdr, &mplan.hdr, q, n);
+	assert_int_equal(v.features[8].guest, 1);
+	assert_int_equal(verdict_mismatches(&v), 0);
+	verdict_free(&v);
+
+	q[n - 1].regs[0] = 0x0;
+	verify(&v, &mcfg, &host, &mplan.hdr, &mplan.hdr, q, n);
+	assert_true(v.features[8].mismatch);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	verdict_print_json(&v, out);
+	fclose(out);
+	assert_non_null(strstr(text, "\"guest_msrs\": [{\"index\": \"0x10a\", \"value\": \"0x0000000000000000\"}]"));
+	free(text);
+	verdict_free(&v);
+	free(q);
+}
+
 static void test_faithful_guest_has_no_mismatch(void **state)
 {
 	(void)state;
@@ -194,6 +284,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queries_cover_plan_and_features),
 		cmocka_unit_test(test_faithful_guest_has_no_mismatch),
+		cmocka_unit_test(test_xcr0_read_by_the_guest),
+		cmocka_unit_test(test_arch_capabilities_read_by_the_guest),
 		cmocka_unit_test(test_hidden_feature_seen_is_a_mismatch),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -240,13 +240,15 @@ static int fake_ioctl(int fd, unsigned long req, void *arg)
 		}
 		case KVM_GET_CPUID2: {
 			struct kvm_cpuid2 *c = arg;
+			cur->get_cpuid_nent = c->nent;
 			if (c->nent < cur->nset_cpuid) {
 				c->nent = cur->nset_cpuid;
 				return fail(E2BIG);
 			}
 			memcpy(c->entries, cur->set_cpuid, cur->nset_cpuid * sizeof(c->entries[0]));
-			c->nent = cur->nset_cpuid;
-			for (uint32_t i = 0; i < c->nent && cur->merge_bits; i++) {
+			if (!cur->get_cpuid_keeps_nent)
+				c->nent = cur->nset_cpuid;
+			for (uint32_t i = 0; i < cur->nset_cpuid && cur->merge_bits; i++) {
 				struct kvm_cpuid_entry2 *e = &c->entries[i];
 				if (e->function != cur->merge_function || e->index != cur->merge_index)
 					continue;

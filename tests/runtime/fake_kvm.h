@@ -55,6 +55,10 @@ struct fake_kvm {
 	 * host bits into what it is given). */
 	uint32_t merge_function, merge_index, merge_bits;
 	unsigned merge_reg;
+	/* KVM_GET_CPUID2 as 5.10 and 6.1 do it: on success nent stays what
+	 * the caller passed (6.12 sets it to the entries KVM holds), and the
+	 * entries after those KVM holds are not written. */
+	bool get_cpuid_keeps_nent;
 
 	/* arm64. */
 	struct fake_reg regs[FAKE_MAX_REGS]; /* KVM_GET_REG_LIST order */
@@ -80,6 +84,7 @@ struct fake_kvm {
 	unsigned nmsr_list;
 	struct kvm_cpuid_entry2 set_cpuid[FAKE_MAX_CPUID];
 	uint32_t nset_cpuid;
+	uint32_t get_cpuid_nent; /* nent passed to the last KVM_GET_CPUID2 */
 	struct kvm_msr_entry set_msrs[FAKE_MAX_MSRS];
 	uint32_t nset_msrs;
 	struct kvm_xcrs xcrs;

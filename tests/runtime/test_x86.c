@@ -573,6 +573,37 @@ static void test_kvm_rewrites_cpuid(void **state)
 	policy_free(&p);
 }
 
+/* 5.10 and 6.1 leave nent as passed when KVM_GET_CPUID2 succeeds: the
+ * read-back asks for exactly the entries it set, so that it never reads
+ * entries KVM did not write, and still sees what KVM changed. */
+static void test_get_cpuid_keeps_nent(void **state)
+{
+	(void)state;
+	struct policy p;
+	const struct kfp_config *cfg = compile(&p, BASE "    xsave allow x87 sse;\n");
+	kvm.get_cpuid_keeps_nent = true;
+
+	assert_int_equal(apply(cfg), 0);
+	uint32_t nent = kfp_plan_cpuid(&plan)->nent;
+	assert_true(nent > 0);
+	assert_int_equal(kvm.nset_cpuid, nent);
+	assert_int_equal(kvm.get_cpuid_nent, nent);
+	char detail[96];
+	snprintf(detail, sizeof(detail), "KVM_SET_CPUID2: %u entries, read back unchanged", nent);
+	assert_string_equal(find_item(KFP_ITEM_APPLIED, "CPUID table")->detail, detail);
+
+	/* A change is still seen. */
+	fake_kvm_init(&kvm);
+	fake_kvm_cascadelake(&kvm);
+	kvm.get_cpuid_keeps_nent = true;
+	kvm.merge_function = 0x7;
+	kvm.merge_reg = 1;
+	kvm.merge_bits = 1u << 5;
+	assert_int_equal(apply(cfg), -EIO);
+	assert_non_null(find_item(KFP_ITEM_REFUSED, "avx2"));
+	policy_free(&p);
+}
+
 /* ------------------------------------------------------------------ */
 /* Migration: checking a saved state                                  */
 
@@ -1036,6 +1067,7 @@ int main(void)
 		T(test_set_msrs_partial_write),
 		T(test_set_cpuid_refused),
 		T(test_kvm_rewrites_cpuid),
+	T(test_get_cpuid_keeps_nent),
 		T(test_verify_state),
 		T(test_verify_state_refuses_extra),
 		T(test_verify_state_refuses_missing),

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -23,16 +22,6 @@
 #endif
 
 /* ---- output ------------------------------------------------------------ */
-
-void out(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
 
 const char *errname(int e)
 {
@@ -59,48 +48,7 @@ const char *errname(int e)
 	return buf;
 }
 
-static char fail_buf[200];
-
-int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fail_buf[0] == '\0') {
-		va_start(ap, fmt);
-		vsnprintf(fail_buf, sizeof(fail_buf), fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-const char *fail_reason(void)
-{
-	return fail_buf;
-}
-
 /* ---- /init ------------------------------------------------------------- */
-
-void fleet_setup_init(void)
-{
-	mkdir("/dev", 0755);
-	mkdir("/proc", 0555);
-	mkdir("/sys", 0555);
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	/* Without /dev/console in the initramfs the kernel starts init with
-	 * no stdio; take the console from devtmpfs then. */
-	if (fcntl(1, F_GETFD) < 0) {
-		int fd = open("/dev/console", O_RDWR | O_NOCTTY);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-}
 
 static int as_init;
 static volatile sig_atomic_t alarmed;
@@ -135,10 +83,10 @@ void fleet_begin(const char *program, char *series, size_t size)
 
 void fleet_end(int rc)
 {
-	if (rc == 0 && fail_buf[0] == '\0')
+	if (rc == 0 && fail_reason()[0] == '\0')
 		out("KFP-RESULT PASS\n");
 	else
-		out("KFP-RESULT FAIL %s\n", fail_buf[0] ? fail_buf : "unknown");
+		out("KFP-RESULT FAIL %s\n", fail_reason()[0] ? fail_reason() : "unknown");
 	out("KFP-END\n");
 	if (as_init) {
 		sync();

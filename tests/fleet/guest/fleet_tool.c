@@ -27,7 +27,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +34,6 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fleet_init.h"
@@ -91,113 +89,8 @@ static int unpack(void)
 	return 0;
 }
 
-/* What a command printed, kept for the verdict. */
-struct run {
-	const char *name;
-	int status; /* exit status, or -1 */
-	char out[32768], err[8192];
-	size_t nout, nerr;
-};
-
-static void keep(char *buf, size_t size, size_t *n, const char *line)
-{
-	size_t len = strlen(line);
-	if (*n + len + 2 < size) {
-		memcpy(buf + *n, line, len);
-		*n += len;
-		buf[(*n)++] = '\n';
-		buf[*n] = '\0';
-	}
-}
-
-#define ACC_SIZE 8192
-
-static void emit(const char *tag, struct run *r, const char *line)
-{
-	out("KFP-%s %s %s\n", tag, r->name, line);
-	if (tag[0] == 'O')
-		keep(r->out, sizeof(r->out), &r->nout, line);
-	else
-		keep(r->err, sizeof(r->err), &r->nerr, line);
-}
-
-/* Prints the complete lines in acc as "KFP-<tag> <name> <line>"; the rest
- * too at the end of the stream, or when it fills acc. */
-static void drain(char *acc, size_t *len, const char *tag, struct run *r, bool eof)
-{
-	char *start = acc, *nl;
-	while ((nl = memchr(start, '\n', *len - (size_t)(start - acc)))) {
-		*nl = '\0';
-		emit(tag, r, start);
-		start = nl + 1;
-	}
-	*len -= (size_t)(start - acc);
-	memmove(acc, start, *len);
-	if (*len && (eof || *len == ACC_SIZE - 1)) {
-		acc[*len] = '\0';
-		emit(tag, r, acc);
-		*len = 0;
-	}
-}
-
-/* Runs argv with KFP's stdout and stderr read line by line. */
-static int run(struct run *r, char *const argv[])
-{
-	int po[2], pe[2];
-	r->status = -1;
-	r->nout = r->nerr = 0;
-	r->out[0] = r->err[0] = '\0';
-	if (pipe(po) < 0 || pipe(pe) < 0)
-		return fail("pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		return fail("fork: %s", strerror(errno));
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		execv(argv[0], argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	static char acc[2][ACC_SIZE];
-	size_t len[2] = { 0, 0 };
-	struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
-	int open_fds = 2;
-	while (open_fds) {
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			ssize_t n = read(fds[i].fd, acc[i] + len[i], sizeof(acc[i]) - 1 - len[i]);
-			if (n > 0) {
-				len[i] += (size_t)n;
-				drain(acc[i], &len[i], i ? "ERR" : "OUT", r, false);
-			} else {
-				drain(acc[i], &len[i], i ? "ERR" : "OUT", r, true);
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return fail("waitpid: %s", strerror(errno));
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	out("KFP-EXIT %s %d\n", r->name, r->status);
-	return 0;
-}
-
 /* The GUEST column of a field's line in kfp apply's table, or NULL. */
-static const char *guest_value(const struct run *r, const char *field, char *buf, size_t size)
+static const char *guest_value(const struct fleet_run *r, const char *field, char *buf, size_t size)
 {
 	size_t flen = strlen(field);
 	for (const char *l = r->out; *l;) {
@@ -217,7 +110,7 @@ static const char *guest_value(const struct run *r, const char *field, char *buf
 	return NULL;
 }
 
-static struct run probe_run = { .name = "probe" }, check_run = { .name = "check" },
+static struct fleet_run probe_run = { .name = "probe" }, check_run = { .name = "check" },
 		  apply_run = { .name = "apply" }, verify_run = { .name = "verify-state" },
 		  other_run = { .name = "verify-state-other" };
 
@@ -248,8 +141,8 @@ static int migration(void)
 {
 	char *verify_argv[] = { KFP, "verify-state", POLICY, STATE, NULL };
 	char *other_argv[] = { KFP, "verify-state", POLICY, STATE_OTHER, NULL };
-	if (run(&verify_run, verify_argv) < 0 || write_other_state() < 0 ||
-	    run(&other_run, other_argv) < 0)
+	if (fleet_run(&verify_run, verify_argv) < 0 || write_other_state() < 0 ||
+	    fleet_run(&other_run, other_argv) < 0)
 		return -1;
 	if (verify_run.status != 0 || !strstr(verify_run.out, "OK: " STATE " fits"))
 		return fail("kfp verify-state of the saved state exited %d", verify_run.status);
@@ -267,8 +160,8 @@ static int tool(const char *release, bool new_kernel)
 	char *probe_argv[] = { KFP, "probe", "-o", PROFILE, "--name", name, NULL };
 	char *check_argv[] = { KFP, "check", POLICY, NULL };
 	char *apply_argv[] = { KFP, "apply", POLICY, "--save-state", STATE, NULL };
-	if (run(&probe_run, probe_argv) < 0 || run(&check_run, check_argv) < 0 ||
-	    run(&apply_run, apply_argv) < 0)
+	if (fleet_run(&probe_run, probe_argv) < 0 || fleet_run(&check_run, check_argv) < 0 ||
+	    fleet_run(&apply_run, apply_argv) < 0)
 		return -1;
 
 	/* The profile, for kfpc on the build machine. */
@@ -297,9 +190,9 @@ static int tool(const char *release, bool new_kernel)
 		return migration();
 	}
 	/* Before 6.12: refused before any write, naming the field and kernel. */
-	const struct run *runs[] = { &check_run, &apply_run };
+	const struct fleet_run *runs[] = { &check_run, &apply_run };
 	for (size_t i = 0; i < 2; i++) {
-		const struct run *r = runs[i];
+		const struct fleet_run *r = runs[i];
 		if (r->status != 1)
 			return fail("kfp %s exited %d on %s, expected 1", r->name, r->status, release);
 		if (!strstr(r->err, "ID_AA64ISAR0_EL1.AES") || !strstr(r->err, release))
