@@ -320,11 +320,91 @@ static const char *add_hint(const struct kfp_feat *d)
 	}
 }
 
+/* "'f' needs CPUID feature 'a' and xsave components 'x', 'y', which are not
+ * allowed", with a note at each one that is denied.  d is in needs_of()
+ * order, so each kind is one run. */
+static void refused_error(struct sema *s, const struct kfp_feat *f, struct kfp_feat *const *d,
+			  size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	for (size_t k = 0; k < n;) {
+		size_t run = 1;
+		while (k + run < n && d[k + run]->kind == d[k]->kind)
+			run++;
+		fprintf(mem, "%s%s%s", k ? " and " : "", kfp_feat_kind_name(d[k]->kind),
+			run > 1 ? "s" : "");
+		for (size_t j = 0; j < run; j++)
+			fprintf(mem, "%s'%s'", j ? ", " : " ", d[k + j]->c->name);
+		k += run;
+	}
+	fclose(mem);
+	kfp_error(s->ctx, &f->loc, "'%s' needs %s, which %s not allowed", f->c->name, text,
+		  n > 1 ? "are" : "is");
+	for (size_t k = 0; k < n; k++)
+		if (d[k]->verdict == KFP_V_DENIED)
+			kfp_note(s->ctx, &d[k]->loc, "'%s' is denied here", d[k]->c->name);
+	free(text);
+}
+
+/* The dependencies the policy does not allow, collected over the whole
+ * fleet (and over what they need in turn) for one fix-it note. */
+struct missing {
+	struct kfp_feat **v;
+	size_t n, cap;
+};
+
+static void add_missing(struct sema *s, struct kfp_fleet *fl, struct missing *m,
+			struct kfp_feat *d)
+{
+	if (d->verdict != KFP_V_DEFAULT_DENY)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i] == d)
+			return;
+	KFP_VEC_PUSH(m->v, m->n, m->cap, d);
+	/* Allowing d alone would only bring the next error. */
+	struct kfp_feat **deps = needs_of(s, fl, d);
+	for (size_t k = 0; deps[k]; k++)
+		add_missing(s, fl, m, deps[k]);
+	free(deps);
+}
+
+/* "add 'allow a b;' and 'xsave allow c;' to this section". */
+static void missing_note(struct sema *s, const struct kfp_fleet *fl, const struct missing *m)
+{
+	static const enum kfp_feat_kind kinds[] = { KFP_FEAT_CPUID, KFP_FEAT_KVM,
+						    KFP_FEAT_XSAVE, KFP_FEAT_VMX };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	unsigned stmts = 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		bool first = true;
+		for (size_t i = 0; i < m->n; i++) {
+			if (m->v[i]->kind != kinds[k])
+				continue;
+			if (first)
+				fprintf(mem, "%s'%s", stmts++ ? " and " : "", add_hint(m->v[i]));
+			fprintf(mem, " %s", m->v[i]->c->name);
+			first = false;
+		}
+		if (!first)
+			fputs(";'", mem);
+	}
+	fclose(mem);
+	kfp_note(s->ctx, &fl->section_loc, "add %s to this section", text);
+	free(text);
+}
+
 /* Drops features whose dependencies are not exposed, until nothing changes.
- * A dependency the policy does not allow is an error; one that hosts lack
- * only drops the dependent feature (an error if it is required). */
+ * A dependency the policy does not allow is an error (every one of them,
+ * and one note that says what to add); one that hosts lack only drops the
+ * dependent feature (an error if it is required). */
 static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 {
+	struct missing missing = { 0 };
 	bool changed = true;
 	while (changed) {
 		changed = false;
@@ -333,34 +413,36 @@ static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 			if (f->verdict != KFP_V_EXPOSED)
 				continue;
 			struct kfp_feat **deps = needs_of(s, fl, f);
+			struct kfp_feat **refused = NULL;
+			size_t nrefused = 0, refused_cap = 0;
 			for (size_t k = 0; deps[k]; k++) {
 				struct kfp_feat *d = deps[k];
 				if (d->verdict == KFP_V_EXPOSED)
 					continue;
-				f->verdict = KFP_V_NEEDS;
-				f->needs = d;
-				changed = true;
-				if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED) {
-					kfp_error(s->ctx, &f->loc,
-						  "'%s' needs %s '%s', which fleet \"%s\" does not allow",
-						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,
-						  fl->name);
-					if (d->verdict == KFP_V_DENIED)
-						kfp_note(s->ctx, &d->loc, "'%s' is denied here", d->c->name);
-					else
-						kfp_note(s->ctx, &fl->section_loc,
-							 "add '%s %s;' to this section",
-							 add_hint(d), d->c->name);
-				} else if (f->action == KFP_ACT_REQUIRE) {
-					kfp_error(s->ctx, &f->loc,
-						  "required '%s' needs '%s', which some hosts of fleet \"%s\" lack",
-						  f->c->name, d->c->name, fl->name);
+				if (f->verdict == KFP_V_EXPOSED) {
+					f->verdict = KFP_V_NEEDS;
+					f->needs = d;
+					changed = true;
 				}
-				break;
+				if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED)
+					KFP_VEC_PUSH(refused, nrefused, refused_cap, d);
 			}
 			free(deps);
+			if (nrefused) {
+				refused_error(s, f, refused, nrefused);
+				for (size_t k = 0; k < nrefused; k++)
+					add_missing(s, fl, &missing, refused[k]);
+			} else if (f->verdict == KFP_V_NEEDS && f->action == KFP_ACT_REQUIRE) {
+				kfp_error(s->ctx, &f->loc,
+					  "required '%s' needs '%s', which some hosts of fleet \"%s\" lack",
+					  f->c->name, f->needs->c->name, fl->name);
+			}
+			free(refused);
 		}
 	}
+	if (missing.n)
+		missing_note(s, fl, &missing);
+	free(missing.v);
 }
 
 /* Nothing may be exposed that an older fleet kernel does not show: a VM
