@@ -597,6 +597,7 @@ struct kfp_policy *kfp_compile(struct kfp_ctx *ctx, const struct kfp_unit *unit,
 			continue;
 		found = true;
 		struct kfp_fleet *fl = &s.pol->fleets[s.pol->nfleets++];
+		kfp_ctx_enter_fleet(ctx, s.fleet_nodes[i]->name, &s.fleet_nodes[i]->loc);
 		setup_fleet(&s, fl, s.fleet_nodes[i]);
 		load_hosts(&s, fl);
 		init_feats(&s, fl);
@@ -604,6 +605,7 @@ struct kfp_policy *kfp_compile(struct kfp_ctx *ctx, const struct kfp_unit *unit,
 			kfp_sema_x86(&s, fl);
 		else
 			kfp_sema_arm64(&s, fl);
+		kfp_ctx_leave_fleet(ctx);
 	}
 	if (!found) {
 		const char **names = kfp_xcalloc(s.nfleet_nodes + 1, sizeof(*names));
