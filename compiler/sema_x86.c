@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
 #include "sema.h"
 #include "util.h"
 
@@ -101,28 +102,112 @@ static const char *domain_what(enum kfp_domain dom)
 	return "bit";
 }
 
+static enum kfp_feat_kind domain_kind(enum kfp_domain dom)
+{
+	switch (dom) {
+	case KFP_DOM_CPUID:
+		return KFP_FEAT_CPUID;
+	case KFP_DOM_XSAVE:
+		return KFP_FEAT_XSAVE;
+	case KFP_DOM_KVM:
+		return KFP_FEAT_KVM;
+	case KFP_DOM_VMX:
+		return KFP_FEAT_VMX;
+	case KFP_DOM_MSR:
+		break;
+	}
+	return KFP_FEAT_MSR_BIT;
+}
+
 static const void *lookup(const struct kfp_catalog *cat, enum kfp_domain dom,
 			  const struct kfp_cat_msr *msr, const char *name,
 			  enum kfp_feat_kind *kind)
 {
+	*kind = domain_kind(dom);
 	switch (dom) {
 	case KFP_DOM_CPUID:
-		*kind = KFP_FEAT_CPUID;
 		return kfp_cat_find_cpuid(cat, name);
 	case KFP_DOM_XSAVE:
-		*kind = KFP_FEAT_XSAVE;
 		return kfp_cat_find_xsave(cat, name);
 	case KFP_DOM_KVM:
-		*kind = KFP_FEAT_KVM;
 		return kfp_cat_find_kvm(cat, name);
 	case KFP_DOM_VMX:
-		*kind = KFP_FEAT_VMX;
 		return kfp_cat_find_vmx(cat, name);
 	case KFP_DOM_MSR:
-		*kind = KFP_FEAT_MSR_BIT;
 		return msr ? kfp_cat_find_msr_bit(msr, name) : NULL;
 	}
 	return NULL;
+}
+
+/* The feature among all (of one kind) that QEMU or libvirt spell `name`
+ * while kfp names it otherwise (QEMU's 3dnowprefetch is prefetchw); *vmms
+ * says whose spelling it is. */
+static const struct kfp_cat_common *vmm_spelling(const struct kfp_cat_common *const *all,
+						 size_t n, enum kfp_feat_kind kind,
+						 const char *name, const char **vmms)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[160];
+		bool qemu = kfp_vmm_feature_name(KFP_VMM_QEMU, kind, all[i]->name, buf, sizeof(buf)) &&
+			    !strcmp(buf, name);
+		bool libvirt = kfp_vmm_feature_name(KFP_VMM_LIBVIRT, kind, all[i]->name, buf,
+						    sizeof(buf)) && !strcmp(buf, name);
+		if (qemu || libvirt) {
+			*vmms = qemu && libvirt ? "QEMU's and libvirt's" : qemu ? "QEMU's" : "libvirt's";
+			return all[i];
+		}
+	}
+	return NULL;
+}
+
+/* A name that is in no list of this domain: "did you mean", naming kfp's
+ * name for another tool's spelling, or the statement of the list it is in. */
+static void unknown_name(struct sema *s, const struct walk *w, const struct kfp_name *nm)
+{
+	static const enum kfp_domain lists[] = { KFP_DOM_CPUID, KFP_DOM_XSAVE, KFP_DOM_KVM,
+						 KFP_DOM_VMX };
+	char *what = w->dom == KFP_DOM_MSR ? kfp_xasprintf("bit of %s", w->msr->c.name)
+					   : kfp_xstrdup(domain_what(w->dom));
+	/* This domain first, then the other lists. */
+	enum kfp_domain order[5] = { w->dom };
+	size_t norder = 1;
+	for (size_t i = 0; i < 4; i++)
+		if (lists[i] != w->dom)
+			order[norder++] = lists[i];
+	bool reported = false;
+	for (size_t i = 0; i < norder && !reported; i++) {
+		enum kfp_domain dom = order[i];
+		enum kfp_feat_kind kind = domain_kind(dom);
+		/* A name of another list as such gets its note in one_name. */
+		if (dom != w->dom && lookup(s->cat, dom, NULL, nm->text, &kind))
+			continue;
+		size_t n;
+		const struct kfp_cat_common **all = domain_commons(s->cat, dom, w->msr, &n);
+		const char *vmms;
+		const struct kfp_cat_common *c = vmm_spelling(all, n, kind, nm->text, &vmms);
+		free(all);
+		if (!c)
+			continue;
+		reported = true;
+		if (dom == w->dom) {
+			kfp_error(s->ctx, &nm->loc, "unknown %s '%s'; did you mean '%s'?", what,
+				  nm->text, c->name);
+			kfp_note(s->ctx, &nm->loc, "'%s' is %s name for kfp's '%s'", nm->text, vmms,
+				 c->name);
+		} else {
+			kfp_error(s->ctx, &nm->loc, "unknown %s '%s'", what, nm->text);
+			kfp_note(s->ctx, &nm->loc, "'%s' is %s name for the %s '%s': write '%s%s%s %s;'",
+				 nm->text, vmms, domain_what(dom), c->name, kfp_domain_keyword(dom),
+				 dom == KFP_DOM_CPUID ? "" : " ", kfp_action_name(w->act), c->name);
+		}
+	}
+	if (!reported) {
+		size_t n;
+		const struct kfp_cat_common **all = domain_commons(s->cat, w->dom, w->msr, &n);
+		kfp_sema_unknown_name(s, nm, what, all, n);
+		free(all);
+	}
+	free(what);
 }
 
 static void one_name(struct sema *s, const struct kfp_name *nm, const struct kfp_loc *use,
@@ -133,14 +218,7 @@ static void one_name(struct sema *s, const struct kfp_name *nm, const struct kfp
 	const void *cat = lookup(s->cat, w->dom, w->msr, nm->text, &kind);
 
 	if (!cat) {
-		size_t n;
-		const struct kfp_cat_common **all = domain_commons(s->cat, w->dom, w->msr, &n);
-		char *what = w->dom == KFP_DOM_MSR
-				     ? kfp_xasprintf("bit of %s", w->msr->c.name)
-				     : kfp_xstrdup(domain_what(w->dom));
-		kfp_sema_unknown_name(s, nm, what, all, n);
-		free(what);
-		free(all);
+		unknown_name(s, w, nm);
 		/* The name may belong to another list. */
 		static const enum kfp_domain others[] = { KFP_DOM_CPUID, KFP_DOM_XSAVE,
 							  KFP_DOM_KVM, KFP_DOM_VMX };
