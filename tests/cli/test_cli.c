@@ -124,6 +124,34 @@ static void test_usage_errors(void **state)
 	free(r.out);
 }
 
+/* A template that cannot be expressed: the compiler's errors about the
+ * generated policy, which is not written, point at the template's JSON
+ * (the entry of the register they are about, or the file) and quote the
+ * generated statement; they never name a file that does not exist. */
+static void test_import_firecracker_errors_point_at_template(void **state)
+{
+	(void)state;
+	/* ID_AA64MMFR1_EL1 with only HAFDBS fixed: fields it leaves to the
+	 * host cannot be hidden on every kernel from 5.10 on. */
+	write_text("t.json", "{\n  \"reg_modifiers\": [\n    {\n"
+			     "      \"addr\": \"0x603000000013c039\",\n"
+			     "      \"bitmap\": \"0bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0000\"\n"
+			     "    }\n  ]\n}\n");
+	struct result r = RUN("import-firecracker", "t.json", "--min-kernel", "5.10", "-o", "t.kfp");
+	assert_int_equal(r.status, 1);
+	assert_null(strstr(r.out, "imported.kfp"));
+	assert_non_null(strstr(r.out, "t.json:3:5: error: ID_AA64MMFR1_EL1.ECBHB must be changed to 0"));
+	assert_non_null(strstr(r.out, "    in the generated policy: ECBHB = 0;"));
+	/* A statement about a register the template does not mention. */
+	assert_non_null(strstr(r.out, "t.json: error: 'trng' must be hidden"));
+	assert_non_null(strstr(r.out, "t.json: note: the fleet's kernels are set here\n"
+				      "    in the generated policy: min_kernel 5.10;\n"));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/t.kfp", tmpdir);
+	assert_int_equal(access(path, F_OK), -1);
+	free(r.out);
+}
+
 static void test_examples_check_and_are_canonical(void **state)
 {
 	(void)state;
@@ -288,6 +316,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_examples_check_and_are_canonical),
+		cmocka_unit_test(test_import_firecracker_errors_point_at_template),
 		cmocka_unit_test(test_fmt_check_detects_noncanonical),
 		cmocka_unit_test(test_hostile_inputs),
 	};
