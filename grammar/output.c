@@ -71,6 +71,8 @@ static int place(struct kfp_output *out)
 		out->fd = STDOUT_FILENO;
 		return 0;
 	}
+	if (!*out->path)
+		return ENOENT;
 	/* stat() follows every link, /proc's "magic" ones (/dev/stdout)
 	 * included, which no readlink() walk can. */
 	bool exists = stat(out->path, &st) == 0;

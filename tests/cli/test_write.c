@@ -263,6 +263,7 @@ static void test_unwritable_paths(void **state)
 	assert_int_equal(mkdir(at("sub"), 0755), 0);
 	assert_null(kfp_output_open(&out, "test", at("sub")));
 	assert_null(kfp_output_open(&out, "test", at("missing/a.c")));
+	assert_null(kfp_output_open(&out, "test", ""));
 	assert_int_equal(symlink("loop", at("loop")), 0);
 	assert_null(kfp_output_open(&out, "test", at("loop")));
 	assert_dir("loop sub");
