@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -208,19 +209,39 @@ static int sync_dir(const char *path)
 
 bool kfp_output_commit(struct kfp_output *outs, size_t n)
 {
-	char **tmps = kfp_xcalloc(n ? n : 1, sizeof(*tmps));
 	bool ok = true;
+	/* Devices, FIFOs and standard output first: a reader that never
+	 * reads can still be interrupted here. */
 	for (size_t i = 0; i < n; i++) {
 		struct kfp_output *out = &outs[i];
 		int err = fclose(out->f) != 0 ? errno : 0;
 		out->f = NULL;
-		if (!err && ok)
-			err = out->target ? write_temporary(out, &tmps[i]) : write_in_place(out);
+		if (!err && ok && !out->target)
+			err = write_in_place(out);
 		if (err) {
 			report(out, err);
 			ok = false;
 		}
 	}
+	/* Temporary files exist only from here on: an interrupt waits until
+	 * they are renamed or removed (only SIGKILL could leave one). */
+	sigset_t block, saved;
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	char **tmps = kfp_xcalloc(n ? n : 1, sizeof(*tmps));
+	for (size_t i = 0; i < n && ok; i++) {
+		int err = outs[i].target ? write_temporary(&outs[i], &tmps[i]) : 0;
+		if (err) {
+			report(&outs[i], err);
+			ok = false;
+		}
+	}
+	/* A rename beside a file just created in the same directory does
+	 * not fail short of a vanished directory. */
 	for (size_t i = 0; i < n; i++) {
 		struct kfp_output *out = &outs[i];
 		if (!tmps[i])
@@ -240,6 +261,7 @@ bool kfp_output_commit(struct kfp_output *outs, size_t n)
 		free(tmps[i]);
 	}
 	free(tmps);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	for (size_t i = 0; i < n; i++)
 		kfp_output_discard(&outs[i]);
 	return ok;

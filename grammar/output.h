@@ -33,11 +33,12 @@ struct kfp_output {
  * cannot be written (a directory, a missing or read-only directory...). */
 FILE *kfp_output_open(struct kfp_output *out, const char *prog, const char *path);
 
-/* Writes out n opened outputs.  Each regular file is written and synced
- * under a temporary name first; only when all of them are complete are
- * they renamed over their targets, so a failure replaces none.  (What goes
- * to a device or a FIFO is written when its turn comes and cannot be taken
- * back.)  Releases every output; returns false after printing why. */
+/* Writes out n opened outputs.  Devices, FIFOs and standard output are
+ * written first (that cannot be taken back); then each regular file is
+ * written and synced under a temporary name, and only when all of them
+ * are complete are they renamed over their targets, so a failure replaces
+ * none.  Interrupts wait while temporary files exist.  Releases every
+ * output; returns false after printing why. */
 bool kfp_output_commit(struct kfp_output *outs, size_t n);
 
 /* Releases an opened output without writing anything. */
