@@ -133,7 +133,7 @@ static void seal(struct kfp_ctx *ctx)
 	for (size_t k = 0; same && k < n; k++)
 		same = same_diag(&ctx->diags[orig + k], &ctx->diags[at + k]);
 	bool error = ctx->diags[at].sev == KFP_SEV_ERROR;
-	bool drop = same || (error && ctx->errors >= max_errors(ctx));
+	bool drop = same || (error && (ctx->too_many || ctx->errors >= max_errors(ctx)));
 	if (same)
 		add_fleet(&ctx->diags[orig], ctx->diags[at].fleets[0]);
 	else if (error && !drop)
@@ -141,7 +141,7 @@ static void seal(struct kfp_ctx *ctx)
 	if (drop) {
 		while (ctx->ndiags > at)
 			diag_free(&ctx->diags[--ctx->ndiags]);
-		if (!same)
+		if (!same && !ctx->too_many)
 			push_too_many(ctx);
 	}
 }
@@ -175,16 +175,14 @@ void kfp_vdiag(struct kfp_ctx *ctx, enum kfp_severity sev,
 		seal(ctx);
 	if (sev == KFP_SEV_NOTE && ctx->last_dropped)
 		return;
-	if (sev == KFP_SEV_ERROR && ctx->too_many) {
-		ctx->last_dropped = true;
-		return;
-	}
 	struct kfp_diag d = { .sev = sev, .has_loc = loc && loc->src };
 	if (d.has_loc)
 		d.loc = *loc;
 	d.msg = kfp_xvasprintf(fmt, ap);
 	if (sev != KFP_SEV_NOTE)
 		ctx->last_dropped = false;
+	/* Even past the error limit, a repeat names its fleet on the
+	 * problem already reported. */
 	if (sev != KFP_SEV_NOTE && shared(ctx, &d)) {
 		add_fleet(&d, ctx->fleet);
 		for (size_t i = 0; i < ctx->ndiags; i++)
@@ -198,9 +196,11 @@ void kfp_vdiag(struct kfp_ctx *ctx, enum kfp_severity sev,
 			}
 	}
 	if (sev == KFP_SEV_ERROR) {
-		if (ctx->errors >= max_errors(ctx)) {
+		if (ctx->too_many || ctx->errors >= max_errors(ctx)) {
 			diag_free(&d);
-			push_too_many(ctx);
+			if (!ctx->too_many)
+				push_too_many(ctx);
+			ctx->last_dropped = true;
 			return;
 		}
 		ctx->errors++;
