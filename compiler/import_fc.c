@@ -366,13 +366,13 @@ struct tcpuid {
 	uint32_t leaf, subleaf;
 	bool has[4];
 	struct bits regs[4];
-	uint32_t line;
+	uint32_t line, col; /* of its first entry in the template */
 };
 
 struct treg {
 	uint64_t addr;
 	struct bits b;
-	uint32_t line;
+	uint32_t line, col;
 };
 
 struct tpl {
@@ -531,7 +531,7 @@ static bool load_cpuid(struct tpl *t, const struct jv *arr, char **err)
 				e = &t->cpuid[k];
 		if (!e) {
 			struct tcpuid n = { .leaf = (uint32_t)leaf, .subleaf = (uint32_t)sub,
-					    .line = o->line };
+					    .line = o->line, .col = o->col };
 			KFP_VEC_PUSH(t->cpuid, t->ncpuid, t->cpuid_cap, n);
 			e = &t->cpuid[t->ncpuid - 1];
 		}
@@ -579,7 +579,7 @@ static bool load_regs(struct tpl *t, const struct jv *arr, const char *what, uns
 			if ((*v)[k].addr == addr)
 				e = &(*v)[k];
 		if (!e) {
-			struct treg r = { .addr = addr, .line = o->line };
+			struct treg r = { .addr = addr, .line = o->line, .col = o->col };
 			KFP_VEC_PUSH(*v, *n, *cap, r);
 			e = &(*v)[*n - 1];
 		}
@@ -609,7 +609,7 @@ static bool load_vcpu(struct tpl *t, const struct jv *arr, char **err)
 			if (t->vcpu[k].addr == index)
 				e = &t->vcpu[k];
 		if (!e) {
-			struct treg r = { .addr = index, .line = o->line };
+			struct treg r = { .addr = index, .line = o->line, .col = o->col };
 			KFP_VEC_PUSH(t->vcpu, t->nvcpu, t->vcpu_cap, r);
 			e = &t->vcpu[t->nvcpu - 1];
 		}
@@ -1397,6 +1397,88 @@ static char *generate(struct gen *g, const struct kfp_import_opts *o, const char
 	return out_close(&out);
 }
 
+/* The template entry a statement of the generated policy comes from: the
+ * CPUID leaf or MSR of the feature named at loc (x86), or the register of
+ * the enclosing `id_reg NAME {` (arm64).  Returns false when the template
+ * does not mention it (the statement keeps or hides a host value). */
+static bool template_pos(const struct gen *g, const struct kfp_loc *loc, uint32_t *line,
+			 uint32_t *col)
+{
+	const struct kfp_catalog *cat = g->cat;
+	const struct tpl *t = g->t;
+	const struct tcpuid *e = NULL;
+	const struct treg *r = NULL;
+	if (t->x86) {
+		char *name = kfp_loc_text(loc);
+		const struct kfp_cat_cpuid *c = kfp_cat_find_cpuid(cat, name);
+		const struct kfp_cat_xsave *x = kfp_cat_find_xsave(cat, name);
+		const struct kfp_cat_vmx *v = kfp_cat_find_vmx(cat, name);
+		if (c)
+			e = tpl_cpuid(t, c->leaf, c->subleaf);
+		else if (kfp_cat_find_kvm(cat, name))
+			e = tpl_cpuid(t, 0x40000001, 0);
+		else if (x)
+			e = tpl_cpuid(t, 0xd, x->xss);
+		else if (v)
+			r = tpl_reg(t->msrs, t->nmsrs, v->msr);
+		for (size_t m = 0; !c && !x && !v && !r && m < cat->nmsrs; m++)
+			if (kfp_cat_find_msr_bit(&cat->msrs[m], name))
+				r = tpl_reg(t->msrs, t->nmsrs, cat->msrs[m].index);
+		free(name);
+	} else {
+		/* Back to the line that opens the statement's id_reg block. */
+		const char *buf = loc->src->buf;
+		for (size_t at = loc->off; at > 0 && !r;) {
+			size_t bol = at - 1;
+			while (bol > 0 && buf[bol - 1] != '\n')
+				bol--;
+			char name[128];
+			if (sscanf(buf + bol, " id_reg %127[A-Za-z0-9_] {", name) == 1) {
+				const struct kfp_cat_id_reg *reg = kfp_cat_find_id_reg(cat, name);
+				if (!reg)
+					break;
+				r = tpl_reg(t->regs, t->nregs, reg->id);
+				if (!r)
+					break;
+			}
+			at = bol;
+		}
+	}
+	if (e) {
+		*line = e->line;
+		*col = e->col;
+	} else if (r) {
+		*line = r->line;
+		*col = r->col;
+	}
+	return e || r;
+}
+
+/* The compiler's diagnostics about the generated policy, which is not
+ * written: each at the template entry it comes from (or the template as a
+ * whole), with the generated statement quoted. */
+static void print_template_diags(const struct gen *g, const struct kfp_ctx *ctx, FILE *out)
+{
+	for (size_t i = 0; i < ctx->ndiags; i++) {
+		const struct kfp_diag *d = &ctx->diags[i];
+		const char *sev = d->sev == KFP_SEV_ERROR ? "error" :
+				  d->sev == KFP_SEV_WARNING ? "warning" : "note";
+		uint32_t line, col;
+		if (d->has_loc && template_pos(g, &d->loc, &line, &col))
+			fprintf(out, "%s:%" PRIu32 ":%" PRIu32 ": %s: %s\n", g->t->file, line, col, sev,
+				d->msg);
+		else
+			fprintf(out, "%s: %s: %s\n", g->t->file, sev, d->msg);
+		if (!d->has_loc)
+			continue;
+		const char *bol = d->loc.src->buf + d->loc.off;
+		while (bol > d->loc.src->buf && bol[-1] != '\n')
+			bol--;
+		bol += strspn(bol, " ");
+		fprintf(out, "    in the generated policy: %.*s\n", (int)strcspn(bol, "\n"), bol);
+	}
+}
+
 /* Compiles the generated text; on success returns it in canonical form.
  * Otherwise, for each error at a `FIELD = v;` line of g, records the
  * compiler's message in g->fallback and sets *retry; prints the
@@ -1432,7 +1514,7 @@ static char *check_policy(const struct kfp_catalog *cat, struct gen *g, const ch
 				}
 		}
 		if (errs)
-			kfp_diags_print(&ctx, errs);
+			print_template_diags(g, &ctx, errs);
 	}
 	kfp_policy_free(pol);
 	kfp_unit_free(unit);

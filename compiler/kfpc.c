@@ -24,6 +24,7 @@
 #include "emit.h"
 #include "fmt.h"
 #include "import_fc.h"
+#include "output.h"
 #include "parse.h"
 #include "profile.h"
 #include "report.h"
@@ -231,47 +232,17 @@ static int cmd_check(int argc, char **argv)
 	return status;
 }
 
-/* Writes to path through a temporary file, so a failed run leaves no half
- * file behind. */
-static FILE *open_out(const char *path, char **tmp)
+/* Opens the n files a command writes together (see kfp_output_commit);
+ * NULL paths are standard output. */
+static bool open_outputs(struct kfp_output *outs, const char *const *paths, size_t n)
 {
-	*tmp = NULL;
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	size_t n = strlen(path) + 16;
-	*tmp = malloc(n);
-	snprintf(*tmp, n, "%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(*tmp, "w");
-	if (!f)
-		fprintf(stderr, "kfpc: cannot write %s: %s\n", *tmp, strerror(errno));
-	return f;
-}
-
-static bool close_out(FILE *f, char *tmp, const char *path)
-{
-	if (f == stdout)
-		return fflush(stdout) == 0;
-	bool ok = !ferror(f);
-	ok &= fclose(f) == 0;
-	if (ok && rename(tmp, path) != 0)
-		ok = false;
-	if (!ok) {
-		fprintf(stderr, "kfpc: cannot write %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ok;
-}
-
-/* Writes len bytes to path (or standard output for "-"). */
-static bool write_whole(const char *path, const char *buf, size_t len)
-{
-	char *tmp;
-	FILE *f = open_out(path, &tmp);
-	if (!f)
-		return false;
-	fwrite(buf, 1, len, f);
-	return close_out(f, tmp, path);
+	for (size_t i = 0; i < n; i++)
+		if (!kfp_output_open(&outs[i], "kfpc", paths[i])) {
+			while (i--)
+				kfp_output_discard(&outs[i]);
+			return false;
+		}
+	return true;
 }
 
 /* ---- --depfile: the files a build system must watch ---- */
@@ -327,7 +298,8 @@ static void dep_print(const char *path, FILE *out)
 
 /* "TARGET: FILE..." for every policy file loaded and every host profile
  * read, the way the compilation read them (see load_hosts in sema.c). */
-static bool write_depfile(const struct session *s, const struct opts *o, const char *target)
+static void print_depfile(const struct session *s, const struct opts *o, const char *target,
+			  FILE *mem)
 {
 	struct deps d = { 0 };
 	for (size_t i = 0; i < s->ctx.nsources; i++)
@@ -353,9 +325,6 @@ static bool write_depfile(const struct session *s, const struct opts *o, const c
 			}
 		}
 	}
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
 	dep_print(target, mem);
 	fputc(':', mem);
 	for (size_t i = 0; i < d.n; i++) {
@@ -364,11 +333,7 @@ static bool write_depfile(const struct session *s, const struct opts *o, const c
 		free(d.v[i]);
 	}
 	fputc('\n', mem);
-	fclose(mem);
 	free(d.v);
-	bool ok = write_whole(o->depfile, buf, len);
-	free(buf);
-	return ok;
 }
 
 /* The one fleet a VMM format is written for: --fleet, or the policy's only
@@ -415,11 +380,20 @@ static int compile_vmm(const struct opts *o, enum kfp_vmm_format fmt, const char
 		FILE *mem = open_memstream(&buf, &len);
 		int st = fl ? kfp_emit_vmm(fmt, s.pol, fl, mem, nf) : -1;
 		fclose(mem);
-		if (st != 0)
+		const char *paths[] = { o->out, o->depfile };
+		size_t n = o->depfile ? 2 : 1;
+		struct kfp_output outs[2];
+		if (st != 0) {
 			status = EXIT_POLICY;
-		else if (!write_whole(o->out, buf, len) ||
-			 (o->depfile && !write_depfile(&s, o, o->out)))
+		} else if (!open_outputs(outs, paths, n)) {
 			status = EXIT_USAGE;
+		} else {
+			fwrite(buf, 1, len, outs[0].f);
+			if (o->depfile)
+				print_depfile(&s, o, o->out, outs[1].f);
+			if (!kfp_output_commit(outs, n))
+				status = EXIT_USAGE;
+		}
 	}
 	session_end(&s);
 	fclose(nf);
@@ -457,16 +431,19 @@ static int cmd_compile(int argc, char **argv)
 	struct session s = { 0 };
 	int status = compile_policy(&s, argv[first], &o, cat);
 	if (status == EXIT_CLEAN) {
-		char *tc, *th;
-		FILE *c = open_out(o.out, &tc), *h = c ? open_out(o.header, &th) : NULL;
-		if (!c || !h) {
+		/* All three are replaced, or none. */
+		const char *paths[] = { o.out, o.header, o.depfile };
+		size_t n = o.depfile ? 3 : 2;
+		struct kfp_output outs[3];
+		if (!open_outputs(outs, paths, n)) {
 			status = EXIT_USAGE;
 		} else {
 			/* The .c includes the header by its base name. */
 			const char *base = strrchr(o.header, '/');
-			kfp_emit_c(s.pol, base ? base + 1 : o.header, c, h);
-			if (!close_out(c, tc, o.out) || !close_out(h, th, o.header) ||
-			    (o.depfile && !write_depfile(&s, &o, o.out)))
+			kfp_emit_c(s.pol, base ? base + 1 : o.header, outs[0].f, outs[1].f);
+			if (o.depfile)
+				print_depfile(&s, &o, o.out, outs[2].f);
+			if (!kfp_output_commit(outs, n))
 				status = EXIT_USAGE;
 		}
 	}
@@ -585,8 +562,8 @@ static int cmd_fmt(int argc, char **argv)
 				argv[first], argv[first]);
 			status = EXIT_POLICY;
 		}
-	} else {
-		fwrite(text, 1, len, stdout);
+	} else if (!kfp_output_write("kfpc", NULL, text, len)) {
+		status = EXIT_USAGE;
 	}
 	free(text);
 	kfp_node_free(stmts);
@@ -617,12 +594,20 @@ static int cmd_catalog(int argc, char **argv)
 	struct kfp_catalog *cat = load_catalog(&o);
 	if (!cat)
 		return EXIT_USAGE;
-	if (!strcmp(fmt, "md"))
-		kfp_catalog_markdown(cat, arch, stdout);
-	else
-		kfp_catalog_yaml(cat, arch, stdout);
+	struct kfp_output out;
+	int status = EXIT_CLEAN;
+	if (!kfp_output_open(&out, "kfpc", NULL)) {
+		status = EXIT_USAGE;
+	} else {
+		if (!strcmp(fmt, "md"))
+			kfp_catalog_markdown(cat, arch, out.f);
+		else
+			kfp_catalog_yaml(cat, arch, out.f);
+		if (!kfp_output_commit(&out, 1))
+			status = EXIT_USAGE;
+	}
 	kfp_catalog_free(cat);
-	return EXIT_CLEAN;
+	return status;
 }
 
 static int cmd_import_fingerprint(int argc, char **argv)
@@ -662,11 +647,17 @@ static int cmd_import_fingerprint(int argc, char **argv)
 		free(err);
 		return EXIT_POLICY;
 	}
-	char *tmp;
-	FILE *out = open_out(o.out, &tmp);
-	int status = EXIT_CLEAN;
-	if (!out || kfp_profile_write(p, out) != 0 || !close_out(out, tmp, o.out))
+	struct kfp_output out;
+	int status = EXIT_CLEAN, r;
+	if (!kfp_output_open(&out, "kfpc", o.out)) {
 		status = EXIT_USAGE;
+	} else if ((r = kfp_profile_write(p, out.f)) != 0) {
+		fprintf(stderr, "kfpc: cannot write the profile of '%s': %s\n", path, strerror(-r));
+		kfp_output_discard(&out);
+		status = EXIT_USAGE;
+	} else if (!kfp_output_commit(&out, 1)) {
+		status = EXIT_USAGE;
+	}
 	kfp_profile_free(p);
 	return status;
 }
@@ -703,7 +694,7 @@ static int cmd_import_firecracker(int argc, char **argv)
 	struct kfp_import_opts io = { .name = name, .min_kernel = o.min_kernel, .source = base };
 	char *text = NULL;
 	int status = kfp_import_firecracker(path, cat, &io, &text, stderr);
-	if (status == 0 && !write_whole(o.out, text, strlen(text)))
+	if (status == 0 && !kfp_output_write("kfpc", o.out, text, strlen(text)))
 		status = EXIT_USAGE;
 	free(text);
 	free(name);

@@ -225,13 +225,18 @@ static bool yp_syntax_error(struct yp *y)
 			return yp_fail_at(y, at, "not valid YAML text: %s (byte 0x%02x)",
 					  problem, (unsigned)ps->problem_value & 0xff);
 		return yp_fail_at(y, at, "not valid YAML text: %s", problem);
-	default:
+	default: {
+		/* A value that is still open where the file ends: a profile
+		 * cut short (kfp probe never writes one). */
+		const char *cut = ps->problem_mark.index >= y->len
+					  ? "; the file ends there: is it truncated?" : "";
 		if (ps->context)
-			return yp_fail_at(y, at, "YAML syntax error: %s (%s started at %zu:%zu)",
+			return yp_fail_at(y, at, "YAML syntax error: %s (%s started at %zu:%zu)%s",
 					  problem, ps->context,
 					  ps->context_mark.line + 1,
-					  ps->context_mark.column + 1);
-		return yp_fail_at(y, at, "YAML syntax error: %s", problem);
+					  ps->context_mark.column + 1, cut);
+		return yp_fail_at(y, at, "YAML syntax error: %s%s", problem, cut);
+	}
 	}
 }
 
@@ -962,9 +967,28 @@ static bool check_cache_regs(struct yp *y, const struct regs_b *b)
 	return true;
 }
 
+/* Every key kfp probe writes for the profile's arch.  The last of them is
+ * a one-line flow value, so a file cut short anywhere lacks one of them,
+ * or ends inside a value (a YAML error). */
+static bool check_complete(struct loader *l, struct at top)
+{
+	static const enum top_key x86[] = { TK_CPUID, TK_MSRS, TK_XSAVE };
+	static const enum top_key arm64[] = { TK_REG_LIST, TK_ID_REGS, TK_FW_REGS, TK_VCPU };
+	bool is_x86 = l->p->arch == KFP_ARCH_X86_64;
+	const enum top_key *keys = is_x86 ? x86 : arm64;
+	size_t n = is_x86 ? sizeof(x86) / sizeof(x86[0]) : sizeof(arm64) / sizeof(arm64[0]);
+	for (size_t i = 0; i < n; i++)
+		if (!l->seen[keys[i]])
+			return yp_fail_at(&l->y, top,
+					  "missing required key '%s' of an %s profile (kfp probe always writes it: is the file truncated?)",
+					  top_keys[keys[i]], arch_name(l->p->arch));
+	return true;
+}
+
 static bool load_finish(struct loader *l, struct at top)
 {
 	static const enum top_key required[] = { TK_FORMAT, TK_NAME, TK_ARCH, TK_KERNEL };
+
 	struct kfp_host_profile *p = l->p;
 	struct yp *y = &l->y;
 
@@ -972,6 +996,7 @@ static bool load_finish(struct loader *l, struct at top)
 		if (!l->seen[required[i]])
 			return yp_fail_at(y, top, "missing required key '%s'",
 					  top_keys[required[i]]);
+
 	for (int k = 0; k < TK_COUNT; k++)
 		if (l->seen[k] && !check_key_arch(l, (enum top_key)k))
 			return false;
@@ -986,7 +1011,8 @@ static bool load_finish(struct loader *l, struct at top)
 			   &p->nfw_regs) &&
 	       check_cache_regs(y, &l->cache_regs) &&
 	       finish_regs(y, &l->cache_regs, "cache register", &p->cache_regs,
-			   &p->ncache_regs);
+			   &p->ncache_regs) &&
+	       check_complete(l, top);
 }
 
 static void set_err(char **err, char *msg)

@@ -457,83 +457,231 @@ void kfp_catalog_markdown(const struct kfp_catalog *cat, int arch, FILE *out)
 	}
 }
 
-static void y_common(FILE *out, const struct kfp_cat_common *c, const char *ind)
+/* ---- the catalog as YAML: the catalog files' own format ---- */
+
+/* A double-quoted YAML scalar. */
+static void y_str(FILE *out, const char *s)
 {
-	char a[16], b[16];
-	fprintf(out, "%sexposed_since: \"%s\"\n%shideable_since: \"%s\"\n", ind,
-		kfp_kv_str(c->exposed_since, a), ind, kfp_kv_str(c->hideable_since, b));
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void y_kv(FILE *out, const char *ind, const char *key, kfp_kv v)
+{
+	char b[16];
+	fprintf(out, "%s%s: \"%s\"\n", ind, key, kfp_kv_str(v, b));
+}
+
+/* The fields every entry has, name first: "- name:" starts an entry.  The
+ * rest of the common part comes after the entry's own fields (y_tail). */
+static void y_head(FILE *out, const struct kfp_cat_common *c, const char *ind)
+{
+	fprintf(out, "%.*s- name: ", (int)strlen(ind) - 2, ind);
+	y_str(out, c->name);
+	fputc('\n', out);
+	if (c->aliases && c->aliases[0]) {
+		fprintf(out, "%saliases: [", ind);
+		for (size_t i = 0; c->aliases[i]; i++) {
+			fputs(i ? ", " : "", out);
+			y_str(out, c->aliases[i]);
+		}
+		fputs("]\n", out);
+	}
+}
+
+static void y_tail(FILE *out, const struct kfp_cat_common *c, const char *ind, bool hideable)
+{
+	y_kv(out, ind, "exposed_since", c->exposed_since);
+	if (hideable)
+		y_kv(out, ind, "hideable_since", c->hideable_since);
+	fprintf(out, "%ssource: ", ind);
+	y_str(out, c->source);
+	fputc('\n', out);
+}
+
+/* "requires: [a, b]": the names of NULL-terminated catalog pointers. */
+#define Y_NAMES(out, ind, key, arr)                                           \
+	do {                                                                   \
+		if (!(arr)[0])                                                 \
+			break;                                                 \
+		fprintf(out, "%s%s: [", ind, key);                             \
+		for (size_t i_ = 0; (arr)[i_]; i_++) {                         \
+			fputs(i_ ? ", " : "", out);                            \
+			y_str(out, (arr)[i_]->c.name);                         \
+		}                                                              \
+		fputs("]\n", out);                                             \
+	} while (0)
+
+static void y_x86(const struct kfp_catalog *cat, FILE *out)
+{
+	const char *in = "    ", *in2 = "        ";
+	fputs("arch: x86_64\n", out);
+	y_kv(out, "", "baseline", cat->baseline);
+	fputs("cpuid_features:\n", out);
+	for (size_t i = 0; i < cat->ncpuid; i++) {
+		const struct kfp_cat_cpuid *c = &cat->cpuid[i];
+		y_head(out, &c->c, in);
+		fprintf(out, "%sleaf: 0x%" PRIx32 "\n%ssubleaf: %" PRIu32 "\n%sreg: %s\n%sbit: %u\n",
+			in, c->leaf, in, c->subleaf, in, kfp_cpuid_reg_name(c->reg), in, c->bit);
+		Y_NAMES(out, in, "requires", c->requires);
+		Y_NAMES(out, in, "requires_xsave", c->requires_xsave);
+		if (c->vmm_owned)
+			fprintf(out, "%svmm_owned: true\n%scapability: %" PRIu32 "\n", in, in,
+				c->capability);
+		if (c->nleaves) {
+			fprintf(out, "%sleaves: [", in);
+			for (size_t k = 0; k < c->nleaves; k++)
+				fprintf(out, "%s0x%x", k ? ", " : "", c->leaves[k]);
+			fputs("]\n", out);
+		}
+		y_tail(out, &c->c, in, true);
+	}
+	fputs("kvm_features:\n", out);
+	for (size_t i = 0; i < cat->nkvm; i++) {
+		y_head(out, &cat->kvm[i].c, in);
+		fprintf(out, "%sbit: %u\n", in, cat->kvm[i].bit);
+		y_tail(out, &cat->kvm[i].c, in, true);
+	}
+	fputs("xsave_components:\n", out);
+	for (size_t i = 0; i < cat->nxsave; i++) {
+		const struct kfp_cat_xsave *x = &cat->xsave[i];
+		y_head(out, &x->c, in);
+		fprintf(out, "%sbit: %u\n%sregister: %s\n%skvm_supported: %s\n", in, x->bit, in,
+			x->xss ? "xss" : "xcr0", in, x->kvm_supported ? "true" : "false");
+		Y_NAMES(out, in, "requires", x->requires);
+		y_tail(out, &x->c, in, true);
+	}
+	fputs("vmx_controls:\n", out);
+	for (size_t i = 0; i < cat->nvmx; i++) {
+		const struct kfp_cat_vmx *v = &cat->vmx[i];
+		y_head(out, &v->c, in);
+		fprintf(out, "%smsr: 0x%" PRIx32 "\n%smsr_name: ", in, v->msr, in);
+		y_str(out, v->msr_name);
+		fprintf(out, "\n%sbit: %u\n", in, v->bit);
+		y_tail(out, &v->c, in, true);
+	}
+	fputs("msrs:\n", out);
+	for (size_t m = 0; m < cat->nmsrs; m++) {
+		const struct kfp_cat_msr *msr = &cat->msrs[m];
+		y_head(out, &msr->c, in);
+		fprintf(out, "%sindex: 0x%" PRIx32 "\n", in, msr->index);
+		y_tail(out, &msr->c, in, false);
+		fprintf(out, "%sbits:%s\n", in, msr->nbits ? "" : " []");
+		for (size_t i = 0; i < msr->nbits; i++) {
+			const struct kfp_cat_msr_bit *b = &msr->bits[i];
+			y_head(out, &b->c, in2);
+			fprintf(out, "%sbit: %u\n%skvm_supported: %s\n", in2, b->bit, in2,
+				b->kvm_supported ? "true" : "false");
+			y_tail(out, &b->c, in2, true);
+		}
+	}
+}
+
+static void y_arm64(const struct kfp_catalog *cat, FILE *out)
+{
+	const char *in = "    ", *in2 = "        ";
+	fputs("arch: arm64\n", out);
+	y_kv(out, "", "baseline", cat->baseline);
+	fputs("id_registers:\n", out);
+	for (size_t i = 0; i < cat->nid_regs; i++) {
+		const struct kfp_cat_id_reg *r = &cat->id_regs[i];
+		y_head(out, &r->c, in);
+		fprintf(out, "%sencoding: [%u, %u, %u, %u, %u]\n", in, r->op0, r->op1, r->crn,
+			r->crm, r->op2);
+		y_tail(out, &r->c, in, false);
+		fprintf(out, "%sfields:%s\n", in, r->nfields ? "" : " []");
+		for (size_t j = 0; j < r->nfields; j++) {
+			const struct kfp_cat_field *f = &r->fields[j];
+			y_head(out, &f->c, in2);
+			fprintf(out, "%sshift: %u\n%swidth: %u\n%ssigned: %s\n%ssafe: %s\n", in2,
+				f->shift, in2, f->width, in2, f->is_signed ? "true" : "false", in2,
+				f->safe == KFP_SAFE_LOWER ? "lower" :
+				f->safe == KFP_SAFE_HIGHER ? "higher" : "exact");
+			if (f->nvalues) {
+				fprintf(out, "%svalues: {", in2);
+				for (size_t k = 0; k < f->nvalues; k++) {
+					fputs(k ? ", " : "", out);
+					y_str(out, f->values[k].name);
+					fprintf(out, ": %" PRIu64, f->values[k].value);
+				}
+				fputs("}\n", out);
+			}
+			y_tail(out, &f->c, in2, true);
+		}
+	}
+	fputs("firmware_registers:\n", out);
+	for (size_t i = 0; i < cat->nfw_regs; i++) {
+		const struct kfp_cat_fw_reg *r = &cat->fw_regs[i];
+		y_head(out, &r->c, in);
+		fprintf(out, "%sid: 0x%016" PRIx64 "\n%skind: %s\n", in, r->id, in,
+			r->bitmap ? "bitmap" : "value");
+		y_tail(out, &r->c, in, r->bitmap);
+		if (!r->nbits)
+			continue;
+		fprintf(out, "%sbits:\n", in);
+		for (size_t j = 0; j < r->nbits; j++) {
+			y_head(out, &r->bits[j].c, in2);
+			fprintf(out, "%sbit: %u\n", in2, r->bits[j].bit);
+			y_tail(out, &r->bits[j].c, in2, true);
+		}
+	}
+	fputs("vcpu_init_features:\n", out);
+	for (size_t i = 0; i < cat->nvcpu; i++) {
+		const struct kfp_cat_vcpu_feature *v = &cat->vcpu[i];
+		y_head(out, &v->c, in);
+		fprintf(out, "%sbit: %u\n%scapability: %" PRIu32 "\n", in, v->bit, in, v->capability);
+		y_tail(out, &v->c, in, false);
+	}
+	fputs("feature_registers:\n", out);
+	for (size_t i = 0; i < cat->nfeature_regs; i++) {
+		const struct kfp_cat_feature_reg *r = &cat->feature_regs[i];
+		y_head(out, &r->c, in);
+		fprintf(out, "%sid: 0x%016" PRIx64 "\n", in, r->match);
+		if (r->mask != UINT64_MAX)
+			fprintf(out, "%smask: 0x%016" PRIx64 "\n", in, r->mask);
+		fprintf(out, "%sfeature: ", in);
+		y_str(out, r->feature);
+		fprintf(out, "\n%sgate: ", in);
+		switch (r->gate) {
+		case KFP_REG_GATE_VCPU:
+			fprintf(out, "\"vcpu %s\"\n", r->vcpu->c.name);
+			break;
+		case KFP_REG_GATE_FIELD:
+			for (size_t k = 0; k < cat->nid_regs; k++) {
+				const struct kfp_cat_id_reg *reg = &cat->id_regs[k];
+				if (r->field >= reg->fields && r->field < reg->fields + reg->nfields)
+					fprintf(out, "%s.%s\n", reg->c.name, r->field->c.name);
+			}
+			break;
+		default:
+			fputs("none\n", out);
+		}
+		if (r->has_reset)
+			fprintf(out, "%sreset: 0x%" PRIx64 "\n", in, r->reset);
+		if (r->reset_mask != UINT64_MAX)
+			fprintf(out, "%sreset_mask: 0x%" PRIx64 "\n", in, r->reset_mask);
+		if (r->counter)
+			fprintf(out, "%scounter: true\n", in);
+		y_tail(out, &r->c, in, false);
+	}
 }
 
 void kfp_catalog_yaml(const struct kfp_catalog *cat, int arch, FILE *out)
 {
-	fputs("# kfp catalog, normalised by kfpc catalog --format yaml\n", out);
-	if (arch != KFP_ARCH_ARM64) {
-		fputs("x86_64:\n  cpuid_features:\n", out);
-		for (size_t i = 0; i < cat->ncpuid; i++) {
-			const struct kfp_cat_cpuid *c = &cat->cpuid[i];
-			fprintf(out, "    - name: %s\n      leaf: 0x%x\n      subleaf: %u\n      reg: %s\n      bit: %u\n",
-				c->c.name, c->leaf, c->subleaf, kfp_cpuid_reg_name(c->reg), c->bit);
-			y_common(out, &c->c, "      ");
-		}
-		fputs("  kvm_features:\n", out);
-		for (size_t i = 0; i < cat->nkvm; i++) {
-			fprintf(out, "    - name: %s\n      bit: %u\n", cat->kvm[i].c.name, cat->kvm[i].bit);
-			y_common(out, &cat->kvm[i].c, "      ");
-		}
-		fputs("  xsave_components:\n", out);
-		for (size_t i = 0; i < cat->nxsave; i++) {
-			fprintf(out, "    - name: %s\n      bit: %u\n      register: %s\n",
-				cat->xsave[i].c.name, cat->xsave[i].bit, cat->xsave[i].xss ? "xss" : "xcr0");
-			y_common(out, &cat->xsave[i].c, "      ");
-		}
-		fputs("  vmx_controls:\n", out);
-		for (size_t i = 0; i < cat->nvmx; i++) {
-			fprintf(out, "    - name: %s\n      msr: 0x%x\n      bit: %u\n", cat->vmx[i].c.name,
-				cat->vmx[i].msr, cat->vmx[i].bit);
-			y_common(out, &cat->vmx[i].c, "      ");
-		}
-		fputs("  msrs:\n", out);
-		for (size_t m = 0; m < cat->nmsrs; m++) {
-			fprintf(out, "    - name: %s\n      index: 0x%x\n      bits:\n", cat->msrs[m].c.name,
-				cat->msrs[m].index);
-			for (size_t i = 0; i < cat->msrs[m].nbits; i++) {
-				fprintf(out, "        - name: %s\n          bit: %u\n",
-					cat->msrs[m].bits[i].c.name, cat->msrs[m].bits[i].bit);
-				y_common(out, &cat->msrs[m].bits[i].c, "          ");
-			}
-		}
-	}
-	if (arch != KFP_ARCH_X86_64) {
-		fputs("arm64:\n  id_registers:\n", out);
-		for (size_t i = 0; i < cat->nid_regs; i++) {
-			const struct kfp_cat_id_reg *r = &cat->id_regs[i];
-			fprintf(out, "    - name: %s\n      id: 0x%016" PRIx64 "\n      fields:\n", r->c.name, r->id);
-			for (size_t j = 0; j < r->nfields; j++) {
-				const struct kfp_cat_field *f = &r->fields[j];
-				fprintf(out, "        - name: %s\n          shift: %u\n          width: %u\n          signed: %s\n          safe: %s\n",
-					f->c.name, f->shift, f->width, f->is_signed ? "true" : "false",
-					f->safe == KFP_SAFE_LOWER ? "lower" :
-					f->safe == KFP_SAFE_HIGHER ? "higher" : "exact");
-				y_common(out, &f->c, "          ");
-			}
-		}
-		fputs("  firmware_registers:\n", out);
-		for (size_t i = 0; i < cat->nfw_regs; i++) {
-			fprintf(out, "    - name: %s\n      id: 0x%016" PRIx64 "\n", cat->fw_regs[i].c.name,
-				cat->fw_regs[i].id);
-			for (size_t j = 0; j < cat->fw_regs[i].nbits; j++) {
-				fprintf(out, "      - bit: %s %u\n", cat->fw_regs[i].bits[j].c.name,
-					cat->fw_regs[i].bits[j].bit);
-			}
-		}
-		fputs("  vcpu_init_features:\n", out);
-		for (size_t i = 0; i < cat->nvcpu; i++)
-			fprintf(out, "    - name: %s\n      bit: %u\n", cat->vcpu[i].c.name, cat->vcpu[i].bit);
-		fputs("  feature_registers:\n", out);
-		for (size_t i = 0; i < cat->nfeature_regs; i++) {
-			const struct kfp_cat_feature_reg *r = &cat->feature_regs[i];
-			fprintf(out, "    - name: %s\n      id: 0x%016" PRIx64 "\n      mask: 0x%016" PRIx64 "\n",
-				r->c.name, r->match, r->mask);
-		}
-	}
+	fputs("# kfp catalog, written by kfpc catalog --format yaml: the catalog file\n"
+	      "# format (compiler/catalog), every field, loadable with --catalog DIR.\n", out);
+	if (arch != KFP_ARCH_ARM64)
+		y_x86(cat, out);
+	if (arch == -1)
+		fputs("---\n", out);
+	if (arch != KFP_ARCH_X86_64)
+		y_arm64(cat, out);
 }

@@ -207,6 +207,11 @@ static struct cache_entry *load_profile(struct kfp_profile_cache *cache,
 {
 	size_t len;
 	char *data = kfp_read_file(path, KFP_MAX_PROFILE_FILE, &len);
+	if (!data && errno == EFBIG) {
+		*err = kfp_xasprintf("%s: larger than %u MiB, which no host profile is",
+				     path, KFP_MAX_PROFILE_FILE >> 20);
+		return NULL;
+	}
 	if (!data) {
 		*err = kfp_xasprintf("%s: %s", path, strerror(errno));
 		return NULL;
@@ -264,6 +269,31 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A host and the profile that describes it. */
+struct host_file {
+	const char *host, *path;
+};
+
+static int cmp_host_file(const void *a, const void *b)
+{
+	const struct host_file *x = a, *y = b;
+	int c = strcmp(x->host, y->host);
+	return c ? c : strcmp(x->path, y->path);
+}
+
+/* Two profiles of one host (a copied file) would count it twice: every
+ * "all hosts" and "N hosts lack it" would be wrong. */
+static void check_duplicate_hosts(struct sema *s, const struct kfp_fleet *fl,
+				  struct host_file *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_host_file);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(v[i - 1].host, v[i].host))
+			kfp_error(s->ctx, fl->hosts_loc.src ? &fl->hosts_loc : NULL,
+				  "host profiles %s and %s both describe host \"%s\" of fleet \"%s\": a host is counted once, so remove one",
+				  v[i - 1].path, v[i].path, v[i].host, fl->name);
+}
+
 static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 {
 	struct kfp_ctx *ctx = s->ctx;
@@ -309,6 +339,8 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 	}
 	if (n)
 		qsort(paths, n, sizeof(*paths), cmp_str);
+	struct host_file *hosts = kfp_xcalloc(n + 1, sizeof(*hosts));
+	size_t nhosts = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *err = NULL, *name = NULL;
 		struct cache_entry *e = load_profile(s->cache, paths[i], &name, &err);
@@ -332,10 +364,15 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 					    "host %s runs kernel %s, older than fleet \"%s\"'s min_kernel %s",
 					    hn, kfp_kv_str(hk, a), fl->name, kfp_kv_str(fl->min, b));
 			add_host(fl, e, hn);
+			const struct kfp_host_class *c = &fl->classes[e->class_idx];
+			hosts[nhosts++] = (struct host_file){ c->names[c->n - 1], paths[i] };
 		}
 		free(name);
-		free((void *)paths[i]);
 	}
+	check_duplicate_hosts(s, fl, hosts, nhosts);
+	free(hosts);
+	for (size_t i = 0; i < n; i++)
+		free((void *)paths[i]);
 	free(paths);
 }
 
@@ -805,6 +842,7 @@ struct kfp_policy *kfp_compile(struct kfp_ctx *ctx, const struct kfp_unit *unit,
 			continue;
 		found = true;
 		struct kfp_fleet *fl = &s.pol->fleets[s.pol->nfleets++];
+		kfp_ctx_enter_fleet(ctx, s.fleet_nodes[i]->name, &s.fleet_nodes[i]->loc);
 		setup_fleet(&s, fl, s.fleet_nodes[i]);
 		load_hosts(&s, fl);
 		check_vendors(&s, fl);
@@ -813,6 +851,7 @@ struct kfp_policy *kfp_compile(struct kfp_ctx *ctx, const struct kfp_unit *unit,
 			kfp_sema_x86(&s, fl);
 		else
 			kfp_sema_arm64(&s, fl);
+		kfp_ctx_leave_fleet(ctx);
 	}
 	if (!found) {
 		const char **names = kfp_xcalloc(s.nfleet_nodes + 1, sizeof(*names));

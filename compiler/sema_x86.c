@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
 #include "sema.h"
 #include "util.h"
 
@@ -123,28 +124,112 @@ static const char *domain_what(enum kfp_domain dom)
 	return "bit";
 }
 
+static enum kfp_feat_kind domain_kind(enum kfp_domain dom)
+{
+	switch (dom) {
+	case KFP_DOM_CPUID:
+		return KFP_FEAT_CPUID;
+	case KFP_DOM_XSAVE:
+		return KFP_FEAT_XSAVE;
+	case KFP_DOM_KVM:
+		return KFP_FEAT_KVM;
+	case KFP_DOM_VMX:
+		return KFP_FEAT_VMX;
+	case KFP_DOM_MSR:
+		break;
+	}
+	return KFP_FEAT_MSR_BIT;
+}
+
 static const void *lookup(const struct kfp_catalog *cat, enum kfp_domain dom,
 			  const struct kfp_cat_msr *msr, const char *name,
 			  enum kfp_feat_kind *kind)
 {
+	*kind = domain_kind(dom);
 	switch (dom) {
 	case KFP_DOM_CPUID:
-		*kind = KFP_FEAT_CPUID;
 		return kfp_cat_find_cpuid(cat, name);
 	case KFP_DOM_XSAVE:
-		*kind = KFP_FEAT_XSAVE;
 		return kfp_cat_find_xsave(cat, name);
 	case KFP_DOM_KVM:
-		*kind = KFP_FEAT_KVM;
 		return kfp_cat_find_kvm(cat, name);
 	case KFP_DOM_VMX:
-		*kind = KFP_FEAT_VMX;
 		return kfp_cat_find_vmx(cat, name);
 	case KFP_DOM_MSR:
-		*kind = KFP_FEAT_MSR_BIT;
 		return msr ? kfp_cat_find_msr_bit(msr, name) : NULL;
 	}
 	return NULL;
+}
+
+/* The feature among all (of one kind) that QEMU or libvirt spell `name`
+ * while kfp names it otherwise (QEMU's 3dnowprefetch is prefetchw); *vmms
+ * says whose spelling it is. */
+static const struct kfp_cat_common *vmm_spelling(const struct kfp_cat_common *const *all,
+						 size_t n, enum kfp_feat_kind kind,
+						 const char *name, const char **vmms)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[160];
+		bool qemu = kfp_vmm_feature_name(KFP_VMM_QEMU, kind, all[i]->name, buf, sizeof(buf)) &&
+			    !strcmp(buf, name);
+		bool libvirt = kfp_vmm_feature_name(KFP_VMM_LIBVIRT, kind, all[i]->name, buf,
+						    sizeof(buf)) && !strcmp(buf, name);
+		if (qemu || libvirt) {
+			*vmms = qemu && libvirt ? "QEMU's and libvirt's" : qemu ? "QEMU's" : "libvirt's";
+			return all[i];
+		}
+	}
+	return NULL;
+}
+
+/* A name that is in no list of this domain: "did you mean", naming kfp's
+ * name for another tool's spelling, or the statement of the list it is in. */
+static void unknown_name(struct sema *s, const struct walk *w, const struct kfp_name *nm)
+{
+	static const enum kfp_domain lists[] = { KFP_DOM_CPUID, KFP_DOM_XSAVE, KFP_DOM_KVM,
+						 KFP_DOM_VMX };
+	char *what = w->dom == KFP_DOM_MSR ? kfp_xasprintf("bit of %s", w->msr->c.name)
+					   : kfp_xstrdup(domain_what(w->dom));
+	/* This domain first, then the other lists. */
+	enum kfp_domain order[5] = { w->dom };
+	size_t norder = 1;
+	for (size_t i = 0; i < 4; i++)
+		if (lists[i] != w->dom)
+			order[norder++] = lists[i];
+	bool reported = false;
+	for (size_t i = 0; i < norder && !reported; i++) {
+		enum kfp_domain dom = order[i];
+		enum kfp_feat_kind kind = domain_kind(dom);
+		/* A name of another list as such gets its note in one_name. */
+		if (dom != w->dom && lookup(s->cat, dom, NULL, nm->text, &kind))
+			continue;
+		size_t n;
+		const struct kfp_cat_common **all = domain_commons(s->cat, dom, w->msr, &n);
+		const char *vmms;
+		const struct kfp_cat_common *c = vmm_spelling(all, n, kind, nm->text, &vmms);
+		free(all);
+		if (!c)
+			continue;
+		reported = true;
+		if (dom == w->dom) {
+			kfp_error(s->ctx, &nm->loc, "unknown %s '%s'; did you mean '%s'?", what,
+				  nm->text, c->name);
+			kfp_note(s->ctx, &nm->loc, "'%s' is %s name for kfp's '%s'", nm->text, vmms,
+				 c->name);
+		} else {
+			kfp_error(s->ctx, &nm->loc, "unknown %s '%s'", what, nm->text);
+			kfp_note(s->ctx, &nm->loc, "'%s' is %s name for the %s '%s': write '%s%s%s %s;'",
+				 nm->text, vmms, domain_what(dom), c->name, kfp_domain_keyword(dom),
+				 dom == KFP_DOM_CPUID ? "" : " ", kfp_action_name(w->act), c->name);
+		}
+	}
+	if (!reported) {
+		size_t n;
+		const struct kfp_cat_common **all = domain_commons(s->cat, w->dom, w->msr, &n);
+		kfp_sema_unknown_name(s, nm, what, all, n);
+		free(all);
+	}
+	free(what);
 }
 
 static void one_name(struct sema *s, const struct kfp_name *nm, const struct kfp_loc *use,
@@ -155,14 +240,7 @@ static void one_name(struct sema *s, const struct kfp_name *nm, const struct kfp
 	const void *cat = lookup(s->cat, w->dom, w->msr, nm->text, &kind);
 
 	if (!cat) {
-		size_t n;
-		const struct kfp_cat_common **all = domain_commons(s->cat, w->dom, w->msr, &n);
-		char *what = w->dom == KFP_DOM_MSR
-				     ? kfp_xasprintf("bit of %s", w->msr->c.name)
-				     : kfp_xstrdup(domain_what(w->dom));
-		kfp_sema_unknown_name(s, nm, what, all, n);
-		free(what);
-		free(all);
+		unknown_name(s, w, nm);
 		/* The name may belong to another list. */
 		static const enum kfp_domain others[] = { KFP_DOM_CPUID, KFP_DOM_XSAVE,
 							  KFP_DOM_KVM, KFP_DOM_VMX };
@@ -348,11 +426,91 @@ static const char *add_hint(const struct kfp_feat *d)
 	}
 }
 
+/* "'f' needs CPUID feature 'a' and xsave components 'x', 'y', which are not
+ * allowed", with a note at each one that is denied.  d is in needs_of()
+ * order, so each kind is one run. */
+static void refused_error(struct sema *s, const struct kfp_feat *f, struct kfp_feat *const *d,
+			  size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	for (size_t k = 0; k < n;) {
+		size_t run = 1;
+		while (k + run < n && d[k + run]->kind == d[k]->kind)
+			run++;
+		fprintf(mem, "%s%s%s", k ? " and " : "", kfp_feat_kind_name(d[k]->kind),
+			run > 1 ? "s" : "");
+		for (size_t j = 0; j < run; j++)
+			fprintf(mem, "%s'%s'", j ? ", " : " ", d[k + j]->c->name);
+		k += run;
+	}
+	fclose(mem);
+	kfp_error(s->ctx, &f->loc, "'%s' needs %s, which %s not allowed", f->c->name, text,
+		  n > 1 ? "are" : "is");
+	for (size_t k = 0; k < n; k++)
+		if (d[k]->verdict == KFP_V_DENIED)
+			kfp_note(s->ctx, &d[k]->loc, "'%s' is denied here", d[k]->c->name);
+	free(text);
+}
+
+/* The dependencies the policy does not allow, collected over the whole
+ * fleet (and over what they need in turn) for one fix-it note. */
+struct missing {
+	struct kfp_feat **v;
+	size_t n, cap;
+};
+
+static void add_missing(struct sema *s, struct kfp_fleet *fl, struct missing *m,
+			struct kfp_feat *d)
+{
+	if (d->verdict != KFP_V_DEFAULT_DENY)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i] == d)
+			return;
+	KFP_VEC_PUSH(m->v, m->n, m->cap, d);
+	/* Allowing d alone would only bring the next error. */
+	struct kfp_feat **deps = needs_of(s, fl, d);
+	for (size_t k = 0; deps[k]; k++)
+		add_missing(s, fl, m, deps[k]);
+	free(deps);
+}
+
+/* "add 'allow a b;' and 'xsave allow c;' to this section". */
+static void missing_note(struct sema *s, const struct kfp_fleet *fl, const struct missing *m)
+{
+	static const enum kfp_feat_kind kinds[] = { KFP_FEAT_CPUID, KFP_FEAT_KVM,
+						    KFP_FEAT_XSAVE, KFP_FEAT_VMX };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	unsigned stmts = 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		bool first = true;
+		for (size_t i = 0; i < m->n; i++) {
+			if (m->v[i]->kind != kinds[k])
+				continue;
+			if (first)
+				fprintf(mem, "%s'%s", stmts++ ? " and " : "", add_hint(m->v[i]));
+			fprintf(mem, " %s", m->v[i]->c->name);
+			first = false;
+		}
+		if (!first)
+			fputs(";'", mem);
+	}
+	fclose(mem);
+	kfp_note(s->ctx, &fl->section_loc, "add %s to this section", text);
+	free(text);
+}
+
 /* Drops features whose dependencies are not exposed, until nothing changes.
- * A dependency the policy does not allow is an error; one that hosts lack
- * only drops the dependent feature (an error if it is required). */
+ * A dependency the policy does not allow is an error (every one of them,
+ * and one note that says what to add); one that hosts lack only drops the
+ * dependent feature (an error if it is required). */
 static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 {
+	struct missing missing = { 0 };
 	bool changed = true, kvm_reported = false;
 	while (changed) {
 		changed = false;
@@ -361,49 +519,49 @@ static void resolve_dependencies(struct sema *s, struct kfp_fleet *fl)
 			if (f->verdict != KFP_V_EXPOSED)
 				continue;
 			struct kfp_feat **deps = needs_of(s, fl, f);
+			struct kfp_feat **refused = NULL;
+			size_t nrefused = 0, refused_cap = 0;
 			for (size_t k = 0; deps[k]; k++) {
 				struct kfp_feat *d = deps[k];
 				if (d->verdict == KFP_V_EXPOSED)
 					continue;
-				f->verdict = KFP_V_NEEDS;
-				f->needs = d;
-				changed = true;
-				if (f->kind == KFP_FEAT_KVM &&
-				    (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED)) {
-					/* Once for all the KVM features. */
-					if (kvm_reported)
-						break;
-					kvm_reported = true;
-					kfp_error(s->ctx, &f->loc,
-						  "'%s' needs %s '%s', which fleet \"%s\" does not allow: a guest looks for the KVM leaves at 0x40000000 only when the hypervisor bit is set",
-						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,
-						  fl->name);
-					if (d->verdict == KFP_V_DENIED)
-						kfp_note(s->ctx, &d->loc, "'%s' is denied here", d->c->name);
-					else
-						kfp_note(s->ctx, &fl->section_loc,
-							 "add 'allow %s;' to this section", d->c->name);
-				} else if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED) {
-					kfp_error(s->ctx, &f->loc,
-						  "'%s' needs %s '%s', which fleet \"%s\" does not allow",
-						  f->c->name, kfp_feat_kind_name(d->kind), d->c->name,
-						  fl->name);
-					if (d->verdict == KFP_V_DENIED)
-						kfp_note(s->ctx, &d->loc, "'%s' is denied here", d->c->name);
-					else
-						kfp_note(s->ctx, &fl->section_loc,
-							 "add '%s %s;' to this section",
-							 add_hint(d), d->c->name);
-				} else if (f->action == KFP_ACT_REQUIRE) {
-					kfp_error(s->ctx, &f->loc,
-						  "required '%s' needs '%s', which some hosts of fleet \"%s\" lack",
-						  f->c->name, d->c->name, fl->name);
+				if (f->verdict == KFP_V_EXPOSED) {
+					f->verdict = KFP_V_NEEDS;
+					f->needs = d;
+					changed = true;
 				}
-				break;
+				if (d->verdict == KFP_V_DEFAULT_DENY || d->verdict == KFP_V_DENIED)
+					KFP_VEC_PUSH(refused, nrefused, refused_cap, d);
 			}
 			free(deps);
+			if (nrefused && f->kind == KFP_FEAT_KVM) {
+				/* Every KVM feature needs the hypervisor bit: one
+				 * error for all of them, saying why. */
+				if (!kvm_reported) {
+					kfp_error(s->ctx, &f->loc,
+						  "'%s' needs %s '%s', which is not allowed: a guest looks for the KVM leaves at 0x40000000 only when the hypervisor bit is set",
+						  f->c->name, kfp_feat_kind_name(refused[0]->kind),
+						  refused[0]->c->name);
+					if (refused[0]->verdict == KFP_V_DENIED)
+						kfp_note(s->ctx, &refused[0]->loc, "'%s' is denied here",
+							 refused[0]->c->name);
+				}
+				kvm_reported = true;
+			} else if (nrefused) {
+				refused_error(s, f, refused, nrefused);
+			} else if (f->verdict == KFP_V_NEEDS && f->action == KFP_ACT_REQUIRE) {
+				kfp_error(s->ctx, &f->loc,
+					  "required '%s' needs '%s', which some hosts of fleet \"%s\" lack",
+					  f->c->name, f->needs->c->name, fl->name);
+			}
+			for (size_t k = 0; k < nrefused; k++)
+				add_missing(s, fl, &missing, refused[k]);
+			free(refused);
 		}
 	}
+	if (missing.n)
+		missing_note(s, fl, &missing);
+	free(missing.v);
 }
 
 /* Nothing may be exposed that an older fleet kernel does not show: a VM

@@ -1,12 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctx.h"
 #include "util.h"
+
+/* What a command printed must have reached standard output: a full disk
+ * or a closed pipe is an error, not a success. */
+static int finish_stdout(const char *prog, int status)
+{
+	int err = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
+	if (!err)
+		return status;
+	fprintf(stderr, "%s: cannot write standard output: %s\n", prog, strerror(err));
+	return status > 2 ? status : 2;
+}
 
 int kfp_cli_main(const char *prog, const char *version, const char *usage,
 		 const struct kfp_cli_command *cmds, size_t n, int argc, char **argv)
@@ -25,7 +37,7 @@ int kfp_cli_main(const char *prog, const char *version, const char *usage,
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].run(argc - 1, argv + 1);
+			return finish_stdout(prog, cmds[i].run(argc - 1, argv + 1));
 
 	const char **names = kfp_xcalloc(n + 1, sizeof(*names));
 	for (size_t i = 0; i < n; i++)

@@ -16,6 +16,14 @@ void kfp_ctx_init(struct kfp_ctx *ctx)
 	ctx->prog = "kfpc";
 }
 
+static void diag_free(struct kfp_diag *d)
+{
+	free(d->msg);
+	for (size_t i = 0; i < d->nfleets; i++)
+		free(d->fleets[i]);
+	free(d->fleets);
+}
+
 void kfp_ctx_fini(struct kfp_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nsources; i++) {
@@ -29,7 +37,7 @@ void kfp_ctx_fini(struct kfp_ctx *ctx)
 	}
 	free(ctx->sources);
 	for (size_t i = 0; i < ctx->ndiags; i++)
-		free(ctx->diags[i].msg);
+		diag_free(&ctx->diags[i]);
 	free(ctx->diags);
 	memset(ctx, 0, sizeof(*ctx));
 }
@@ -69,35 +77,134 @@ char *kfp_loc_text(const struct kfp_loc *loc)
 	return kfp_xstrndup(loc->src->buf + loc->off, loc->end_off - loc->off);
 }
 
+/* ---- queueing ---------------------------------------------------------- */
+
+static bool same_diag(const struct kfp_diag *a, const struct kfp_diag *b)
+{
+	return a->sev == b->sev && a->has_loc == b->has_loc &&
+	       (!a->has_loc || (a->loc.src == b->loc.src && a->loc.off == b->loc.off &&
+				a->loc.end_off == b->loc.end_off)) &&
+	       !strcmp(a->msg, b->msg);
+}
+
+/* One past the notes of the diagnostic at i. */
+static size_t group_end(const struct kfp_ctx *ctx, size_t i)
+{
+	while (++i < ctx->ndiags && ctx->diags[i].sev == KFP_SEV_NOTE)
+		;
+	return i;
+}
+
+static void add_fleet(struct kfp_diag *d, const char *name)
+{
+	for (size_t i = 0; i < d->nfleets; i++)
+		if (!strcmp(d->fleets[i], name))
+			return;
+	KFP_VEC_PUSH(d->fleets, d->nfleets, d->fleets_cap, kfp_xstrdup(name));
+}
+
+static unsigned max_errors(const struct kfp_ctx *ctx)
+{
+	return ctx->max_errors ? ctx->max_errors : KFP_DEFAULT_MAX_ERRORS;
+}
+
+static void push_too_many(struct kfp_ctx *ctx)
+{
+	ctx->too_many = true;
+	ctx->last_dropped = true;
+	struct kfp_diag d = {
+		.sev = KFP_SEV_ERROR,
+		.msg = kfp_xasprintf("too many errors (%u), stopping", max_errors(ctx)),
+	};
+	KFP_VEC_PUSH(ctx->diags, ctx->ndiags, ctx->diags_cap, d);
+}
+
+/* Decides on the last group once its notes are in: a repeat of the group
+ * it started like (same diagnostic, same notes) is dropped and its fleet
+ * named on the original; anything else is a problem of its own. */
+static void seal(struct kfp_ctx *ctx)
+{
+	if (!ctx->repeat)
+		return;
+	ctx->repeat = false;
+	size_t orig = ctx->repeat_of, at = ctx->repeat_at;
+	size_t n = group_end(ctx, orig) - orig;
+	bool same = ctx->ndiags - at == n;
+	for (size_t k = 0; same && k < n; k++)
+		same = same_diag(&ctx->diags[orig + k], &ctx->diags[at + k]);
+	bool error = ctx->diags[at].sev == KFP_SEV_ERROR;
+	bool drop = same || (error && (ctx->too_many || ctx->errors >= max_errors(ctx)));
+	if (same)
+		add_fleet(&ctx->diags[orig], ctx->diags[at].fleets[0]);
+	else if (error && !drop)
+		ctx->errors++;
+	if (drop) {
+		while (ctx->ndiags > at)
+			diag_free(&ctx->diags[--ctx->ndiags]);
+		if (!same && !ctx->too_many)
+			push_too_many(ctx);
+	}
+}
+
+void kfp_ctx_enter_fleet(struct kfp_ctx *ctx, const char *name, const struct kfp_loc *block)
+{
+	seal(ctx);
+	ctx->fleet = name;
+	ctx->fleet_block = *block;
+	ctx->fleets_entered++;
+}
+
+void kfp_ctx_leave_fleet(struct kfp_ctx *ctx)
+{
+	seal(ctx);
+	ctx->fleet = NULL;
+}
+
+/* Outside the block of the fleet being resolved: shared by fleets. */
+static bool shared(const struct kfp_ctx *ctx, const struct kfp_diag *d)
+{
+	const struct kfp_loc *b = &ctx->fleet_block;
+	return ctx->fleet && (!d->has_loc || d->loc.src != b->src || d->loc.off < b->off ||
+			      d->loc.off >= b->end_off);
+}
+
 void kfp_vdiag(struct kfp_ctx *ctx, enum kfp_severity sev,
 	       const struct kfp_loc *loc, const char *fmt, va_list ap)
 {
-	unsigned max = ctx->max_errors ? ctx->max_errors : KFP_DEFAULT_MAX_ERRORS;
-
+	if (sev != KFP_SEV_NOTE)
+		seal(ctx);
 	if (sev == KFP_SEV_NOTE && ctx->last_dropped)
 		return;
-	if (sev == KFP_SEV_ERROR) {
-		ctx->last_dropped = ctx->too_many;
-		if (ctx->too_many)
-			return;
-		if (ctx->errors >= max) {
-			ctx->too_many = true;
-			ctx->last_dropped = true;
-			struct kfp_diag d = {
-				.sev = KFP_SEV_ERROR,
-				.msg = kfp_xasprintf("too many errors (%u), stopping", max),
-			};
-			KFP_VEC_PUSH(ctx->diags, ctx->ndiags, ctx->diags_cap, d);
-			return;
-		}
-		ctx->errors++;
-	} else if (sev == KFP_SEV_WARNING) {
-		ctx->last_dropped = false;
-	}
 	struct kfp_diag d = { .sev = sev, .has_loc = loc && loc->src };
 	if (d.has_loc)
 		d.loc = *loc;
 	d.msg = kfp_xvasprintf(fmt, ap);
+	if (sev != KFP_SEV_NOTE)
+		ctx->last_dropped = false;
+	/* Even past the error limit, a repeat names its fleet on the
+	 * problem already reported. */
+	if (sev != KFP_SEV_NOTE && shared(ctx, &d)) {
+		add_fleet(&d, ctx->fleet);
+		for (size_t i = 0; i < ctx->ndiags; i++)
+			if (ctx->diags[i].nfleets && same_diag(&ctx->diags[i], &d)) {
+				/* Counted, or dropped, when sealed. */
+				ctx->repeat = true;
+				ctx->repeat_of = i;
+				ctx->repeat_at = ctx->ndiags;
+				KFP_VEC_PUSH(ctx->diags, ctx->ndiags, ctx->diags_cap, d);
+				return;
+			}
+	}
+	if (sev == KFP_SEV_ERROR) {
+		if (ctx->too_many || ctx->errors >= max_errors(ctx)) {
+			diag_free(&d);
+			if (!ctx->too_many)
+				push_too_many(ctx);
+			ctx->last_dropped = true;
+			return;
+		}
+		ctx->errors++;
+	}
 	KFP_VEC_PUSH(ctx->diags, ctx->ndiags, ctx->diags_cap, d);
 }
 
@@ -252,10 +359,24 @@ static void print_one(const char *prog, enum kfp_severity sev, const struct kfp_
 	}
 }
 
+/* "web.kfp: in fleets "a", "b" and "c":" before a problem the fleets share,
+ * when there are several. */
+static void print_fleets(const struct kfp_ctx *ctx, const struct kfp_diag *d, FILE *out)
+{
+	fprintf(out, "%s: in fleet%s ", d->has_loc ? d->loc.src->path : ctx->prog,
+		d->nfleets > 1 ? "s" : "");
+	for (size_t i = 0; i < d->nfleets; i++)
+		fprintf(out, "%s\"%s\"", !i ? "" : i + 1 == d->nfleets ? " and " : ", ",
+			d->fleets[i]);
+	fputs(":\n", out);
+}
+
 void kfp_diags_print(const struct kfp_ctx *ctx, FILE *out)
 {
 	for (size_t i = 0; i < ctx->ndiags; i++) {
 		const struct kfp_diag *d = &ctx->diags[i];
+		if (d->nfleets && ctx->fleets_entered > 1)
+			print_fleets(ctx, d, out);
 		print_one(ctx->prog, d->sev, d->has_loc ? &d->loc : NULL, d->msg, out);
 		if (!d->has_loc || d->sev == KFP_SEV_NOTE)
 			continue;

@@ -49,6 +49,8 @@ struct kfp_diag {
 	bool has_loc;
 	struct kfp_loc loc;
 	char *msg;
+	char **fleets; /* a problem in what fleets share: the fleets it affects */
+	size_t nfleets, fleets_cap;
 };
 
 #define KFP_DEFAULT_MAX_ERRORS 20
@@ -63,6 +65,17 @@ struct kfp_ctx {
 	bool too_many;       /* the cap was hit: stop as soon as possible */
 	bool last_dropped;   /* the last error was dropped: drop its notes */
 	const char *prog;    /* prefix of diagnostics without a place ("kfpc") */
+
+	/* While a fleet is resolved, an error or warning outside its block
+	 * comes from what the fleets share (a common section, a group): it is
+	 * queued once, naming every fleet it affects, and a repeat of it for
+	 * another fleet (the same diagnostic with the same notes) only adds
+	 * that fleet's name.  A repeat does not count against max_errors. */
+	const char *fleet;          /* the fleet being resolved, or NULL */
+	struct kfp_loc fleet_block;
+	unsigned fleets_entered;
+	bool repeat;                /* the last group may repeat group repeat_of */
+	size_t repeat_of, repeat_at;
 };
 
 void kfp_ctx_init(struct kfp_ctx *ctx);
@@ -77,6 +90,11 @@ struct kfp_source *kfp_source_add(struct kfp_ctx *ctx, const char *path,
 struct kfp_source *kfp_source_load(struct kfp_ctx *ctx, const char *path);
 
 void kfp_source_add_comment(struct kfp_source *src, const struct kfp_loc *loc);
+
+/* Brackets the diagnostics of one fleet (see struct kfp_ctx).  name must
+ * live until kfp_ctx_leave_fleet. */
+void kfp_ctx_enter_fleet(struct kfp_ctx *ctx, const char *name, const struct kfp_loc *block);
+void kfp_ctx_leave_fleet(struct kfp_ctx *ctx);
 
 /* Queues a diagnostic.  loc may be NULL for diagnostics about no place. */
 void kfp_error(struct kfp_ctx *ctx, const struct kfp_loc *loc,

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "kvm.h"
+#include "output.h"
 #include "parse.h"
 #include "probe.h"
 #include "profile.h"
@@ -188,41 +189,20 @@ static int cmd_probe(int argc, char **argv)
 	if (!p)
 		return EXIT_POLICY;
 
-	/* Through a temporary file, so that a failed run leaves no half
-	 * profile behind. */
+	/* A failed run leaves no half profile behind (see output.h). */
 	int status = EXIT_OK;
-	FILE *out = stdout;
-	char *tmp = NULL;
-	if (o.out && strcmp(o.out, "-")) {
-		tmp = kfp_xasprintf("%s.tmp.%d", o.out, (int)getpid());
-		out = fopen(tmp, "w");
-		if (!out) {
-			fprintf(stderr, "kfp: cannot write %s: %s\n", tmp, strerror(errno));
-			free(tmp);
-			kfp_profile_free(p);
-			return EXIT_USAGE;
-		}
-	}
-	int r = kfp_profile_write(p, out);
-	if (r < 0) {
-		fprintf(stderr, "kfp: cannot write the profile: %s\n", strerror(-r));
-		status = r == -EINVAL ? EXIT_POLICY : EXIT_USAGE;
-	}
-	if (out != stdout) {
-		bool ok = status == EXIT_OK && !ferror(out);
-		ok &= fclose(out) == 0;
-		if (ok && rename(tmp, o.out) != 0)
-			ok = false;
-		if (!ok) {
-			if (status == EXIT_OK) {
-				fprintf(stderr, "kfp: cannot write %s: %s\n", o.out, strerror(errno));
-				status = EXIT_USAGE;
-			}
-			unlink(tmp);
-		}
-		free(tmp);
-	} else if (fflush(stdout) != 0) {
+	struct kfp_output out;
+	if (!kfp_output_open(&out, "kfp", o.out)) {
 		status = EXIT_USAGE;
+	} else {
+		int r = kfp_profile_write(p, out.f);
+		if (r < 0) {
+			fprintf(stderr, "kfp: cannot write the profile: %s\n", strerror(-r));
+			status = r == -EINVAL ? EXIT_POLICY : EXIT_USAGE;
+			kfp_output_discard(&out);
+		} else if (!kfp_output_commit(&out, 1)) {
+			status = EXIT_USAGE;
+		}
 	}
 	kfp_profile_free(p);
 	return status;
@@ -467,7 +447,7 @@ static struct kvm_cpuid2 *kvm_cpuid_table(int vcpu_fd, uint32_t nent)
 
 /* What a migration source saves of the vCPU (apply --save-state): KVM's
  * CPUID table, the feature MSRs the fleet writes, and the xsave header. */
-static int save_state(struct session *s, const char *path)
+static int save_state(struct session *s, struct kfp_output *out)
 {
 	struct kvm_cpuid2 *cpuid = kvm_cpuid_table(s->vcpu_fd, kfp_plan_cpuid(s->plan)->nent);
 	struct kvm_msrs *msrs = kfp_xcalloc(1, sizeof(*msrs) + KFP_MAX_PLAN_MSRS * sizeof(msrs->entries[0]));
@@ -489,18 +469,18 @@ static int save_state(struct session *s, const char *path)
 	if (kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XCRS, &xcrs) < 0)
 		xcrs.nr_xcrs = 0;
 	int rc = -1;
-	FILE *f = cpuid ? fopen(path, "w") : NULL;
 	if (!cpuid) {
 		fprintf(stderr, "kfp: --save-state: KVM_GET_CPUID2 failed\n");
-	} else if (!f) {
-		fprintf(stderr, "kfp: cannot write %s: %s\n", path, strerror(errno));
+		kfp_output_discard(out);
 	} else {
-		state_write(f, s->cfg->id, cpuid, msrs, xstate_bv, xcomp_bv);
+		state_write(out->f, s->cfg->id, cpuid, msrs, xstate_bv, xcomp_bv);
 		if (xr == 0)
-			state_write_load(f, &xcrs, xs, xsize);
-		rc = fclose(f) == 0 ? 0 : -1;
-		if (rc == 0)
+			state_write_load(out->f, &xcrs, xs, xsize);
+		const char *path = out->path;
+		if (kfp_output_commit(out, 1)) {
 			fprintf(stderr, "kfp: saved the vCPU state in %s\n", path);
+			rc = 0;
+		}
 	}
 	free(xs);
 	free(msrs);
@@ -512,9 +492,15 @@ static int cmd_apply(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct session s = { 0 };
+	struct kfp_output state_out = { .fd = -1 };
 	int status = session_start(&s, argc, argv, &o, "apply");
 	if (status != EXIT_OK)
 		goto out;
+	/* Before any work: a state file that cannot be written fails now. */
+	if (o.save_state && !kfp_output_open(&state_out, "kfp", o.save_state)) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	/* The AMX permission, if the policy allows AMX, must come before the
 	 * process's first vCPU. */
 	int r = kfp_prepare_process(s.cfg, &s.rep);
@@ -567,12 +553,13 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (verdict_mismatches(&v))
 		status = EXIT_POLICY;
-	if (o.save_state && status == EXIT_OK && save_state(&s, o.save_state) < 0)
+	if (o.save_state && status == EXIT_OK && save_state(&s, &state_out) < 0)
 		status = EXIT_USAGE;
 	verdict_free(&v);
 	free(q);
 	free(kvm_table);
 out:
+	kfp_output_discard(&state_out);
 	session_end(&s);
 	if (fflush(stdout) != 0 && status == EXIT_OK)
 		status = EXIT_USAGE;
@@ -583,7 +570,7 @@ out:
 
 /* What a migration source saves of the vCPU (apply --save-state): every
  * register KVM lists, with its value, and the policy identity. */
-static int arm64_save_state(const struct session *s, const char *path)
+static int arm64_save_state(const struct session *s, struct kfp_output *out)
 {
 	static uint8_t values[KFP_MAX_REG_LIST][ARM64_STATE_REG_BYTES];
 	const struct kfp_arm64_plan *plan = s->plan;
@@ -597,14 +584,10 @@ static int arm64_save_state(const struct session *s, const char *path)
 		}
 	}
 	struct utsname u;
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "kfp: cannot write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	arm64_state_write(f, s->cfg->id, uname(&u) == 0 ? u.release : NULL, plan->regs,
+	arm64_state_write(out->f, s->cfg->id, uname(&u) == 0 ? u.release : NULL, plan->regs,
 			  (const uint8_t(*)[ARM64_STATE_REG_BYTES])values, (uint32_t)plan->nregs);
-	if (fclose(f) != 0)
+	const char *path = out->path;
+	if (!kfp_output_commit(out, 1))
 		return -1;
 	fprintf(stderr, "kfp: saved the vCPU state in %s (%llu registers)\n", path,
 		(unsigned long long)plan->nregs);
@@ -644,7 +627,11 @@ static int cmd_apply(int argc, char **argv)
 	struct arm64_observed_reg *regs = NULL;
 	struct arm64_observed_fw *fw = NULL, *pins = NULL;
 	uint64_t *ids = NULL, *values = NULL;
+	struct kfp_output state_out = { .fd = -1 };
 	int status = session_start(&s, argc, argv, &o, "apply");
+	/* Before any work: a state file that cannot be written fails now. */
+	if (status == EXIT_OK && o.save_state && !kfp_output_open(&state_out, "kfp", o.save_state))
+		status = EXIT_USAGE;
 	if (status == EXIT_OK)
 		status = arm64_session_vm(&s);
 	if (status != EXIT_OK)
@@ -705,10 +692,11 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (v.mismatches)
 		status = EXIT_POLICY;
-	if (o.save_state && status == EXIT_OK && arm64_save_state(&s, o.save_state) < 0)
+	if (o.save_state && status == EXIT_OK && arm64_save_state(&s, &state_out) < 0)
 		status = EXIT_USAGE;
 	arm64_verdict_free(&v);
 out:
+	kfp_output_discard(&state_out);
 	free(regs);
 	free(fw);
 	free(pins);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +122,34 @@ static void test_usage_errors(void **state)
 	free(r.out);
 	r = RUN("fmt", "does-not-exist.kfp");
 	assert_int_equal(r.status, 2);
+	free(r.out);
+}
+
+/* A template that cannot be expressed: the compiler's errors about the
+ * generated policy, which is not written, point at the template's JSON
+ * (the entry of the register they are about, or the file) and quote the
+ * generated statement; they never name a file that does not exist. */
+static void test_import_firecracker_errors_point_at_template(void **state)
+{
+	(void)state;
+	/* ID_AA64MMFR1_EL1 with only HAFDBS fixed: fields it leaves to the
+	 * host cannot be hidden on every kernel from 5.10 on. */
+	write_text("t.json", "{\n  \"reg_modifiers\": [\n    {\n"
+			     "      \"addr\": \"0x603000000013c039\",\n"
+			     "      \"bitmap\": \"0bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0000\"\n"
+			     "    }\n  ]\n}\n");
+	struct result r = RUN("import-firecracker", "t.json", "--min-kernel", "5.10", "-o", "t.kfp");
+	assert_int_equal(r.status, 1);
+	assert_null(strstr(r.out, "imported.kfp"));
+	assert_non_null(strstr(r.out, "t.json:3:5: error: ID_AA64MMFR1_EL1.ECBHB must be changed to 0"));
+	assert_non_null(strstr(r.out, "    in the generated policy: ECBHB = 0;"));
+	/* A statement about a register the template does not mention. */
+	assert_non_null(strstr(r.out, "t.json: error: 'trng' must be hidden"));
+	assert_non_null(strstr(r.out, "t.json: note: the fleet's kernels are set here\n"
+				      "    in the generated policy: min_kernel 5.10;\n"));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/t.kfp", tmpdir);
+	assert_int_equal(access(path, F_OK), -1);
 	free(r.out);
 }
 
@@ -261,6 +290,91 @@ static void test_hostile_inputs(void **state)
 			     "missing.kfp:2:9: error: cannot include 'nowhere.kfp': No such file or directory");
 }
 
+/* The front door for host profiles: a profile that is cut short, a second
+ * profile of the same host, one of the other architecture, one from a
+ * newer kfp, and 100 MB of something: each is an error that names the
+ * file, and nothing is written. */
+static void test_bad_host_profiles(void **state)
+{
+	(void)state;
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/../../tests/data/profiles/x86_64.yaml", examples);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char good[4096];
+	size_t len = fread(good, 1, sizeof(good) - 1, f);
+	fclose(f);
+	good[len] = 0;
+	char *cut = strstr(good, "msrs:");
+	assert_non_null(cut);
+	snprintf(path, sizeof(path), "%s/h", tmpdir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_bytes("h/good.yaml", good, len);
+	write_text("p.kfp", "policy \"p\" version 1;\n"
+			    "fleet \"a\" { arch x86_64; min_kernel 5.10; hosts \"h/*.yaml\"; }\n"
+			    "x86_64 { allow fpu; }\n");
+	struct result r = RUN("compile", "p.kfp", "-o", "out.c", "--header", "out.h");
+	assert_int_equal(r.status, 0);
+	free(r.out);
+	snprintf(path, sizeof(path), "%s/out.c", tmpdir);
+	assert_int_equal(remove(path), 0);
+	snprintf(path, sizeof(path), "%s/out.h", tmpdir);
+	assert_int_equal(remove(path), 0);
+
+	char future[4096];
+	snprintf(future, sizeof(future), "%s", good);
+	char *v = strstr(future, "kfp_host_profile: 1");
+	assert_non_null(v);
+	v[strlen("kfp_host_profile: ")] = '2';
+	snprintf(path, sizeof(path), "%s/../../tests/data/profiles/arm64.yaml", examples);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	char arm[4096];
+	size_t arm_len = fread(arm, 1, sizeof(arm) - 1, f);
+	fclose(f);
+
+	static const struct {
+		const char *file, *want;
+	} cases[] = {
+		{ "h/truncated.yaml", "cannot use host profile h/truncated.yaml:2:1: missing required key 'msrs' of an x86_64 profile (kfp probe always writes it: is the file truncated?)" },
+		{ "h/truncated2.yaml", "cannot use host profile h/truncated2.yaml:" },
+		{ "h/copy.yaml", "host profiles h/copy.yaml and h/good.yaml both describe host \"cascadelake-a\" of fleet \"a\"" },
+		{ "h/arm.yaml", "host profile h/arm.yaml is for arm64, but fleet \"a\" is x86_64" },
+		{ "h/future.yaml", "cannot use host profile h/future.yaml:2:19: unsupported host profile format 2 (this kfp reads format 1)" },
+		{ "h/huge.yaml", "cannot use host profile h/huge.yaml: larger than 16 MiB, which no host profile is" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *file = cases[i].file;
+		if (i == 0)
+			write_bytes(file, good, (size_t)(cut - good));
+		else if (i == 1)
+			write_bytes(file, good, (size_t)(cut - good) + 7); /* inside a value */
+		else if (i == 2)
+			write_bytes(file, good, len);
+		else if (i == 3)
+			write_bytes(file, arm, arm_len);
+		else if (i == 4)
+			write_text(file, future);
+		else {
+			/* 100 MB, made here: a profile followed by zeros. */
+			snprintf(path, sizeof(path), "%s/%s", tmpdir, file);
+			write_bytes(file, good, len);
+			assert_int_equal(truncate(path, 100 << 20), 0);
+		}
+		r = RUN("compile", "p.kfp", "-o", "out.c", "--header", "out.h");
+		if (r.status != 1 || !strstr(r.out, cases[i].want))
+			fail_msg("%s: exit %d, wanted 1 and '%s' in:\n%s", file, r.status,
+				 cases[i].want, r.out);
+		free(r.out);
+		snprintf(path, sizeof(path), "%s/out.c", tmpdir);
+		assert_int_equal(access(path, F_OK), -1);
+		snprintf(path, sizeof(path), "%s/out.h", tmpdir);
+		assert_int_equal(access(path, F_OK), -1);
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, file);
+		assert_int_equal(remove(path), 0);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -288,6 +402,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_examples_check_and_are_canonical),
+		cmocka_unit_test(test_import_firecracker_errors_point_at_template),
+		cmocka_unit_test(test_bad_host_profiles),
 		cmocka_unit_test(test_fmt_check_detects_noncanonical),
 		cmocka_unit_test(test_hostile_inputs),
 	};

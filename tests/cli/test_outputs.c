@@ -163,6 +163,7 @@ static void test_pinned_tables(void **state)
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);
 		fprintf(f, "kfp_host_profile: 1\nname: \"%s\"\narch: arm64\nkernel: \"%s\n"
+			   "reg_list: []\nid_regs: {}\n"
 			   "vcpu_features: [power_off, psci_0_2]\n",
 			hosts[i][0], hosts[i][1]);
 		fclose(f);

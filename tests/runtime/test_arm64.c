@@ -935,7 +935,7 @@ static void write_host(const char *name, const char *kernel, uint64_t clidr,
 	fprintf(f, "reg_list: [0x6030000000140000, 0x603000000013c801");
 	for (unsigned n = 0; n < nccsidr; n++)
 		fprintf(f, ", 0x%" PRIx64, (uint64_t)FAKE_CCSIDR(n));
-	fprintf(f, "]\nfirmware_regs: {0x6030000000140000: 0x%" PRIx64 "}\n", psci);
+	fprintf(f, "]\nid_regs: {}\nfirmware_regs: {0x6030000000140000: 0x%" PRIx64 "}\n", psci);
 	fprintf(f, "cache_regs:\n  0x603000000013c801: 0x%" PRIx64 "\n", clidr);
 	for (unsigned n = 0; n < nccsidr; n++)
 		fprintf(f, "  0x%" PRIx64 ": 0x%" PRIx32 "\n", (uint64_t)FAKE_CCSIDR(n), ccsidr[n]);

@@ -532,9 +532,9 @@ static void test_errors_structure(void **state)
 		{ "kfp_host_profile: 1\n---\nname: a\n",
 		  "t.yaml:2:1: more than one YAML document in the file" },
 		{ "kfp_host_profile: 1\nname: \"a\n",
-		  "t.yaml:3:1: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar started at 2:7)" },
+		  "t.yaml:3:1: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar started at 2:7); the file ends there: is it truncated?" },
 		{ "kfp_host_profile: 1\nname: a\narch: x86_64\nkernel: \"6.1\"\ncpuid: [[1, 2\n",
-		  "t.yaml:6:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at 5:9)" },
+		  "t.yaml:6:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at 5:9); the file ends there: is it truncated?" },
 		{ "kfp_host_profile: 1\n\tname: a\n",
 		  "t.yaml:2:1: YAML syntax error: found a tab character that violates indentation (while scanning a plain scalar started at 1:19)" },
 	};
@@ -678,6 +678,46 @@ static void expect_rejected(const char *text, size_t len, const char *what)
 	free(err);
 }
 
+/* A profile cut short anywhere (a full disk, an interrupted copy) is an
+ * error, never a smaller host: every proper prefix of what kfp probe
+ * writes, for both arches, is refused (all but the final newline). */
+static void test_truncated(void **state)
+{
+	(void)state;
+	static const char *const files[] = {
+		KFP_SOURCE_DIR "/tests/data/profiles/x86_64.yaml",
+		KFP_SOURCE_DIR "/tests/data/profiles/arm64.yaml",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		char *err = NULL;
+		struct kfp_host_profile *p = kfp_profile_load(files[i], &err);
+		if (!p)
+			fail_msg("%s", err);
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+		assert_int_equal(kfp_profile_write(p, mem), 0);
+		fclose(mem);
+		kfp_profile_free(p);
+		unsigned truncated = 0;
+		for (size_t n = 0; n + 1 < len; n++) {
+			p = kfp_profile_parse("t.yaml", text, n, &err);
+			if (p)
+				fail_msg("%s cut to %zu of %zu bytes loads", files[i], n, len);
+			if (strncmp(err, "t.yaml", 6) != 0)
+				fail_msg("the error does not name the file: %s", err);
+			truncated += strstr(err, "truncated") != NULL;
+			free(err);
+		}
+		/* Past the required common keys, the message says why. */
+		assert_true(truncated > len / 2);
+		p = kfp_profile_parse("t.yaml", text, len - 1, &err);
+		assert_non_null(p);
+		kfp_profile_free(p);
+		free(text);
+	}
+}
+
 static void test_hostile(void **state)
 {
 	(void)state;
@@ -746,7 +786,7 @@ static void test_many_entries(void **state)
 	fputs("reg_list: [", mem);
 	for (unsigned i = 0; i < 100000; i++)
 		fprintf(mem, "%s0x%x", i ? ", " : "", 100000 - i);
-	fputs("]\n", mem);
+	fputs("]\nid_regs: {}\nfirmware_regs: {}\nvcpu_features: []\n", mem);
 	fclose(mem);
 	char *err = NULL;
 	struct kfp_host_profile *p = kfp_profile_parse("t.yaml", text, len, &err);
@@ -1186,6 +1226,7 @@ int main(void)
 		cmocka_unit_test(test_errors_structure),
 		cmocka_unit_test(test_errors_values),
 		cmocka_unit_test(test_errors_arm64),
+		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_many_entries),
 		cmocka_unit_test(test_kver),

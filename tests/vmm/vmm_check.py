@@ -133,19 +133,19 @@ def template_regs(t):
 # ---- catalog names, from `kfpc catalog --format yaml` ----
 
 def yaml_entries(text):
-    """The entries of `kfpc catalog --format yaml`: (section, depth, dict),
-    where depth 0 is a top-level entry and 1 a nested one (MSR bits,
-    ID-register fields)."""
+    """The entries of `kfpc catalog --format yaml` (the catalog files'
+    format): (section, depth, dict), where depth 0 is a top-level entry and
+    1 a nested one (MSR bits, ID-register fields, firmware bitmap bits)."""
     sec, out, cur = None, [], None
     for line in text.splitlines():
-        m = re.match(r"^  (\w+):$", line)
+        m = re.match(r"^(\w+):$", line)
         if m:
             sec = m.group(1)
             continue
         m = re.match(r"^( *)- (\w+): (.*)$", line)
         if m:
             cur = {m.group(2): m.group(3).strip('"')}
-            out.append((sec, 0 if len(m.group(1)) == 4 else 1, cur))
+            out.append((sec, 0 if len(m.group(1)) == 2 else 1, cur))
             continue
         m = re.match(r"^ +(\w+): (.*)$", line)
         if m and cur is not None:
@@ -178,12 +178,17 @@ def catalog_names():
                                            "yaml").stdout):
         if depth == 0:
             parent = e
+            if "encoding" in e:
+                # KVM's ONE_REG id of the register (kfp_arm64_sysreg_id)
+                op0, op1, crn, crm, op2 = (int(x) for x in e["encoding"].strip("[]").split(","))
+                e["id"] = hex(0x6030000000130000 | op0 << 14 | op1 << 11 | crn << 7 |
+                              crm << 3 | op2)
         elif sec == "id_registers" and "shift" in e:
             for b in range(int(e["shift"]), int(e["shift"]) + int(e["width"])):
                 names[("reg", int(parent["id"], 0), b)] = "%s.%s" % (parent["name"], e["name"])
-        elif sec == "firmware_registers" and "bit" in e:
-            n, b = e["bit"].split()
-            names[("reg", int(parent["id"], 0), int(b))] = "%s %s" % (parent["name"], n)
+        elif sec == "firmware_registers":
+            names[("reg", int(parent["id"], 0), int(e["bit"]))] = "%s %s" % (parent["name"],
+                                                                             e["name"])
     return names
 
 
