@@ -14,7 +14,9 @@
 
 #include <stdint.h>
 
-#define KFP_TABLE_VERSION 1
+/* 2: arm64 feature-register rows and hypercall rows' first kernel
+ *    (kfp_arm64_verify_state), KFP_CPUID_FORCE rows (a forced 1). */
+#define KFP_TABLE_VERSION 2
 
 /* A place in a .kfp file; file is NULL for decisions no line made (default
  * deny). */
