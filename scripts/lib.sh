@@ -16,7 +16,10 @@ as_root() {
 # ensure_packages PKG...: installs the Debian packages that are missing.
 ensure_packages() {
 	local missing=() p
+	local -A seen=()
 	for p in "$@"; do
+		[ -n "${seen[$p]:-}" ] && continue
+		seen[$p]=1
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
