@@ -72,8 +72,9 @@ static const char *const fingerprints[] = {
 #define NBASES (sizeof(fingerprints) / sizeof(fingerprints[0]))
 
 /* A realistic x86_64 policy: one fleet over every profile, a Cascade
- * Lake-class baseline.  Hosts without some features (Milan has no AVX-512)
- * make the compiler drop them: warnings-free, no errors. */
+ * Lake-class baseline over Intel and AMD hosts (so it says 'vendors intel
+ * amd').  Hosts without some features (Milan has no AVX-512) make the
+ * compiler drop them: warnings-free, no errors. */
 static const char policy_text[] =
 	"# bench_compile: a Cascade Lake-class baseline for a mixed x86_64 fleet.\n"
 	"policy \"bench-x86\" version 1;\n"
@@ -82,6 +83,7 @@ static const char policy_text[] =
 	"    arch x86_64;\n"
 	"    min_kernel 5.10;\n"
 	"    hosts \"hosts/*.yaml\";\n"
+	"    vendors intel amd;\n"
 	"}\n"
 	"\n"
 	"group avx512-core { avx512f avx512cd avx512bw avx512dq avx512vl }\n"
@@ -92,7 +94,7 @@ static const char policy_text[] =
 	"    allow cx16 lahf_lm popcnt abm movbe x2apic arat;\n"
 	"    allow pclmulqdq aes avx avx2 fma f16c bmi1 bmi2 adx rdrand rdseed;\n"
 	"    allow xsave xsaveopt xsavec fsgsbase smep smap erms invpcid;\n"
-	"    allow clflushopt clwb;\n"
+	"    allow clflushopt clwb hypervisor;\n"
 	"    allow @avx512-core avx512vnni;\n"
 	"    allow spec-ctrl stibp ssbd md-clear arch-capabilities;\n"
 	"    deny hle rtm;\n"
