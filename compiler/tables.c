@@ -45,7 +45,7 @@ static struct kfp_src src_of(const struct kfp_loc *l)
 	return (struct kfp_src){ l->src->path, l->line, l->col };
 }
 
-static struct kfp_feature_row feature_row(const struct kfp_feat *f)
+static struct kfp_feature_row feature_row(const struct kfp_feat *f, bool hyperv)
 {
 	struct kfp_feature_row r = {
 		.name = f->c->name,
@@ -64,7 +64,7 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f)
 	}
 	case KFP_FEAT_KVM:
 		r.kind = KFP_KIND_KVM_PV;
-		r.leaf = 0x40000001;
+		r.leaf = (hyperv ? KFP_KVM_LEAVES_HYPERV : 0x40000000) + 1;
 		r.bit = ((const struct kfp_cat_kvm *)f->cat)->bit;
 		break;
 	case KFP_FEAT_XSAVE:
@@ -386,8 +386,9 @@ struct kfp_config *kfp_build_config(const struct kfp_policy *pol, const struct k
 	cfg->min_kernel = fl->min;
 	memcpy(cfg->id, fl->id, 16);
 	struct kfp_feature_row *rows = kfp_xcalloc(fl->nfeats + 1, sizeof(*rows));
+	bool hyperv = kfp_fleet_hyperv(fl);
 	for (size_t i = 0; i < fl->nfeats; i++)
-		rows[i] = feature_row(&fl->feats[i]);
+		rows[i] = feature_row(&fl->feats[i], hyperv);
 	cfg->features = rows;
 	cfg->nfeatures = (uint32_t)fl->nfeats;
 	if (fl->arch == KFP_ARCH_X86_64)

@@ -65,10 +65,10 @@ struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 	add_query(&q, n, &cap, 0x80000000, 0);
 	for (uint32_t i = 0; i < cfg->nfeatures; i++) {
 		const struct kfp_feature_row *r = &cfg->features[i];
-		if (r->kind == KFP_KIND_CPUID)
+		if (r->kind == KFP_KIND_CPUID || r->kind == KFP_KIND_HYPERV)
 			add_query(&q, n, &cap, r->leaf, r->subleaf);
 		else if (r->kind == KFP_KIND_KVM_PV)
-			add_query(&q, n, &cap, 0x40000001, 0);
+			add_query(&q, n, &cap, r->leaf, 0); /* 0x40000101 with Hyper-V */
 		else if (r->kind == KFP_KIND_XSAVE)
 			add_query(&q, n, &cap, 0xd, r->xss ? 1 : 0);
 	}
@@ -107,9 +107,14 @@ static int host_value(const struct kfp_feature_row *r, const struct kfp_host *ho
 	case KFP_KIND_CPUID:
 		e = kfp_host_cpuid(host, r->leaf, r->subleaf);
 		return e ? bit_of(entry_reg(e, r->reg), r->bit) : 0;
-	case KFP_KIND_KVM_PV:
+	case KFP_KIND_KVM_PV: /* KVM's table has them at 0x40000001 */
 		e = kfp_host_cpuid(host, 0x40000001, 0);
 		return e ? bit_of(e->eax, r->bit) : 0;
+	case KFP_KIND_HYPERV:
+		for (uint32_t i = 0; i < host->nhv_cpuid; i++)
+			if (host->hv_cpuid[i].function == r->leaf)
+				return bit_of(entry_reg(&host->hv_cpuid[i], r->reg), r->bit);
+		return host->hv_sys ? 0 : -1; /* before 5.11: unknown here */
 	case KFP_KIND_XSAVE:
 		e = kfp_host_cpuid(host, 0xd, r->xss ? 1 : 0);
 		if (!e)
@@ -141,10 +146,11 @@ static int guest_value(const struct kfp_feature_row *r, const struct guest_cpuid
 			return 0;
 		return g ? bit_of(g->regs[r->reg], r->bit) : -1;
 	case KFP_KIND_KVM_PV:
-		g = seen_at(seen, n, 0x40000001, 0);
-		if (g && !in_range(seen, n, 0x40000001))
+	case KFP_KIND_HYPERV:
+		g = seen_at(seen, n, r->leaf, 0);
+		if (g && !in_range(seen, n, r->leaf))
 			return 0;
-		return g ? bit_of(g->regs[0], r->bit) : -1;
+		return g ? bit_of(g->regs[r->reg & 3], r->bit) : -1;
 	case KFP_KIND_XSAVE:
 		g = seen_at(seen, n, 0xd, r->xss ? 1 : 0);
 		if (g && !in_range(seen, n, 0xd))
@@ -229,6 +235,7 @@ static const char *kind_name(const struct kfp_feature_row *r)
 	case KFP_KIND_MSR_BIT: return "msr";
 	case KFP_KIND_HYPERCALL: return "hypercall";
 	case KFP_KIND_VCPU_INIT: return "vcpu-init";
+	case KFP_KIND_HYPERV: return "hyperv";
 	}
 	return "?";
 }
@@ -242,7 +249,9 @@ static void where(const struct kfp_feature_row *r, char *buf, size_t size)
 			 reg_names[r->reg & 3], r->bit);
 		break;
 	case KFP_KIND_KVM_PV:
-		snprintf(buf, size, "cpuid 0x40000001 eax[%u]", r->bit);
+	case KFP_KIND_HYPERV:
+		snprintf(buf, size, "cpuid 0x%" PRIx32 " %s[%u]", r->leaf, reg_names[r->reg & 3],
+			 r->bit);
 		break;
 	case KFP_KIND_XSAVE:
 		snprintf(buf, size, "%s bit %u, cpuid 0xd.%d", r->xss ? "xss" : "xcr0", r->bit,
