@@ -434,7 +434,7 @@ static bool yp_uint(struct yp *y, const char *what, unsigned bits,
 
 static bool yp_uint32(struct yp *y, const char *what, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	if (!yp_uint(y, what, 32, &v))
 		return false;
 	*out = (uint32_t)v;
@@ -898,7 +898,7 @@ static bool load_value(struct loader *l, enum top_key k)
 		p->has_hv_cpuid = true;
 		return load_cpuid(y, &l->hv_cpuid);
 	case TK_EVMCS: {
-		uint64_t v;
+		uint64_t v = 0;
 		if (!yp_uint(y, "evmcs_version", 16, &v))
 			return false;
 		p->evmcs_version = (uint16_t)v;

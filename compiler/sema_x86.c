@@ -494,14 +494,21 @@ static kfp_kv fleet_first_in(const struct kfp_fleet *fl, kfp_kv since, kfp_kv un
 	return 0;
 }
 
+/* The first enlightenment exposed, or hidden (preferring one the policy
+ * denies by name). */
 static const struct kfp_feat *first_hyperv(const struct kfp_fleet *fl, bool exposed)
 {
+	const struct kfp_feat *any = NULL;
 	for (size_t i = 0; i < fl->nfeats; i++) {
 		const struct kfp_feat *f = &fl->feats[i];
-		if (f->kind == KFP_FEAT_HYPERV && kfp_feat_exposed(f) == exposed)
+		if (f->kind != KFP_FEAT_HYPERV || kfp_feat_exposed(f) != exposed)
+			continue;
+		if (exposed || (f->mentioned && f->action == KFP_ACT_DENY))
 			return f;
+		if (!any)
+			any = f;
 	}
-	return NULL;
+	return any;
 }
 
 /* Hiding an enlightenment hides its CPUID bits; only kernels with

@@ -21,6 +21,9 @@ struct guest_cpuid {
  * 0, EDX.  Only when the guest's CPUID has XSAVE (else setting CR4.OSXSAVE
  * faults), and after every CPUID query: CPUID.1:ECX OSXSAVE follows CR4. */
 #define GUEST_XCR0 0xfffffffeu
+/* A "leaf" that reads the MSR given as subleaf: regs are EAX, 1 if RDMSR
+ * faulted with #GP (else 0), the MSR index, EDX. */
+#define GUEST_RDMSR 0xfffffffdu
 
 /* The guest's memory, mapped at guest physical address 0. */
 struct guest_mem {
