@@ -43,8 +43,9 @@ configure_build() {
 # The fleet harness (tests/fleet/, ctest label fleet): boots Debian's arm64
 # kernels under qemu with static arm64 programs as /init, and Debian's
 # x86_64 kernels under qemu TCG (their KVM modules are .ko.xz on 6.12).
+FLEET_X86_PACKAGES=(qemu-system-x86 cpio gzip xz-utils)
 FLEET_PACKAGES=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	linux-libc-dev-arm64-cross cpio gzip qemu-system-x86 xz-utils)
+	linux-libc-dev-arm64-cross "${FLEET_X86_PACKAGES[@]}")
 
 # The VMM-format tests check kfpc's output with the real tools: QEMU's
 # model expansion and libvirt's schema and CPU map.

@@ -35,6 +35,7 @@
 #include "util.h"
 #if defined(__x86_64__)
 #include "guest.h"
+#include "restore.h"
 #include "verify.h"
 #elif defined(__aarch64__)
 #include "arm64.h"
@@ -72,7 +73,13 @@ static const char usage_text[] =
 	"  verify-state POLICY.kfp STATE [--fleet NAME]\n"
 	"                                 may a saved vCPU state (x86_64) be loaded under\n"
 	"                                 the fleet?  Checks the policy identity, CPUID,\n"
-	"                                 feature MSRs and the xsave header; needs no KVM\n"
+	"                                 feature MSRs and the xsave header; needs no KVM\n"	"  restore-state STATE [POLICY.kfp] [--fleet NAME]\n"
+	"                                 load a saved vCPU state (x86_64) on this host as\n"
+	"                                 a migration destination does: verify-state (with a\n"
+	"                                 policy), check that this host's KVM offers every\n"
+	"                                 feature and xsave component of the state, then\n"
+	"                                 KVM_SET_CPUID2, KVM_SET_MSRS, KVM_SET_XSAVE,\n"
+	"                                 KVM_SET_XCRS, and compare what the guest reads\n"
 	"\n"
 	"Options:\n"
 	"  --fleet NAME        the fleet (default: the policy's only fleet of this\n"
@@ -453,12 +460,17 @@ static int save_state(struct session *s, const char *path)
 	msrs->nmsrs = got > 0 ? (uint32_t)got : 0;
 	struct kvm_xsave *xs = kfp_xcalloc(1, KFP_XSAVE_MAX);
 	uint64_t xstate_bv = 0, xcomp_bv = 0;
-	int xr = s->plan->xsave_size > sizeof(*xs) ? kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XSAVE2, xs)
-						    : kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XSAVE, xs);
+	size_t xsize = s->plan->xsave_size > sizeof(*xs) ? s->plan->xsave_size : sizeof(*xs);
+	int xr = xsize > sizeof(*xs) ? kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XSAVE2, xs)
+				     : kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XSAVE, xs);
 	if (xr == 0) {
 		memcpy(&xstate_bv, (const uint8_t *)xs + 512, 8);
 		memcpy(&xcomp_bv, (const uint8_t *)xs + 520, 8);
 	}
+	struct kvm_xcrs xcrs;
+	memset(&xcrs, 0, sizeof(xcrs));
+	if (kvm_ioctl_quiet(s->vcpu_fd, KVM_GET_XCRS, &xcrs) < 0)
+		xcrs.nr_xcrs = 0;
 	int rc = -1;
 	FILE *f = cpuid ? fopen(path, "w") : NULL;
 	if (!cpuid) {
@@ -467,6 +479,8 @@ static int save_state(struct session *s, const char *path)
 		fprintf(stderr, "kfp: cannot write %s: %s\n", path, strerror(errno));
 	} else {
 		state_write(f, s->cfg->id, cpuid, msrs, xstate_bv, xcomp_bv);
+		if (xr == 0)
+			state_write_load(f, &xcrs, xs, xsize);
 		rc = fclose(f) == 0 ? 0 : -1;
 		if (rc == 0)
 			fprintf(stderr, "kfp: saved the vCPU state in %s\n", path);
@@ -727,12 +741,108 @@ out:
 }
 #endif
 
+#if defined(__x86_64__)
+/* Loads a saved vCPU state on this host, whole or not at all. */
+static int cmd_restore_state(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct session s = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	kfp_ctx_init(&s.ctx);
+	s.ctx.prog = "kfp";
+	kfp_report_init(&s.rep);
+	int first = parse_opts(argc, argv, &o);
+	int status = EXIT_USAGE;
+	static struct state_file st;
+	char err[512];
+	struct utsname u;
+	const char *kernel = uname(&u) == 0 ? u.release : "?";
+	if (first < 0)
+		goto out;
+	if (argc - first != 1 && argc - first != 2) {
+		status = usage_error("restore-state takes a state file and, optionally, a policy file");
+		goto out;
+	}
+	const char *path = argv[first];
+	if (state_read(path, &st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kfp: %s\n", err);
+		goto out;
+	}
+	if (!st.xsave_size || !st.nxcrs) {
+		fprintf(stderr, "kfp: %s has no xsave-size, xsave-data or xcr lines: it can be verified, not loaded\n", path);
+		goto out;
+	}
+	if (argc - first == 2) {
+		if ((status = compile_policy(&s, argv[first + 1], &o)) != EXIT_OK ||
+		    (status = pick_fleet(&s, &o)) != EXIT_OK)
+			goto out;
+	} else {
+		/* No policy: only the host's own check (the catalog names what
+		 * it lacks). */
+		char *cerr = NULL;
+		s.cat = kfp_catalog_load(o.catalog ? o.catalog : kfp_catalog_default_dir(), &cerr);
+		if (!s.cat) {
+			fprintf(stderr, "kfp: %s\n", cerr);
+			free(cerr);
+			goto out;
+		}
+	}
+	s.kvm_fd = kvm_open();
+	if (s.kvm_fd < 0)
+		goto out;
+	s.host = kfp_xcalloc(1, sizeof(*s.host));
+	int r = kfp_host_init(s.host, s.kvm_fd);
+	if (r < 0) {
+		fprintf(stderr, "kfp: reading what this host's KVM offers: %s\n", strerror(-r));
+		status = EXIT_POLICY;
+		goto out;
+	}
+	/* Every reason, before the first write. */
+	unsigned problems = 0;
+	if (s.fl) {
+		s.cfg = kfp_build_config(s.pol, s.fl);
+		struct kfp_x86_state view = state_view(&st);
+		if (kfp_x86_verify_state(s.cfg, &view, &s.rep) < 0) {
+			fprintf(stderr, "kfp: restore-state: %s does not fit fleet \"%s\" of policy \"%s\":\n",
+				path, s.cfg->fleet, s.cfg->policy);
+			print_report(&s.rep, stderr);
+			problems += s.rep.nitems + s.rep.nlost;
+		}
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	unsigned host_problems = mem ? restore_host_problems(&st, s.host, s.cat, kernel, mem) : 0;
+	if (mem)
+		fclose(mem);
+	if (host_problems)
+		fprintf(stderr, "kfp: restore-state: this host (kernel %s) cannot hold %s:\n%s", kernel,
+			path, text);
+	free(text);
+	problems += host_problems;
+	if (problems) {
+		fprintf(stderr, "kfp: restore-state: %s was not loaded (%u reasons); nothing was written\n",
+			path, problems);
+		status = EXIT_POLICY;
+		goto out;
+	}
+	printf("kernel %s: %s%s%s fits; loading it into a new vCPU\n", kernel, path,
+	       s.cfg ? " and fleet " : "", s.cfg ? s.cfg->fleet : "");
+	status = restore_load(s.kvm_fd, &st, s.host, stdout) == 0 ? EXIT_OK : EXIT_POLICY;
+out:
+	session_end(&s);
+	if (fflush(stdout) != 0 && status == EXIT_OK)
+		status = EXIT_USAGE;
+	return status;
+}
+#endif
+
 static const struct kfp_cli_command commands[] = {
 	{ "probe", cmd_probe },
 	{ "check", cmd_check },
 	{ "apply", cmd_apply },
 #if defined(__x86_64__)
 	{ "verify-state", cmd_verify_state },
+	{ "restore-state", cmd_restore_state },
 #endif
 };
 

@@ -43,6 +43,27 @@ static bool numbers(const char *s, uint64_t *v, int count)
 	return *s == 0;
 }
 
+/* "xsave-data 0x<offset> <hex bytes>" after xsave-size. */
+static bool xsave_data(const char *s, struct state_file *st)
+{
+	char *end;
+	errno = 0;
+	unsigned long off = strtoul(s, &end, 16);
+	if (errno || end == s || *end != ' ')
+		return false;
+	s = end + 1;
+	size_t len = strcspn(s, "\r\n");
+	if (len == 0 || len % 2 || len > 64 || off + len / 2 > st->xsave_size)
+		return false;
+	for (size_t i = 0; i < len / 2; i++) {
+		unsigned b;
+		if (sscanf(s + 2 * i, "%2x", &b) != 1)
+			return false;
+		st->xsave[off + i] = (uint8_t)b;
+	}
+	return true;
+}
+
 int state_read(const char *path, struct state_file *st, char *err, size_t err_size)
 {
 	FILE *f = fopen(path, "r");
@@ -99,6 +120,21 @@ int state_read(const char *path, struct state_file *st, char *err, size_t err_si
 				}
 				st->has_xsave = true;
 			}
+		} else if (!strncmp(line, "xcr ", 4)) {
+			if (!numbers(line + 4, v, 2))
+				rc = bad(err, err_size, path, n, "xcr needs an index and a value");
+			else if (st->nxcrs == KVM_MAX_XCRS)
+				rc = bad(err, err_size, path, n, "more than %d XCRs", KVM_MAX_XCRS);
+			else
+				st->xcrs[st->nxcrs++] = (struct kvm_xcr){ .xcr = (uint32_t)v[0], .value = v[1] };
+		} else if (!strncmp(line, "xsave-size ", 11)) {
+			if (!numbers(line + 11, v, 1) || v[0] < 576 || v[0] > KFP_XSAVE_MAX)
+				rc = bad(err, err_size, path, n, "xsave-size must be 576 to %d bytes", KFP_XSAVE_MAX);
+			else
+				st->xsave_size = (uint32_t)v[0];
+		} else if (!strncmp(line, "xsave-data ", 11)) {
+			rc = xsave_data(line + 11, st) ? 0 : bad(err, err_size, path, n,
+				"xsave-data needs an offset and up to 32 bytes in hex, inside xsave-size");
 		} else {
 			line[strcspn(line, "\n")] = 0;
 			rc = bad(err, err_size, path, n, "unknown line \"%.40s\"", line);
@@ -129,6 +165,27 @@ void state_write(FILE *out, const uint8_t id[16], const struct kvm_cpuid2 *cpuid
 	fprintf(out, "xsave 0x%016" PRIx64 " 0x%016" PRIx64 "\n", xstate_bv, xcomp_bv);
 }
 
+void state_write_load(FILE *out, const struct kvm_xcrs *xcrs, const void *xsave, size_t size)
+{
+	for (uint32_t i = 0; i < xcrs->nr_xcrs; i++)
+		fprintf(out, "xcr 0x%" PRIx32 " 0x%016" PRIx64 "\n", xcrs->xcrs[i].xcr,
+			(uint64_t)xcrs->xcrs[i].value);
+	fprintf(out, "xsave-size 0x%zx\n", size);
+	const uint8_t *b = xsave;
+	for (size_t off = 0; off < size; off += 32) {
+		size_t n = size - off < 32 ? size - off : 32;
+		bool zero = true;
+		for (size_t i = 0; i < n && zero; i++)
+			zero = b[off + i] == 0;
+		if (zero)
+			continue;
+		fprintf(out, "xsave-data 0x%zx ", off);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "%02x", b[off + i]);
+		fputc('\n', out);
+	}
+}
+
 struct kfp_x86_state state_view(const struct state_file *st)
 {
 	return (struct kfp_x86_state){
@@ -137,8 +194,8 @@ struct kfp_x86_state state_view(const struct state_file *st)
 		.ncpuid = st->ncpuid,
 		.msrs = st->msrs,
 		.nmsrs = st->nmsrs,
-		.xsave = st->has_xsave ? st->xsave : NULL,
-		.xsave_size = st->has_xsave ? sizeof(st->xsave) : 0,
+		.xsave = st->has_xsave || st->xsave_size ? st->xsave : NULL,
+		.xsave_size = st->xsave_size ? st->xsave_size : st->has_xsave ? 576 : 0,
 	};
 }
 

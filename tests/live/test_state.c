@@ -184,6 +184,43 @@ static void test_bad_state_file(void **state)
 	assert_non_null(strstr(r.out, "bad.state:2: cpuid needs function, index, flags"));
 }
 
+/* The lines restore-state needs (XCRs, the xsave buffer) read back as
+ * written; a chunk outside xsave-size is an error. */
+static void test_load_lines_round_trip(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/load.state", tmpdir);
+	static uint8_t area[4096];
+	memset(area, 0, sizeof(area));
+	area[0] = 0x7f;                  /* FCW */
+	area[512] = 0x07;                /* XSTATE_BV: x87 | SSE | AVX */
+	area[576 + 31] = 0xa5;           /* an AVX upper half's last byte */
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.xcrs[0].value = 0x7;
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("kfp-x86-state 1\nxsave 0x7 0x0\n", f);
+	state_write_load(f, &xcrs, area, sizeof(area));
+	fclose(f);
+
+	static struct state_file st;
+	char err[256];
+	assert_int_equal(state_read(path, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.nxcrs, 1);
+	assert_int_equal(st.xcrs[0].value, 0x7);
+	assert_int_equal(st.xsave_size, 4096);
+	assert_memory_equal(st.xsave, area, sizeof(area));
+	assert_int_equal(state_view(&st).xsave_size, 4096);
+
+	f = fopen(path, "w");
+	fputs("kfp-x86-state 1\nxsave-size 0x240\nxsave-data 0x240 00\n", f);
+	fclose(f);
+	assert_int_equal(state_read(path, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "load.state:3: xsave-data needs"));
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -220,6 +257,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_matching_state),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_bad_state_file),
+		cmocka_unit_test(test_load_lines_round_trip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
