@@ -515,6 +515,29 @@ static int plan_hyperv(const struct kfp_config *cfg, const struct kfp_host *host
 	return problems;
 }
 
+#define HV_NESTED_FEATURES 0x4000000au
+#define HV_EVMCS_VERSION_MASK 0xffffu /* EAX: highest and lowest version */
+
+/* hv-evmcs: the guest's CPUID 0x4000000A EAX carries the eVMCS versions
+ * KVM supports (a value, not feature bits), taken from KVM's Hyper-V
+ * table.  1 if KVM's table has none (5.10 reports it only on a vCPU that
+ * already enabled eVMCS), after a report item. */
+static int evmcs_version(const struct kfp_config *cfg, const struct cpuid_source *src,
+			 struct kvm_cpuid2 *out, struct kfp_report *rep)
+{
+	uint32_t i = source_first_of(src, HV_NESTED_FEATURES);
+	uint32_t version = i < src->n && src->e[i].function == HV_NESTED_FEATURES
+				   ? src->e[i].eax & HV_EVMCS_VERSION_MASK : 0;
+	for (uint32_t k = 0; k < out->nent && version; k++)
+		if (out->entries[k].function == HV_NESTED_FEATURES) {
+			out->entries[k].eax |= version;
+			return 0;
+		}
+	kfp_report_add(rep, KFP_ITEM_MISSING, "hv-evmcs", &cfg->x86->hyperv_src, -ENOTSUP,
+		       "KVM_GET_SUPPORTED_HV_CPUID reports no eVMCS version in CPUID 0x4000000A EAX");
+	return 1;
+}
+
 static int x86_plan(const struct kfp_config *cfg, const struct kfp_host *host,
 		    const struct kvm_cpuid_entry2 *hv, uint32_t nhv, int vm_fd,
 		    struct kfp_x86_plan *plan, struct kfp_report *rep)
@@ -551,6 +574,8 @@ static int x86_plan(const struct kfp_config *cfg, const struct kfp_host *host,
 	problems += (int)report_xsave_missing(cfg, x->xcr0 & ~host_xcr0, 0, rep);
 	problems += (int)report_xsave_missing(cfg, x->xss & ~host_xss, 1, rep);
 	build_cpuid(host, &src, &ch, x->xcr0 & host_xcr0, x->xss & host_xss, kfp_plan_cpuid(plan));
+	if (x->hyperv && x->hv_evmcs)
+		problems += evmcs_version(cfg, &src, kfp_plan_cpuid(plan), rep);
 
 	int r = plan_msrs(cfg, host, plan, rep);
 	if (r < 0)

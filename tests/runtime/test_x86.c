@@ -1039,11 +1039,20 @@ static void test_hyperv_evmcs(void **state)
 	kvm.hv_evmcs = true;
 	kvm.evmcs_version = 0x0101;
 	kvm.hv_cpuid[4].eax |= 1u << 14; /* HV_X64_ENLIGHTENED_VMCS_RECOMMENDED */
+	/* Without a version in 0x4000000A EAX: refused, nothing written. */
+	assert_int_equal(apply(cfg), -ENOTSUP);
+	assert_int_equal(fake_kvm_writes(&kvm), 0);
+	find_item(KFP_ITEM_MISSING, "hv-evmcs");
+	for (uint32_t i = 0; i < kvm.nhv_cpuid; i++)
+		if (kvm.hv_cpuid[i].function == 0x4000000a)
+			kvm.hv_cpuid[i].eax |= 0x0101; /* eVMCS 1 only, as KVM says */
 	assert_int_equal(apply(cfg), 0);
 	assert_true(kvm.evmcs_on);
 	assert_int_equal(kvm.evmcs_after_cpuid, 0);
 	assert_true(kvm.enforce_on);
 	assert_int_equal(written(0x40000004, 0)->eax, 1u << 14);
+	/* The version passes; hv-emsr-bitmap (bit 19), not allowed, does not. */
+	assert_int_equal(written(0x4000000a, 0)->eax, 0x0101);
 	assert_true(kvm.nset_msrs > 0);
 	policy_free(&p);
 }
