@@ -1057,6 +1057,38 @@ static void test_hyperv_evmcs(void **state)
 	policy_free(&p);
 }
 
+/* verify-state covers the Hyper-V leaves and KVM's moved ones: the state
+ * a commit leaves passes; a hidden enlightenment's bit, or a KVM feature
+ * bit at 0x40000101, is refused by name. */
+static void test_hyperv_verify_state(void **state)
+{
+	(void)state;
+	struct policy p;
+	fake_kvm_hyperv(&kvm, 612);
+	const struct kfp_config *cfg = compile_text(&p, HV_FLEET("6.1") HV_SECTION);
+	assert_non_null(cfg);
+	assert_int_equal(apply(cfg), 0);
+
+	static struct kvm_cpuid_entry2 cpuid[FAKE_MAX_CPUID];
+	memcpy(cpuid, kvm.set_cpuid, kvm.nset_cpuid * sizeof(cpuid[0]));
+	struct kfp_x86_state st = { .id = cfg->id, .cpuid = cpuid, .ncpuid = kvm.nset_cpuid };
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_x86_verify_state(cfg, &st, &rep), 0);
+
+	for (uint32_t i = 0; i < st.ncpuid; i++) {
+		if (cpuid[i].function == 0x40000003)
+			cpuid[i].eax |= 1u << 7; /* HV_MSR_RESET_AVAILABLE: hv-reset, hidden */
+		if (cpuid[i].function == 0x40000101)
+			cpuid[i].eax |= 1u << 3; /* kvmclock2, hidden */
+	}
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_x86_verify_state(cfg, &st, &rep), -EPERM);
+	assert_non_null(strstr(find_item(KFP_ITEM_REFUSED, "hv-reset")->detail,
+			       "the state exposes CPUID 0x40000003.0 EAX bit 7"));
+	find_item(KFP_ITEM_REFUSED, "kvmclock2");
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1090,6 +1122,7 @@ int main(void)
 		T(test_hyperv_5_10),
 		T(test_hyperv_missing_writes_nothing),
 		T(test_hyperv_evmcs),
+		T(test_hyperv_verify_state),
 #undef T
 	};
 	return cmocka_run_group_tests_name("runtime x86", tests, policy_group_setup,
