@@ -338,6 +338,35 @@ void kfp_catalog_markdown(const struct kfp_catalog *cat, int arch, FILE *out)
 			md_row_common(out, &cat->vmx[i].c);
 			fputc('\n', out);
 		}
+		if (cat->nhyperv) {
+			fprintf(out, "\n### Hyper-V enlightenments (QEMU's names)\n\n"
+				     "Hidden in CPUID on every kernel; their MSRs and hypercalls are refused "
+				     "only from %s (KVM_CAP_HYPERV_ENFORCE_CPUID).\n\n"
+				     "| enlightenment | CPUID bits | exposed | needs |\n|---|---|---|---|\n",
+				kfp_kv_str(cat->hv_enforce_since, b));
+			for (size_t i = 0; i < cat->nhyperv; i++) {
+				const struct kfp_cat_hyperv *h = &cat->hyperv[i];
+				char e[16];
+				md_name(out, &h->c);
+				fputs(" |", out);
+				for (size_t k = 0; k < h->nbits; k++)
+					fprintf(out, "%s0x%08x %s[%u]", k ? ", " : " ", h->bits[k].leaf,
+						kfp_cpuid_reg_name(h->bits[k].reg), h->bits[k].bit);
+				fprintf(out, " | %s | ", kfp_kv_str(h->c.exposed_since, e));
+				for (size_t k = 0; h->requires[k]; k++)
+					fprintf(out, "%s%s", k ? ", " : "", h->requires[k]->c.name);
+				fputs(" |\n", out);
+			}
+		}
+		if (cat->nevmcs) {
+			fputs("\n### VMX controls KVM hides from an eVMCS guest (hv-evmcs)\n\n"
+			      "| control | from | until |\n|---|---|---|\n", out);
+			for (size_t i = 0; i < cat->nevmcs; i++) {
+				char s[16], u[16];
+				fprintf(out, "| `%s` | %s | %s |\n", cat->evmcs[i].control->c.name,
+					kfp_kv_str(cat->evmcs[i].since, s), kfp_kv_str(cat->evmcs[i].until, u));
+			}
+		}
 		for (size_t m = 0; m < cat->nmsrs; m++) {
 			fprintf(out, "\n### %s (MSR 0x%x)\n\n| bit name | bit | KVM supports | exposed | hideable |\n|---|---|---|---|---|\n",
 				cat->msrs[m].c.name, cat->msrs[m].index);
@@ -427,6 +456,27 @@ void kfp_catalog_yaml(const struct kfp_catalog *cat, int arch, FILE *out)
 			fprintf(out, "    - name: %s\n      msr: 0x%x\n      bit: %u\n", cat->vmx[i].c.name,
 				cat->vmx[i].msr, cat->vmx[i].bit);
 			y_common(out, &cat->vmx[i].c, "      ");
+		}
+		if (cat->nhyperv) {
+			char e[16];
+			fprintf(out, "  hyperv_enforce_cpuid_since: \"%s\"\n  hyperv_features:\n",
+				kfp_kv_str(cat->hv_enforce_since, e));
+		}
+		for (size_t i = 0; i < cat->nhyperv; i++) {
+			const struct kfp_cat_hyperv *h = &cat->hyperv[i];
+			fprintf(out, "    - name: %s\n      bits:\n", h->c.name);
+			for (size_t k = 0; k < h->nbits; k++)
+				fprintf(out, "        - {leaf: 0x%x, reg: %s, bit: %u}\n", h->bits[k].leaf,
+					kfp_cpuid_reg_name(h->bits[k].reg), h->bits[k].bit);
+			y_common(out, &h->c, "      ");
+		}
+		if (cat->nevmcs)
+			fputs("  evmcs_filters:\n", out);
+		for (size_t i = 0; i < cat->nevmcs; i++) {
+			char s[16], u[16];
+			fprintf(out, "    - control: %s\n      filtered_since: \"%s\"\n      filtered_until: \"%s\"\n",
+				cat->evmcs[i].control->c.name, kfp_kv_str(cat->evmcs[i].since, s),
+				kfp_kv_str(cat->evmcs[i].until, u));
 		}
 		fputs("  msrs:\n", out);
 		for (size_t m = 0; m < cat->nmsrs; m++) {
