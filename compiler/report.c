@@ -67,7 +67,27 @@ static void explain_kernels(FILE *out, const struct kfp_fleet *fl,
 	fprintf(out, "    source: %s\n", c->source);
 }
 
-static void explain_feat(FILE *out, const struct kfp_fleet *fl, const struct kfp_feat *f)
+/* Hiding an enlightenment hides its CPUID bits everywhere; only kernels
+ * with KVM_CAP_HYPERV_ENFORCE_CPUID also refuse its MSRs and hypercalls. */
+static void explain_hyperv(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+			   const struct kfp_feat *f)
+{
+	char a[16], k[16];
+	if (kfp_feat_exposed(f) || !kfp_fleet_hyperv(fl))
+		return;
+	kfp_kv w = kfp_fleet_first_without(fl, pol->cat->hv_enforce_since);
+	if (w)
+		fprintf(out, "      enforcement: KVM refuses its MSRs and hypercalls only from %s "
+			     "(KVM_CAP_HYPERV_ENFORCE_CPUID); on fleet kernel %s a guest can still use them\n",
+			kfp_kv_str(pol->cat->hv_enforce_since, a), kfp_kv_str(w, k));
+	else
+		fprintf(out, "      enforcement: every fleet kernel refuses its MSRs and hypercalls "
+			     "(KVM_CAP_HYPERV_ENFORCE_CPUID, from %s)\n",
+			kfp_kv_str(pol->cat->hv_enforce_since, a));
+}
+
+static void explain_feat(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+			 const struct kfp_feat *f)
 {
 	fprintf(out, "  fleet \"%s\": %s %s: %s\n", fl->name, kfp_feat_kind_name(f->kind),
 		f->c->name, kfp_verdict_name(f->verdict));
@@ -99,6 +119,8 @@ static void explain_feat(FILE *out, const struct kfp_fleet *fl, const struct kfp
 		fputs("    hosts: no host profiles (the runtime checks each host when it applies)\n", out);
 	}
 	explain_kernels(out, fl, f->c, kfp_feat_exposed(f));
+	if (f->kind == KFP_FEAT_HYPERV)
+		explain_hyperv(out, pol, fl, f);
 }
 
 static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kfp_field_plan *fp)
@@ -147,7 +169,7 @@ int kfp_explain(const struct kfp_policy *pol, const char *feature, FILE *out)
 			for (size_t a = 0; !match && f->c->aliases && f->c->aliases[a]; a++)
 				match = !strcmp(f->c->aliases[a], feature);
 			if (match) {
-				explain_feat(out, fl, f);
+				explain_feat(out, pol, fl, f);
 				found = true;
 			}
 		}
