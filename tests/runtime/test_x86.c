@@ -1053,6 +1053,12 @@ static void test_hyperv_evmcs(void **state)
 	assert_int_equal(written(0x40000004, 0)->eax, 1u << 14);
 	/* The version passes; hv-emsr-bitmap (bit 19), not allowed, does not. */
 	assert_int_equal(written(0x4000000a, 0)->eax, 0x0101);
+	/* verify-state takes the version as a value, not as features. */
+	static struct kvm_cpuid_entry2 cpuid[FAKE_MAX_CPUID];
+	memcpy(cpuid, kvm.set_cpuid, kvm.nset_cpuid * sizeof(cpuid[0]));
+	struct kfp_x86_state st = { .id = cfg->id, .cpuid = cpuid, .ncpuid = kvm.nset_cpuid };
+	kfp_report_init(&rep);
+	assert_int_equal(kfp_x86_verify_state(cfg, &st, &rep), 0);
 	assert_true(kvm.nset_msrs > 0);
 	policy_free(&p);
 }
