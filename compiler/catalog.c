@@ -501,6 +501,104 @@ static bool load_x86(struct loader *ld, yaml_node_t *root, struct kfp_catalog *c
 	return !ld->err;
 }
 
+static bool hv_bit(struct loader *ld, yaml_node_t *m, struct kfp_cat_hv_bit *b)
+{
+	static const char *const keys[] = { "leaf", "reg", "bit", "define", NULL };
+	uint64_t v;
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return fail(ld, m, "expected {leaf, reg, bit, define}");
+	if (!check_keys(ld, m, keys) || !get_u64(ld, m, "leaf", UINT32_MAX, &v))
+		return false;
+	b->leaf = (uint32_t)v;
+	if ((b->leaf & ~0xffu) != 0x40000000u)
+		return fail(ld, get(ld, m, "leaf"), "Hyper-V leaves are 0x40000000-0x400000ff");
+	if (!reg_from(ld, need(ld, m, "reg"), &b->reg) || !get_u64(ld, m, "bit", 31, &v))
+		return false;
+	b->bit = (uint8_t)v;
+	b->define = get_str(ld, m, "define");
+	return !ld->err;
+}
+
+/* Hyper-V enlightenments and the eVMCS filters; optional, so that a catalog
+ * without them (fuzz corpora, older files) still loads. */
+static bool load_hyperv(struct loader *ld, yaml_node_t *root, struct kfp_catalog *cat)
+{
+	static const char *const top_keys[] = { "enforce_cpuid_since", "enforce_cpuid_source",
+		"hypercall_bit", NULL };
+	static const char *const hv_keys[] = { "name", "aliases", "bits", "requires",
+		"exposed_since", "source", NULL };
+	static const char *const filter_keys[] = { "control", "filtered_since",
+		"filtered_until", "source", NULL };
+
+	yaml_node_t *top = get(ld, root, "hyperv");
+	cat->hv_enforce_since = KFP_KV_NEVER;
+	if (top) {
+		if (!check_keys(ld, top, top_keys) ||
+		    !get_kv(ld, top, "enforce_cpuid_since", false, 0, &cat->hv_enforce_since) ||
+		    !(cat->hv_enforce_source = get_str(ld, top, "enforce_cpuid_source")) ||
+		    !hv_bit(ld, need(ld, top, "hypercall_bit"), &cat->hv_hypercall))
+			return false;
+	}
+	yaml_node_t *seq = need_seq(ld, root, "hyperv_features", true);
+	if (seq && !top)
+		return fail(ld, seq, "hyperv_features needs the 'hyperv' mapping");
+	cat->nhyperv = seq_len(seq);
+	cat->hyperv = arena_alloc(ld->arena, cat->nhyperv, sizeof(*cat->hyperv));
+	for (size_t i = 0; i < cat->nhyperv; i++) {
+		yaml_node_t *m = seq_at(ld, seq, i);
+		struct kfp_cat_hyperv *h = &cat->hyperv[i];
+		if (!check_keys(ld, m, hv_keys) || !common(ld, m, &h->c, false))
+			return false;
+		yaml_node_t *bits = need_seq(ld, m, "bits", false);
+		h->nbits = seq_len(bits);
+		if (!h->nbits)
+			return fail(ld, m, "'%s' has no CPUID bits", h->c.name);
+		h->bits = arena_alloc(ld->arena, h->nbits, sizeof(*h->bits));
+		for (size_t b = 0; b < h->nbits; b++)
+			if (!hv_bit(ld, seq_at(ld, bits, b), &h->bits[b]))
+				return false;
+	}
+	CHECK_UNIQUE(ld, seq, "Hyper-V enlightenment", cat->hyperv, cat->nhyperv);
+	for (size_t i = 0; i < cat->nhyperv; i++) {
+		yaml_node_t *m = seq_at(ld, seq, i);
+		const char **req = get_names(ld, m, "requires");
+		size_t n = 0;
+		while (req[n])
+			n++;
+		cat->hyperv[i].requires = arena_alloc(ld->arena, n + 1, sizeof(void *));
+		for (size_t k = 0; k < n; k++)
+			if (!(cat->hyperv[i].requires[k] = kfp_cat_find_hyperv(cat, req[k])))
+				return fail(ld, get(ld, m, "requires"),
+					    "'%s' requires '%s', which is not in the catalog",
+					    cat->hyperv[i].c.name, req[k]);
+	}
+
+	seq = need_seq(ld, root, "evmcs_filters", true);
+	cat->nevmcs = seq_len(seq);
+	cat->evmcs = arena_alloc(ld->arena, cat->nevmcs, sizeof(*cat->evmcs));
+	for (size_t i = 0; i < cat->nevmcs; i++) {
+		yaml_node_t *m = seq_at(ld, seq, i);
+		struct kfp_cat_evmcs_filter *f = &cat->evmcs[i];
+		if (!check_keys(ld, m, filter_keys))
+			return false;
+		const char *name = scalar(need(ld, m, "control"));
+		if (!name)
+			return fail(ld, m, "expected a VMX control name");
+		if (!(f->control = kfp_cat_find_vmx(cat, name)))
+			return fail(ld, get(ld, m, "control"), "'%s' is not a VMX control of the catalog",
+				    name);
+		if (!get_kv(ld, m, "filtered_since", false, 0, &f->since) ||
+		    !get_kv(ld, m, "filtered_until", false, 0, &f->until) ||
+		    !(f->source = get_str(ld, m, "source")))
+			return false;
+		f->line = (uint32_t)m->start_mark.line + 1;
+		for (size_t j = 0; j < i; j++)
+			if (cat->evmcs[j].control == f->control)
+				return fail(ld, m, "'%s' is listed twice", name);
+	}
+	return !ld->err;
+}
+
 /* ---- arm64 ---- */
 
 /* "ID_AA64PFR2_EL1.FPMR", "vcpu sve" or "none". */
@@ -793,7 +891,8 @@ static bool load_doc(struct kfp_catalog *cat, struct arena *arena, const char *f
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&ld.doc);
 	static const char *const x86_keys[] = { "arch", "baseline", "cpuid_features",
-		"kvm_features", "xsave_components", "vmx_controls", "msrs", NULL };
+		"kvm_features", "xsave_components", "vmx_controls", "msrs", "hyperv",
+		"hyperv_features", "evmcs_filters", NULL };
 	static const char *const arm_keys[] = { "arch", "baseline", "id_registers",
 		"firmware_registers", "vcpu_init_features", "feature_registers", NULL };
 	bool x86 = !strcmp(arch, "x86_64");
@@ -809,7 +908,8 @@ static bool load_doc(struct kfp_catalog *cat, struct arena *arena, const char *f
 				fail(&ld, get(&ld, root, "baseline"),
 				     "baseline differs from the other catalog file");
 			cat->baseline = base;
-			ok = x86 ? load_x86(&ld, root, cat) : load_arm64(&ld, root, cat);
+			ok = x86 ? load_x86(&ld, root, cat) && load_hyperv(&ld, root, cat)
+				 : load_arm64(&ld, root, cat);
 		}
 	}
 	if (ld.err) {
@@ -953,6 +1053,11 @@ const struct kfp_cat_cpuid *kfp_cat_find_cpuid(const struct kfp_catalog *cat, co
 const struct kfp_cat_kvm *kfp_cat_find_kvm(const struct kfp_catalog *cat, const char *name)
 {
 	FIND(cat->kvm, cat->nkvm, name);
+}
+
+const struct kfp_cat_hyperv *kfp_cat_find_hyperv(const struct kfp_catalog *cat, const char *name)
+{
+	FIND(cat->hyperv, cat->nhyperv, name);
 }
 
 const struct kfp_cat_xsave *kfp_cat_find_xsave(const struct kfp_catalog *cat, const char *name)

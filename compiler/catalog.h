@@ -55,6 +55,33 @@ struct kfp_cat_kvm {
 	uint8_t bit; /* in CPUID 0x40000001 EAX */
 };
 
+/* One CPUID bit of a Hyper-V enlightenment (leaves 0x40000000-0x4000000A as
+ * KVM_GET_SUPPORTED_HV_CPUID reports them). */
+struct kfp_cat_hv_bit {
+	uint32_t leaf;
+	enum kfp_cpuid_reg reg;
+	uint8_t bit;
+	const char *define; /* the hyperv-tlfs.h macro */
+};
+
+/* A Hyper-V enlightenment, under QEMU's hv-* name: the CPUID bits QEMU sets
+ * for it.  Two enlightenments may share a bit (hv-tlbflush and hv-ipi). */
+struct kfp_cat_hyperv {
+	struct kfp_cat_common c;
+	struct kfp_cat_hv_bit *bits;
+	size_t nbits;
+	const struct kfp_cat_hyperv **requires; /* NULL-terminated */
+};
+
+/* A VMX control that KVM hides from an L1 using the enlightened VMCS, on
+ * kernels [since, until). */
+struct kfp_cat_evmcs_filter {
+	const struct kfp_cat_vmx *control;
+	kfp_kv since, until;
+	const char *source;
+	uint32_t line;
+};
+
 struct kfp_cat_xsave {
 	struct kfp_cat_common c;
 	uint8_t bit;
@@ -165,6 +192,13 @@ struct kfp_catalog {
 	size_t nvmx;
 	struct kfp_cat_msr *msrs;
 	size_t nmsrs;
+	struct kfp_cat_hyperv *hyperv;
+	size_t nhyperv;
+	struct kfp_cat_evmcs_filter *evmcs;
+	size_t nevmcs;
+	kfp_kv hv_enforce_since; /* KVM_CAP_HYPERV_ENFORCE_CPUID */
+	const char *hv_enforce_source;
+	struct kfp_cat_hv_bit hv_hypercall; /* set whenever Hyper-V is on */
 	/* arm64 */
 	struct kfp_cat_id_reg *id_regs;
 	size_t nid_regs;
@@ -197,6 +231,7 @@ void kfp_catalog_free(struct kfp_catalog *cat);
 /* Name lookups; aliases match too.  NULL if unknown. */
 const struct kfp_cat_cpuid *kfp_cat_find_cpuid(const struct kfp_catalog *cat, const char *name);
 const struct kfp_cat_kvm *kfp_cat_find_kvm(const struct kfp_catalog *cat, const char *name);
+const struct kfp_cat_hyperv *kfp_cat_find_hyperv(const struct kfp_catalog *cat, const char *name);
 const struct kfp_cat_xsave *kfp_cat_find_xsave(const struct kfp_catalog *cat, const char *name);
 const struct kfp_cat_vmx *kfp_cat_find_vmx(const struct kfp_catalog *cat, const char *name);
 const struct kfp_cat_msr *kfp_cat_find_msr(const struct kfp_catalog *cat, const char *name);

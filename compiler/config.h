@@ -24,6 +24,7 @@ enum kfp_feat_kind {
 	KFP_FEAT_MSR_BIT,
 	KFP_FEAT_HYPERCALL,
 	KFP_FEAT_VCPU,
+	KFP_FEAT_HYPERV, /* a Hyper-V enlightenment (x86) */
 };
 
 /* Where a feature ended up, and the reason. */
@@ -188,6 +189,22 @@ struct kfp_feat *kfp_fleet_feat(const struct kfp_fleet *fl, enum kfp_feat_kind k
  * fleet's identity hashes. */
 void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		    FILE *out, bool with_locations);
+
+/* Hyper-V is on when the fleet exposes an enlightenment.  The guest then
+ * finds the Hyper-V leaves at 0x40000000 and KVM's own paravirtual leaves
+ * at KFP_KVM_LEAVES_HYPERV (0x40000100), as QEMU places them. */
+bool kfp_fleet_hyperv(const struct kfp_fleet *fl);
+/* The guest value of a Hyper-V CPUID register: the exposed enlightenments'
+ * bits, and HV_MSR_HYPERCALL_AVAILABLE whenever Hyper-V is on. */
+uint32_t kfp_fleet_hv_reg(const struct kfp_catalog *cat, const struct kfp_fleet *fl,
+			  uint32_t leaf, unsigned reg);
+/* Hyper-V feature registers, in the order tables and dumps list them. */
+struct kfp_hv_reg {
+	uint32_t leaf;
+	uint8_t reg;
+};
+extern const struct kfp_hv_reg kfp_hv_feature_regs[];
+extern const size_t kfp_hv_nfeature_regs;
 
 const char *kfp_feat_kind_name(enum kfp_feat_kind kind);
 const char *kfp_verdict_name(enum kfp_verdict v);

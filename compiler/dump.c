@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kfp/table.h>
+
 #include "sema.h"
 
 static void where(FILE *out, const struct kfp_cat_common *c, const struct kfp_feat *f)
@@ -49,6 +51,13 @@ static void where(FILE *out, const struct kfp_cat_common *c, const struct kfp_fe
 	case KFP_FEAT_VCPU:
 		fprintf(out, "vcpu_init[%u]", ((const struct kfp_cat_vcpu_feature *)f->cat)->bit);
 		break;
+	case KFP_FEAT_HYPERV: {
+		const struct kfp_cat_hyperv *h = f->cat;
+		for (size_t i = 0; i < h->nbits; i++)
+			fprintf(out, "%shv 0x%08x %s[%u]", i ? " " : "", h->bits[i].leaf,
+				kfp_cpuid_reg_name(h->bits[i].reg), h->bits[i].bit);
+		break;
+	}
 	}
 }
 
@@ -147,7 +156,20 @@ static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_
 			with_locations && raw->lacking_host ? raw->lacking_host : "",
 			with_locations && raw->lacking_host ? ")" : "");
 	}
-	fprintf(out, "  kvm 0x40000001 eax = 0x%08x\n", kvm);
+	if (kfp_fleet_hyperv(fl)) {
+		/* Only when on, so that fleets without Hyper-V keep their
+		 * identity. */
+		fprintf(out, "  hyper-v on: KVM's leaves move to 0x%08x\n", KFP_KVM_LEAVES_HYPERV);
+		for (size_t i = 0; i < kfp_hv_nfeature_regs; i++) {
+			const struct kfp_hv_reg *hr = &kfp_hv_feature_regs[i];
+			fprintf(out, "  hyperv 0x%08x %s = 0x%08x\n", hr->leaf,
+				kfp_cpuid_reg_name((enum kfp_cpuid_reg)hr->reg),
+				kfp_fleet_hv_reg(cat, fl, hr->leaf, hr->reg));
+		}
+		fprintf(out, "  kvm 0x%08x eax = 0x%08x\n", KFP_KVM_LEAVES_HYPERV + 1, kvm);
+	} else {
+		fprintf(out, "  kvm 0x40000001 eax = 0x%08x\n", kvm);
+	}
 	fprintf(out, "  xcr0 = 0x%016" PRIx64 ", xss = 0x%016" PRIx64 "\n", xcr0, xss);
 	fprintf(out, "  unknown CPUID bits: %s\n", fl->unknown == KFP_UNKNOWN_ZERO ? "zero" : "deny");
 }

@@ -93,6 +93,8 @@ static void emit_x86(FILE *out, const struct kfp_x86_config *x, const char *sym)
 	fprintf(out, "\t0x%016" PRIx64 "ull, 0x%016" PRIx64 "ull,\n\t%u, %u,\n\t", x->xcr0, x->xss,
 		x->nested_vmx, x->amx);
 	src(out, &x->xsave_src);
+	fprintf(out, ",\n\t%u, %u, ", x->hyperv, x->hv_evmcs);
+	src(out, &x->hyperv_src);
 	fputs("\n};\n\n", out);
 }
 

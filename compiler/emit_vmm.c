@@ -197,6 +197,32 @@ static const struct vmm_name {
 	{ KFP_FEAT_CPUID, "phe-en", SAME, NULL },
 	{ KFP_FEAT_CPUID, "pmm", SAME, NULL },
 	{ KFP_FEAT_CPUID, "pmm-en", SAME, NULL },
+	/* Hyper-V: QEMU's hv-* properties; libvirt 9.0's elements of
+	 * <features><hyperv> (domaincommon.rng), stimer-direct being
+	 * <stimer><direct/>.  hv-time is libvirt's <clock><timer
+	 * name='hypervclock'> and hv-crash its <panic model='hyperv'>,
+	 * outside <features>: emit_libvirt() says so. */
+	{ KFP_FEAT_HYPERV, "hv-relaxed", SAME, "relaxed" },
+	{ KFP_FEAT_HYPERV, "hv-vapic", SAME, "vapic" },
+	{ KFP_FEAT_HYPERV, "hv-vpindex", SAME, "vpindex" },
+	{ KFP_FEAT_HYPERV, "hv-runtime", SAME, "runtime" },
+	{ KFP_FEAT_HYPERV, "hv-synic", SAME, "synic" },
+	{ KFP_FEAT_HYPERV, "hv-stimer", SAME, "stimer" },
+	{ KFP_FEAT_HYPERV, "hv-stimer-direct", SAME, "stimer-direct" },
+	{ KFP_FEAT_HYPERV, "hv-reset", SAME, "reset" },
+	{ KFP_FEAT_HYPERV, "hv-frequencies", SAME, "frequencies" },
+	{ KFP_FEAT_HYPERV, "hv-reenlightenment", SAME, "reenlightenment" },
+	{ KFP_FEAT_HYPERV, "hv-tlbflush", SAME, "tlbflush" },
+	{ KFP_FEAT_HYPERV, "hv-ipi", SAME, "ipi" },
+	{ KFP_FEAT_HYPERV, "hv-evmcs", SAME, "evmcs" },
+	{ KFP_FEAT_HYPERV, "hv-avic", SAME, "avic" },
+	{ KFP_FEAT_HYPERV, "hv-time", SAME, NULL },
+	{ KFP_FEAT_HYPERV, "hv-crash", SAME, NULL },
+	{ KFP_FEAT_HYPERV, "hv-tlbflush-ext", SAME, NULL },
+	{ KFP_FEAT_HYPERV, "hv-tlbflush-direct", SAME, NULL },
+	{ KFP_FEAT_HYPERV, "hv-emsr-bitmap", SAME, NULL },
+	{ KFP_FEAT_HYPERV, "hv-xmm-input", SAME, NULL },
+	{ KFP_FEAT_HYPERV, "hv-syndbg", SAME, NULL },
 	{ KFP_FEAT_KVM, "nopiodelay", "kvm-nopiodelay", NULL },
 	{ KFP_FEAT_KVM, "kvmclock2", "kvmclock", NULL },
 	{ KFP_FEAT_KVM, "async_pf", "kvm-asyncpf", NULL },
@@ -251,6 +277,7 @@ bool kfp_vmm_feature_name(enum kfp_vmm_format fmt, enum kfp_feat_kind kind,
 	switch (kind) {
 	case KFP_FEAT_CPUID:
 	case KFP_FEAT_MSR_BIT:
+	case KFP_FEAT_HYPERV:
 		break;
 	case KFP_FEAT_KVM:
 	case KFP_FEAT_VMX:
@@ -885,7 +912,7 @@ static void collect_flags(enum kfp_vmm_format fmt, const struct kfp_fleet *fl,
 			continue;
 		/* libvirt sets KVM features outside <cpu>: emit_libvirt()
 		 * lists them in a comment. */
-		if (fmt == KFP_VMM_LIBVIRT && f->kind == KFP_FEAT_KVM)
+		if (fmt == KFP_VMM_LIBVIRT && (f->kind == KFP_FEAT_KVM || f->kind == KFP_FEAT_HYPERV))
 			continue;
 		if (!kfp_vmm_feature_name(fmt, f->kind, f->c->name, name, sizeof(name))) {
 			if (exposed)
@@ -928,9 +955,18 @@ static void flags_notes(enum kfp_vmm_format fmt, const struct kfp_fleet *fl,
 		     vmm);
 }
 
-static int emit_qemu(const struct kfp_fleet *fl, FILE *out, FILE *err)
+/* With Hyper-V on: can every fleet kernel enforce hidden enlightenments?
+ * QEMU's hv-enforce-cpuid fails to start a VM on a kernel that cannot. */
+static bool hyperv_enforceable(const struct kfp_policy *pol, const struct kfp_fleet *fl)
+{
+	return !kfp_fleet_first_without(fl, pol->cat->hv_enforce_since);
+}
+
+static int emit_qemu(const struct kfp_policy *pol, const struct kfp_fleet *fl, FILE *out,
+		     FILE *err)
 {
 	struct vmm_flags fs = { 0 };
+	char v[16];
 	collect_flags(KFP_VMM_QEMU, fl, &fs);
 	flags_notes(KFP_VMM_QEMU, fl, &fs, err);
 	fputs(QEMU_BASE_MODEL, out);
@@ -940,6 +976,14 @@ static int emit_qemu(const struct kfp_fleet *fl, FILE *out, FILE *err)
 			fprintf(out, ",%s=on", fg->name);
 		else if (fg->qemu64)
 			fprintf(out, ",%s=off", fg->name);
+	}
+	if (kfp_fleet_hyperv(fl)) {
+		if (hyperv_enforceable(pol, fl))
+			fputs(",hv-enforce-cpuid=on", out);
+		else
+			diag(err, "warning", fl,
+			     "no hv-enforce-cpuid: kernels before %s lack KVM_CAP_HYPERV_ENFORCE_CPUID, and QEMU would not start there; a guest can use hidden enlightenments",
+			     kfp_kv_str(pol->cat->hv_enforce_since, v));
 	}
 	fputs(",enforce\n", out);
 	namelist_free(&fs.unnamed);
@@ -962,11 +1006,52 @@ static void xml_comment_text(FILE *out, const char *s)
 	}
 }
 
+/* <features><hyperv mode='custom'>: every enlightenment libvirt names,
+ * on or off (default deny), when Hyper-V is on.  Exposed ones libvirt
+ * names elsewhere or not at all go to *outside and *unnamed. */
+static void libvirt_hyperv(const struct kfp_fleet *fl, FILE *out, struct namelist *outside,
+			   struct namelist *unnamed)
+{
+	char name[64], direct[16] = "";
+	if (!kfp_fleet_hyperv(fl))
+		return;
+	const struct kfp_feat *sd = find_feat(fl, KFP_FEAT_HYPERV, "hv-stimer-direct");
+	if (sd && kfp_feat_exposed(sd))
+		snprintf(direct, sizeof(direct), "on");
+	fputs("<features>\n  <hyperv mode='custom'>\n", out);
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		const struct kfp_feat *f = &fl->feats[i];
+		if (f->kind != KFP_FEAT_HYPERV)
+			continue;
+		bool on = kfp_feat_exposed(f);
+		if (!kfp_vmm_feature_name(KFP_VMM_LIBVIRT, f->kind, f->c->name, name, sizeof(name))) {
+			if (on && (!strcmp(f->c->name, "hv-time") || !strcmp(f->c->name, "hv-crash")))
+				namelist_add(outside, f->c->name);
+			else if (on)
+				namelist_add(unnamed, f->c->name);
+			continue;
+		}
+		if (!strcmp(name, "stimer-direct"))
+			continue;
+		if (!strcmp(name, "stimer") && on)
+			fprintf(out, "    <stimer state='on'><direct state='%s'/></stimer>\n",
+				*direct ? direct : "off");
+		else
+			fprintf(out, "    <%s state='%s'/>\n", name, on ? "on" : "off");
+	}
+	fputs("  </hyperv>\n</features>\n", out);
+}
+
 static int emit_libvirt(const struct kfp_policy *pol, const struct kfp_fleet *fl, FILE *out,
 			FILE *err)
 {
 	struct vmm_flags fs = { 0 };
-	struct namelist kvm_on = { 0 }, kvm_off = { 0 };
+	struct namelist kvm_on = { 0 }, kvm_off = { 0 }, hv_outside = { 0 }, hv_unnamed = { 0 };
+	char *hv = NULL;
+	size_t hv_len = 0;
+	FILE *hvf = open_memstream(&hv, &hv_len);
+	libvirt_hyperv(fl, hvf, &hv_outside, &hv_unnamed);
+	fclose(hvf);
 	collect_flags(KFP_VMM_LIBVIRT, fl, &fs);
 	/* KVM paravirtual features are not <cpu> features in libvirt. */
 	for (size_t i = 0; i < fl->nfeats; i++) {
@@ -1010,6 +1095,22 @@ static int emit_libvirt(const struct kfp_policy *pol, const struct kfp_fleet *fl
 		}
 		fputs(" -->\n", out);
 	}
+	if (hv_outside.n) {
+		fputs("<!-- Hyper-V enlightenments libvirt sets outside <features> (hv-time: <clock><timer name='hypervclock' present='yes'/>; hv-crash: <devices><panic model='hyperv'/>). Exposed: ",
+		      out);
+		xml_comment_text(out, hv_outside.s);
+		fputs(" -->\n", out);
+		diag(err, "note", fl, "Hyper-V enlightenments set outside <features>: %s (see the comment in the output)",
+		     hv_outside.s);
+	}
+	if (hv_unnamed.n) {
+		fputs("<!-- Exposed Hyper-V enlightenments libvirt 9.0 has no element for (the guest will not see them): ",
+		      out);
+		xml_comment_text(out, hv_unnamed.s);
+		fputs(" -->\n", out);
+		diag(err, "note", fl, "libvirt 9.0 has no element for these exposed Hyper-V enlightenments, which the guest will not see: %s",
+		     hv_unnamed.s);
+	}
 	fputs("<cpu mode='custom' match='exact' check='full'>\n", out);
 	fputs("  <model fallback='forbid'>" QEMU_BASE_MODEL "</model>\n", out);
 	for (size_t k = 0; k < fs.n; k++) {
@@ -1020,6 +1121,10 @@ static int emit_libvirt(const struct kfp_policy *pol, const struct kfp_fleet *fl
 			fprintf(out, "  <feature policy='disable' name='%s'/>\n", fg->name);
 	}
 	fputs("</cpu>\n", out);
+	fputs(hv, out);
+	free(hv);
+	namelist_free(&hv_outside);
+	namelist_free(&hv_unnamed);
 	namelist_free(&fs.unnamed);
 	namelist_free(&kvm_on);
 	namelist_free(&kvm_off);
@@ -1036,9 +1141,20 @@ int kfp_emit_vmm(enum kfp_vmm_format fmt, const struct kfp_policy *pol,
 		return -1;
 	}
 	if (fmt == KFP_VMM_QEMU)
-		return emit_qemu(fl, out, err);
+		return emit_qemu(pol, fl, out, err);
 	if (fmt == KFP_VMM_LIBVIRT)
 		return emit_libvirt(pol, fl, out, err);
+	if (kfp_fleet_hyperv(fl)) {
+		struct namelist hv = { 0 };
+		for (size_t i = 0; i < fl->nfeats; i++)
+			if (fl->feats[i].kind == KFP_FEAT_HYPERV && kfp_feat_exposed(&fl->feats[i]))
+				namelist_add(&hv, fl->feats[i].c->name);
+		diag(err, "error", fl,
+		     "Firecracker has no Hyper-V enlightenments (its templates cannot hold the Hyper-V leaves or KVM's Hyper-V capabilities), and the policy exposes: %s",
+		     hv.s);
+		namelist_free(&hv);
+		return -1;
+	}
 	struct kfp_config *cfg = kfp_build_config(pol, fl);
 	int st = cfg->x86 ? fc_x86(pol, fl, cfg, out, err) : fc_arm64(pol, fl, cfg, out, err);
 	kfp_config_free(cfg);

@@ -439,7 +439,7 @@ static bool yp_uint(struct yp *y, const char *what, unsigned bits,
 
 static bool yp_uint32(struct yp *y, const char *what, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	if (!yp_uint(y, what, 32, &v))
 		return false;
 	*out = (uint32_t)v;
@@ -555,8 +555,8 @@ static bool finish_reg_list(struct yp *y, struct regs_b *b, uint64_t **out,
 	return true;
 }
 
-static bool finish_cpuid(struct yp *y, struct cpuid_b *b,
-			 struct kfp_host_profile *p)
+static bool finish_cpuid_into(struct yp *y, struct cpuid_b *b,
+			      struct kfp_cpuid_entry **out, size_t *nout)
 {
 	bool sorted = true;
 	for (size_t i = 1; i < b->n && sorted; i++)
@@ -577,11 +577,17 @@ static bool finish_cpuid(struct yp *y, struct cpuid_b *b,
 				  z->e.function, z->e.index, x->at.line + 1,
 				  x->at.col + 1);
 	}
-	p->cpuid = kfp_xcalloc(b->n, sizeof(*p->cpuid));
+	*out = kfp_xcalloc(b->n, sizeof(**out));
 	for (size_t i = 0; i < b->n; i++)
-		p->cpuid[i] = b->v[i].e;
-	p->ncpuid = b->n;
+		(*out)[i] = b->v[i].e;
+	*nout = b->n;
 	return true;
+}
+
+static bool finish_cpuid(struct yp *y, struct cpuid_b *b,
+			 struct kfp_host_profile *p)
+{
+	return finish_cpuid_into(y, b, &p->cpuid, &p->ncpuid);
 }
 
 /* ------------------------------------------------------------------ */
@@ -589,7 +595,7 @@ static bool finish_cpuid(struct yp *y, struct cpuid_b *b,
 
 enum top_key {
 	TK_FORMAT, TK_NAME, TK_ARCH, TK_KERNEL, TK_CAPS,
-	TK_CPUID, TK_MSRS, TK_XSAVE,
+	TK_CPUID, TK_MSRS, TK_XSAVE, TK_HV_CPUID, TK_EVMCS,
 	TK_REG_LIST, TK_ID_REGS, TK_WMASKS, TK_FW_REGS, TK_CACHE_REGS, TK_VCPU,
 	TK_COUNT
 };
@@ -603,6 +609,8 @@ static const char *const top_keys[TK_COUNT] = {
 	[TK_CPUID] = "cpuid",
 	[TK_MSRS] = "msrs",
 	[TK_XSAVE] = "xsave",
+	[TK_HV_CPUID] = "hyperv_cpuid",
+	[TK_EVMCS] = "evmcs_version",
 	[TK_REG_LIST] = "reg_list",
 	[TK_ID_REGS] = "id_regs",
 	[TK_WMASKS] = "writable_masks",
@@ -631,7 +639,7 @@ struct loader {
 	bool seen[TK_COUNT];
 	struct at key_at[TK_COUNT];
 	struct regs_b caps, msrs, reg_list, id_regs, wmasks, fw_regs, cache_regs;
-	struct cpuid_b cpuid;
+	struct cpuid_b cpuid, hv_cpuid;
 };
 
 static void loader_fini(struct loader *l)
@@ -644,6 +652,7 @@ static void loader_fini(struct loader *l)
 	free(l->fw_regs.v);
 	free(l->cache_regs.v);
 	free(l->cpuid.v);
+	free(l->hv_cpuid.v);
 	yp_fini(&l->y);
 }
 
@@ -890,6 +899,16 @@ static bool load_value(struct loader *l, enum top_key k)
 		return load_reg_map(y, &l->msrs, "MSR index", 32, "MSR value", 64);
 	case TK_XSAVE:
 		return load_xsave(y, p);
+	case TK_HV_CPUID:
+		p->has_hv_cpuid = true;
+		return load_cpuid(y, &l->hv_cpuid);
+	case TK_EVMCS: {
+		uint64_t v = 0;
+		if (!yp_uint(y, "evmcs_version", 16, &v))
+			return false;
+		p->evmcs_version = (uint16_t)v;
+		return true;
+	}
 	case TK_REG_LIST:
 		return load_reg_list(y, &l->reg_list);
 	case TK_ID_REGS:
@@ -1002,6 +1021,7 @@ static bool load_finish(struct loader *l, struct at top)
 			return false;
 	return finish_regs(y, &l->caps, "capability", &p->caps, &p->ncaps) &&
 	       finish_cpuid(y, &l->cpuid, p) &&
+	       finish_cpuid_into(y, &l->hv_cpuid, &p->hv_cpuid, &p->nhv_cpuid) &&
 	       finish_regs(y, &l->msrs, "MSR", &p->msrs, &p->nmsrs) &&
 	       finish_reg_list(y, &l->reg_list, &p->reg_list, &p->nreg_list) &&
 	       finish_regs(y, &l->id_regs, "ID register", &p->id_regs, &p->nid_regs) &&
@@ -1106,6 +1126,7 @@ void kfp_profile_free(struct kfp_host_profile *p)
 	free(p->kernel_release);
 	free(p->caps);
 	free(p->cpuid);
+	free(p->hv_cpuid);
 	free(p->msrs);
 	free(p->reg_list);
 	free(p->id_regs);
@@ -1220,6 +1241,11 @@ static bool writable(const struct kfp_host_profile *p)
 		for (size_t i = 1; i < p->ncpuid; i++)
 			if (cmp_cpuid_key(&p->cpuid[i - 1], &p->cpuid[i]) >= 0)
 				return false;
+		for (size_t i = 1; i < p->nhv_cpuid; i++)
+			if (cmp_cpuid_key(&p->hv_cpuid[i - 1], &p->hv_cpuid[i]) >= 0)
+				return false;
+		if (p->nhv_cpuid && !p->has_hv_cpuid)
+			return false;
 		return regs_sorted(p->msrs, p->nmsrs, 32, 64) &&
 		       !p->nreg_list && !p->nid_regs && !p->has_writable_masks &&
 		       !p->nwritable_masks && !p->nfw_regs && !p->ncache_regs &&
@@ -1237,7 +1263,8 @@ static bool writable(const struct kfp_host_profile *p)
 	       regs_sorted(p->fw_regs, p->nfw_regs, 64, 64) &&
 	       regs_sorted(p->cache_regs, p->ncache_regs, 64, 64) &&
 	       (p->has_writable_masks || !p->nwritable_masks) &&
-	       !p->ncpuid && !p->nmsrs && !p->xsave_size && !p->xcr0 && !p->xss;
+	       !p->ncpuid && !p->nmsrs && !p->xsave_size && !p->xcr0 && !p->xss &&
+	       !p->has_hv_cpuid && !p->evmcs_version;
 }
 
 /* One register per line: these maps are what people diff. */
@@ -1254,22 +1281,31 @@ static void write_reg_map(FILE *out, const char *key,
 			v[i].value);
 }
 
-static void write_x86(const struct kfp_host_profile *p, FILE *out)
+static void write_cpuid(FILE *out, const char *key, const struct kfp_cpuid_entry *v, size_t n)
 {
-	if (!p->ncpuid)
-		fputs("cpuid: []\n", out);
+	if (!n)
+		fprintf(out, "%s: []\n", key);
 	else
-		fputs("cpuid:  # function, index, flags, eax, ebx, ecx, edx\n", out);
-	for (size_t i = 0; i < p->ncpuid; i++) {
-		const struct kfp_cpuid_entry *e = &p->cpuid[i];
+		fprintf(out, "%s:  # function, index, flags, eax, ebx, ecx, edx\n", key);
+	for (size_t i = 0; i < n; i++) {
+		const struct kfp_cpuid_entry *e = &v[i];
 		fprintf(out, "  - [0x%08" PRIx32 ", 0x%" PRIx32 ", 0x%" PRIx32
 			", 0x%08" PRIx32 ", 0x%08" PRIx32 ", 0x%08" PRIx32
 			", 0x%08" PRIx32 "]\n", e->function, e->index, e->flags,
 			e->eax, e->ebx, e->ecx, e->edx);
 	}
+}
+
+static void write_x86(const struct kfp_host_profile *p, FILE *out)
+{
+	write_cpuid(out, "cpuid", p->cpuid, p->ncpuid);
 	write_reg_map(out, "msrs", p->msrs, p->nmsrs);
 	fprintf(out, "xsave: {size: %" PRIu32 ", xcr0: 0x%" PRIx64
 		", xss: 0x%" PRIx64 "}\n", p->xsave_size, p->xcr0, p->xss);
+	if (p->has_hv_cpuid)
+		write_cpuid(out, "hyperv_cpuid", p->hv_cpuid, p->nhv_cpuid);
+	if (p->evmcs_version)
+		fprintf(out, "evmcs_version: 0x%" PRIx16 "\n", p->evmcs_version);
 }
 
 static void write_arm64(const struct kfp_host_profile *p, FILE *out)
@@ -1881,6 +1917,15 @@ static const struct kfp_reg_value *find_reg(const struct kfp_reg_value *v,
 		else
 			hi = mid;
 	}
+	return NULL;
+}
+
+const struct kfp_cpuid_entry *kfp_profile_hv_cpuid(const struct kfp_host_profile *p,
+						   uint32_t function)
+{
+	for (size_t i = 0; i < p->nhv_cpuid; i++)
+		if (p->hv_cpuid[i].function == function)
+			return &p->hv_cpuid[i];
 	return NULL;
 }
 

@@ -45,6 +45,12 @@ struct kfp_host_profile {
 	size_t nmsrs;
 	uint32_t xsave_size;  /* KVM_CAP_XSAVE2, 0 if unknown */
 	uint64_t xcr0, xss;   /* supported xfeatures (from CPUID 0xD) */
+	/* KVM_GET_SUPPORTED_HV_CPUID (0x40000000-0x4000000A, 0x40000080-82),
+	 * sorted; has_hv_cpuid false: not recorded (older profiles). */
+	bool has_hv_cpuid;
+	struct kfp_cpuid_entry *hv_cpuid;
+	size_t nhv_cpuid;
+	uint16_t evmcs_version; /* KVM_CAP_HYPERV_ENLIGHTENED_VMCS; 0: none */
 
 	/* arm64 */
 	uint64_t *reg_list; /* KVM_GET_REG_LIST, sorted */
@@ -104,6 +110,9 @@ bool kfp_kver_parse(const char *s, struct kfp_kver *out);
 /* Lookups (binary search); NULL if absent. */
 const struct kfp_cpuid_entry *kfp_profile_cpuid(const struct kfp_host_profile *p,
 						uint32_t function, uint32_t index);
+/* A Hyper-V leaf (index 0). */
+const struct kfp_cpuid_entry *kfp_profile_hv_cpuid(const struct kfp_host_profile *p,
+						   uint32_t function);
 const struct kfp_reg_value *kfp_profile_msr(const struct kfp_host_profile *p,
 					    uint32_t index);
 const struct kfp_reg_value *kfp_profile_id_reg(const struct kfp_host_profile *p,

@@ -86,7 +86,27 @@ static void explain_kernels(FILE *out, const struct kfp_fleet *fl,
 	fprintf(out, "    source: %s\n", c->source);
 }
 
-static void explain_feat(FILE *out, const struct kfp_fleet *fl, const struct kfp_feat *f)
+/* Hiding an enlightenment hides its CPUID bits everywhere; only kernels
+ * with KVM_CAP_HYPERV_ENFORCE_CPUID also refuse its MSRs and hypercalls. */
+static void explain_hyperv(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+			   const struct kfp_feat *f)
+{
+	char a[16], k[16];
+	if (kfp_feat_exposed(f) || !kfp_fleet_hyperv(fl))
+		return;
+	kfp_kv w = kfp_fleet_first_without(fl, pol->cat->hv_enforce_since);
+	if (w)
+		fprintf(out, "      enforcement: KVM refuses its MSRs and hypercalls only from %s "
+			     "(KVM_CAP_HYPERV_ENFORCE_CPUID); on fleet kernel %s a guest can still use them\n",
+			kfp_kv_str(pol->cat->hv_enforce_since, a), kfp_kv_str(w, k));
+	else
+		fprintf(out, "      enforcement: every fleet kernel refuses its MSRs and hypercalls "
+			     "(KVM_CAP_HYPERV_ENFORCE_CPUID, from %s)\n",
+			kfp_kv_str(pol->cat->hv_enforce_since, a));
+}
+
+static void explain_feat(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+			 const struct kfp_feat *f)
 {
 	fprintf(out, "  fleet \"%s\": %s %s: %s\n", fl->name, kfp_feat_kind_name(f->kind),
 		f->c->name, kfp_verdict_name(f->verdict));
@@ -119,6 +139,8 @@ static void explain_feat(FILE *out, const struct kfp_fleet *fl, const struct kfp
 	}
 	explain_kernels(out, fl, f->c, kfp_feat_exposed(f),
 			f->kind == KFP_FEAT_VCPU ? NULL : kfp_host_shows_feat, f);
+	if (f->kind == KFP_FEAT_HYPERV)
+		explain_hyperv(out, pol, fl, f);
 }
 
 static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kfp_field_plan *fp)
@@ -176,7 +198,7 @@ int kfp_explain(const struct kfp_policy *pol, const char *feature, FILE *out)
 			for (size_t a = 0; !match && f->c->aliases && f->c->aliases[a]; a++)
 				match = !strcmp(f->c->aliases[a], feature);
 			if (match) {
-				explain_feat(out, fl, f);
+				explain_feat(out, pol, fl, f);
 				found = true;
 			}
 		}
@@ -376,6 +398,35 @@ void kfp_catalog_markdown(const struct kfp_catalog *cat, int arch, FILE *out)
 			md_row_common(out, &cat->vmx[i].c);
 			fputc('\n', out);
 		}
+		if (cat->nhyperv) {
+			fprintf(out, "\n### Hyper-V enlightenments (QEMU's names)\n\n"
+				     "Hidden in CPUID on every kernel; their MSRs and hypercalls are refused "
+				     "only from %s (KVM_CAP_HYPERV_ENFORCE_CPUID).\n\n"
+				     "| enlightenment | CPUID bits | exposed | needs |\n|---|---|---|---|\n",
+				kfp_kv_str(cat->hv_enforce_since, b));
+			for (size_t i = 0; i < cat->nhyperv; i++) {
+				const struct kfp_cat_hyperv *h = &cat->hyperv[i];
+				char e[16];
+				md_name(out, &h->c);
+				fputs(" |", out);
+				for (size_t k = 0; k < h->nbits; k++)
+					fprintf(out, "%s0x%08x %s[%u]", k ? ", " : " ", h->bits[k].leaf,
+						kfp_cpuid_reg_name(h->bits[k].reg), h->bits[k].bit);
+				fprintf(out, " | %s | ", kfp_kv_str(h->c.exposed_since, e));
+				for (size_t k = 0; h->requires[k]; k++)
+					fprintf(out, "%s%s", k ? ", " : "", h->requires[k]->c.name);
+				fputs(" |\n", out);
+			}
+		}
+		if (cat->nevmcs) {
+			fputs("\n### VMX controls KVM hides from an eVMCS guest (hv-evmcs)\n\n"
+			      "| control | from | until |\n|---|---|---|\n", out);
+			for (size_t i = 0; i < cat->nevmcs; i++) {
+				char s[16], u[16];
+				fprintf(out, "| `%s` | %s | %s |\n", cat->evmcs[i].control->c.name,
+					kfp_kv_str(cat->evmcs[i].since, s), kfp_kv_str(cat->evmcs[i].until, u));
+			}
+		}
 		for (size_t m = 0; m < cat->nmsrs; m++) {
 			fprintf(out, "\n### %s (MSR 0x%x)\n\n| bit name | bit | KVM supports | exposed | hideable |\n|---|---|---|---|---|\n",
 				cat->msrs[m].c.name, cat->msrs[m].index);
@@ -520,6 +571,18 @@ static void y_tail(FILE *out, const struct kfp_cat_common *c, const char *ind, b
 		fputs("]\n", out);                                             \
 	} while (0)
 
+/* A Hyper-V CPUID bit as the loader reads it: {leaf, reg, bit, define}. */
+static void y_hv_bit(FILE *out, const struct kfp_cat_hv_bit *b)
+{
+	fprintf(out, "{leaf: 0x%" PRIx32 ", reg: %s, bit: %u", b->leaf, kfp_cpuid_reg_name(b->reg),
+		b->bit);
+	if (b->define) {
+		fputs(", define: ", out);
+		y_str(out, b->define);
+	}
+	fputc('}', out);
+}
+
 static void y_x86(const struct kfp_catalog *cat, FILE *out)
 {
 	const char *in = "    ", *in2 = "        ";
@@ -567,6 +630,40 @@ static void y_x86(const struct kfp_catalog *cat, FILE *out)
 		y_str(out, v->msr_name);
 		fprintf(out, "\n%sbit: %u\n", in, v->bit);
 		y_tail(out, &v->c, in, true);
+	}
+	if (cat->nhyperv) {
+		fputs("hyperv:\n", out);
+		y_kv(out, "  ", "enforce_cpuid_since", cat->hv_enforce_since);
+		fputs("  enforce_cpuid_source: ", out);
+		y_str(out, cat->hv_enforce_source);
+		fputs("\n  hypercall_bit: ", out);
+		y_hv_bit(out, &cat->hv_hypercall);
+		fputs("\nhyperv_features:\n", out);
+	}
+	for (size_t i = 0; i < cat->nhyperv; i++) {
+		const struct kfp_cat_hyperv *h = &cat->hyperv[i];
+		y_head(out, &h->c, in);
+		fprintf(out, "%sbits:\n", in);
+		for (size_t k = 0; k < h->nbits; k++) {
+			fprintf(out, "%s- ", in);
+			y_hv_bit(out, &h->bits[k]);
+			fputc('\n', out);
+		}
+		Y_NAMES(out, in, "requires", h->requires);
+		y_tail(out, &h->c, in, false);
+	}
+	if (cat->nevmcs)
+		fputs("evmcs_filters:\n", out);
+	for (size_t i = 0; i < cat->nevmcs; i++) {
+		const struct kfp_cat_evmcs_filter *e = &cat->evmcs[i];
+		fputs("  - control: ", out);
+		y_str(out, e->control->c.name);
+		fputc('\n', out);
+		y_kv(out, in, "filtered_since", e->since);
+		y_kv(out, in, "filtered_until", e->until);
+		fprintf(out, "%ssource: ", in);
+		y_str(out, e->source);
+		fputc('\n', out);
 	}
 	fputs("msrs:\n", out);
 	for (size_t m = 0; m < cat->nmsrs; m++) {

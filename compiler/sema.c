@@ -550,7 +550,7 @@ const char *kfp_feat_kind_name(enum kfp_feat_kind kind)
 		[KFP_FEAT_CPUID] = "CPUID feature", [KFP_FEAT_KVM] = "KVM feature",
 		[KFP_FEAT_XSAVE] = "xsave component", [KFP_FEAT_VMX] = "VMX control",
 		[KFP_FEAT_MSR_BIT] = "MSR bit", [KFP_FEAT_HYPERCALL] = "hypercall",
-		[KFP_FEAT_VCPU] = "vcpu_init feature",
+		[KFP_FEAT_VCPU] = "vcpu_init feature", [KFP_FEAT_HYPERV] = "Hyper-V enlightenment",
 	};
 	return names[kind];
 }
@@ -585,7 +585,7 @@ static void init_feats(struct sema *s, struct kfp_fleet *fl)
 	const struct kfp_catalog *cat = s->cat;
 	size_t n = 0, i = 0;
 	if (fl->arch == KFP_ARCH_X86_64) {
-		n = cat->ncpuid + cat->nkvm + cat->nxsave + cat->nvmx;
+		n = cat->ncpuid + cat->nkvm + cat->nxsave + cat->nvmx + cat->nhyperv;
 		for (size_t k = 0; k < cat->nmsrs; k++)
 			n += cat->msrs[k].nbits;
 	} else {
@@ -607,6 +607,8 @@ static void init_feats(struct sema *s, struct kfp_fleet *fl)
 			for (size_t b = 0; b < cat->msrs[k].nbits; b++)
 				add_feat(fl, &i, KFP_FEAT_MSR_BIT, &cat->msrs[k].bits[b].c,
 					 &cat->msrs[k].bits[b]);
+		for (size_t k = 0; k < cat->nhyperv; k++)
+			add_feat(fl, &i, KFP_FEAT_HYPERV, &cat->hyperv[k].c, &cat->hyperv[k]);
 	} else {
 		for (size_t k = 0; k < cat->nvcpu; k++)
 			add_feat(fl, &i, KFP_FEAT_VCPU, &cat->vcpu[k].c, &cat->vcpu[k]);

@@ -63,6 +63,20 @@ bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *
 	}
 	case KFP_FEAT_VCPU:
 		return p->vcpu_features >> ((const struct kfp_cat_vcpu_feature *)f->cat)->bit & 1;
+	case KFP_FEAT_HYPERV: {
+		/* Every bit, in what KVM_GET_SUPPORTED_HV_CPUID reported; a
+		 * profile that did not record it has none. */
+		const struct kfp_cat_hyperv *h = f->cat;
+		for (size_t i = 0; i < h->nbits; i++) {
+			e = kfp_profile_hv_cpuid(p, h->bits[i].leaf);
+			if (!e)
+				return false;
+			uint32_t regs[4] = { e->eax, e->ebx, e->ecx, e->edx };
+			if (!(regs[h->bits[i].reg] >> h->bits[i].bit & 1))
+				return false;
+		}
+		return true;
+	}
 	}
 	return false;
 }
@@ -70,6 +84,42 @@ bool kfp_host_has_feat(const struct kfp_host_profile *p, const struct kfp_feat *
 bool kfp_host_shows_feat(const struct kfp_host_profile *p, const void *feat)
 {
 	return kfp_host_has_feat(p, feat);
+}
+
+const struct kfp_hv_reg kfp_hv_feature_regs[] = {
+	{ 0x40000003, KFP_EAX }, { 0x40000003, KFP_EBX }, { 0x40000003, KFP_ECX },
+	{ 0x40000003, KFP_EDX }, { 0x40000004, KFP_EAX }, { 0x40000004, KFP_ECX },
+	{ 0x40000004, KFP_EDX }, { 0x4000000a, KFP_EAX }, { 0x4000000a, KFP_EBX },
+	{ 0x4000000a, KFP_ECX }, { 0x4000000a, KFP_EDX },
+};
+const size_t kfp_hv_nfeature_regs = sizeof(kfp_hv_feature_regs) / sizeof(kfp_hv_feature_regs[0]);
+
+bool kfp_fleet_hyperv(const struct kfp_fleet *fl)
+{
+	for (size_t i = 0; i < fl->nfeats; i++)
+		if (fl->feats[i].kind == KFP_FEAT_HYPERV && kfp_feat_exposed(&fl->feats[i]))
+			return true;
+	return false;
+}
+
+uint32_t kfp_fleet_hv_reg(const struct kfp_catalog *cat, const struct kfp_fleet *fl,
+			  uint32_t leaf, unsigned reg)
+{
+	uint32_t v = 0;
+	bool on = false;
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		const struct kfp_feat *f = &fl->feats[i];
+		if (f->kind != KFP_FEAT_HYPERV || !kfp_feat_exposed(f))
+			continue;
+		const struct kfp_cat_hyperv *h = f->cat;
+		on = true;
+		for (size_t b = 0; b < h->nbits; b++)
+			if (h->bits[b].leaf == leaf && h->bits[b].reg == reg)
+				v |= 1u << h->bits[b].bit;
+	}
+	if (on && cat->hv_hypercall.leaf == leaf && cat->hv_hypercall.reg == reg)
+		v |= 1u << cat->hv_hypercall.bit;
+	return v;
 }
 
 static bool host_lacks(const struct kfp_host_profile *p, const void *f)
@@ -97,12 +147,12 @@ static const struct kfp_cat_common **domain_commons(const struct kfp_catalog *ca
 {
 	size_t k = 0, total = dom == KFP_DOM_CPUID ? cat->ncpuid : dom == KFP_DOM_KVM ? cat->nkvm :
 			     dom == KFP_DOM_XSAVE ? cat->nxsave : dom == KFP_DOM_VMX ? cat->nvmx :
-			     msr ? msr->nbits : 0;
+			     dom == KFP_DOM_HYPERV ? cat->nhyperv : msr ? msr->nbits : 0;
 	const struct kfp_cat_common **v = kfp_xcalloc(total + 1, sizeof(*v));
 	for (size_t i = 0; i < total; i++)
 		v[k++] = dom == KFP_DOM_CPUID ? &cat->cpuid[i].c : dom == KFP_DOM_KVM ? &cat->kvm[i].c :
 			 dom == KFP_DOM_XSAVE ? &cat->xsave[i].c : dom == KFP_DOM_VMX ? &cat->vmx[i].c :
-			 &msr->bits[i].c;
+			 dom == KFP_DOM_HYPERV ? &cat->hyperv[i].c : &msr->bits[i].c;
 	*n = k;
 	return v;
 }
@@ -118,6 +168,8 @@ static const char *domain_what(enum kfp_domain dom)
 		return "KVM paravirtual feature";
 	case KFP_DOM_VMX:
 		return "VMX control";
+	case KFP_DOM_HYPERV:
+		return "Hyper-V enlightenment";
 	case KFP_DOM_MSR:
 		break;
 	}
@@ -135,6 +187,8 @@ static enum kfp_feat_kind domain_kind(enum kfp_domain dom)
 		return KFP_FEAT_KVM;
 	case KFP_DOM_VMX:
 		return KFP_FEAT_VMX;
+	case KFP_DOM_HYPERV:
+		return KFP_FEAT_HYPERV;
 	case KFP_DOM_MSR:
 		break;
 	}
@@ -155,6 +209,8 @@ static const void *lookup(const struct kfp_catalog *cat, enum kfp_domain dom,
 		return kfp_cat_find_kvm(cat, name);
 	case KFP_DOM_VMX:
 		return kfp_cat_find_vmx(cat, name);
+	case KFP_DOM_HYPERV:
+		return kfp_cat_find_hyperv(cat, name);
 	case KFP_DOM_MSR:
 		return msr ? kfp_cat_find_msr_bit(msr, name) : NULL;
 	}
@@ -243,8 +299,9 @@ static void one_name(struct sema *s, const struct kfp_name *nm, const struct kfp
 		unknown_name(s, w, nm);
 		/* The name may belong to another list. */
 		static const enum kfp_domain others[] = { KFP_DOM_CPUID, KFP_DOM_XSAVE,
-							  KFP_DOM_KVM, KFP_DOM_VMX };
-		for (size_t i = 0; i < 4; i++) {
+							  KFP_DOM_KVM, KFP_DOM_VMX,
+							  KFP_DOM_HYPERV };
+		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 			enum kfp_feat_kind k2;
 			if (others[i] == w->dom || !lookup(s->cat, others[i], NULL, nm->text, &k2))
 				continue;
@@ -259,7 +316,7 @@ static void one_name(struct sema *s, const struct kfp_name *nm, const struct kfp
 	kfp_sema_decide(s, w->fl, kfp_fleet_feat(w->fl, kind, cat), w->act, use, w->in_fleet);
 }
 
-/* `xsave deny;`, `kvm deny;`, `vmx deny;`, `msr X { deny; }`: the whole list. */
+/* `xsave deny;`, `kvm deny;`, `vmx deny;`, `hyperv deny;`, `msr X { deny; }`: the whole list. */
 static void deny_all(struct sema *s, struct walk *w, const struct kfp_loc *loc)
 {
 	for (size_t i = 0; i < w->fl->nfeats; i++) {
@@ -267,6 +324,7 @@ static void deny_all(struct sema *s, struct walk *w, const struct kfp_loc *loc)
 		bool match = (w->dom == KFP_DOM_XSAVE && f->kind == KFP_FEAT_XSAVE) ||
 			     (w->dom == KFP_DOM_KVM && f->kind == KFP_FEAT_KVM) ||
 			     (w->dom == KFP_DOM_VMX && f->kind == KFP_FEAT_VMX) ||
+			     (w->dom == KFP_DOM_HYPERV && f->kind == KFP_FEAT_HYPERV) ||
 			     (w->dom == KFP_DOM_MSR && f->kind == KFP_FEAT_MSR_BIT &&
 			      ((const struct kfp_cat_msr_bit *)f->cat)->msr == w->msr);
 		/* Denying everything does not conflict with an earlier
@@ -407,6 +465,10 @@ static struct kfp_feat **needs_of(struct sema *s, struct kfp_fleet *fl, const st
 		const struct kfp_cat_cpuid *hv = kfp_cat_find_cpuid(s->cat, "hypervisor");
 		if (hv)
 			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_CPUID, hv));
+	} else if (f->kind == KFP_FEAT_HYPERV) {
+		const struct kfp_cat_hyperv *h = f->cat;
+		for (size_t i = 0; h->requires[i]; i++)
+			KFP_VEC_PUSH(v, n, cap, kfp_fleet_feat(fl, KFP_FEAT_HYPERV, h->requires[i]));
 	}
 	KFP_VEC_PUSH(v, n, cap, NULL);
 	return v;
@@ -421,6 +483,8 @@ static const char *add_hint(const struct kfp_feat *d)
 		return "kvm allow";
 	case KFP_FEAT_VMX:
 		return "vmx allow";
+	case KFP_FEAT_HYPERV:
+		return "hyperv allow";
 	default:
 		return "allow";
 	}
@@ -481,7 +545,7 @@ static void add_missing(struct sema *s, struct kfp_fleet *fl, struct missing *m,
 static void missing_note(struct sema *s, const struct kfp_fleet *fl, const struct missing *m)
 {
 	static const enum kfp_feat_kind kinds[] = { KFP_FEAT_CPUID, KFP_FEAT_KVM,
-						    KFP_FEAT_XSAVE, KFP_FEAT_VMX };
+						    KFP_FEAT_XSAVE, KFP_FEAT_VMX, KFP_FEAT_HYPERV };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
@@ -627,6 +691,81 @@ void kfp_sema_hide_rule(struct sema *s, struct kfp_fleet *fl, const struct kfp_f
 	free(hosts);
 }
 
+/* The first fleet kernel in [since, until), or 0. */
+static kfp_kv fleet_first_in(const struct kfp_fleet *fl, kfp_kv since, kfp_kv until)
+{
+	if (!fl->kernels) {
+		kfp_kv k = since > fl->min ? since : fl->min;
+		return k < until ? k : 0;
+	}
+	for (size_t i = 0; i < fl->nkernels; i++)
+		if (since <= fl->kernels[i] && fl->kernels[i] < until)
+			return fl->kernels[i];
+	return 0;
+}
+
+/* The first enlightenment exposed, or hidden (preferring one the policy
+ * denies by name). */
+static const struct kfp_feat *first_hyperv(const struct kfp_fleet *fl, bool exposed)
+{
+	const struct kfp_feat *any = NULL;
+	for (size_t i = 0; i < fl->nfeats; i++) {
+		const struct kfp_feat *f = &fl->feats[i];
+		if (f->kind != KFP_FEAT_HYPERV || kfp_feat_exposed(f) != exposed)
+			continue;
+		if (exposed || (f->mentioned && f->action == KFP_ACT_DENY))
+			return f;
+		if (!any)
+			any = f;
+	}
+	return any;
+}
+
+/* Hiding an enlightenment hides its CPUID bits; only kernels with
+ * KVM_CAP_HYPERV_ENFORCE_CPUID also refuse its MSRs and hypercalls. */
+static void hyperv_enforcement_rule(struct sema *s, struct kfp_fleet *fl)
+{
+	char a[16], b[16];
+	const struct kfp_feat *on = first_hyperv(fl, true), *hidden = first_hyperv(fl, false);
+	if (!on || !hidden)
+		return;
+	kfp_kv k = kfp_fleet_first_without(fl, s->cat->hv_enforce_since);
+	if (!k)
+		return;
+	kfp_warning(s->ctx, &on->loc,
+		    "fleet \"%s\" runs kernel %s, which cannot enforce hidden Hyper-V enlightenments (KVM_CAP_HYPERV_ENFORCE_CPUID is in KVM from %s): there a guest can use the MSRs and hypercalls of hidden ones such as '%s' although CPUID does not show them",
+		    fl->name, kfp_kv_str(k, a), kfp_kv_str(s->cat->hv_enforce_since, b),
+		    hidden->c->name);
+	kfp_note(s->ctx, fl->kernels ? &fl->kernels_loc : &fl->min_loc,
+		 "the fleet's kernels are set here");
+}
+
+/* With hv-evmcs, L1 uses the enlightened VMCS and KVM hides from it the
+ * VMX controls eVMCS cannot hold, which differ by kernel: a control the
+ * policy exposes must survive that filter on every fleet kernel. */
+static void evmcs_rule(struct sema *s, struct kfp_fleet *fl)
+{
+	char a[16];
+	const struct kfp_cat_hyperv *evmcs = kfp_cat_find_hyperv(s->cat, "hv-evmcs");
+	const struct kfp_feat *ev = evmcs ? kfp_fleet_feat(fl, KFP_FEAT_HYPERV, evmcs) : NULL;
+	if (!ev || !kfp_feat_exposed(ev))
+		return;
+	for (size_t i = 0; i < s->cat->nevmcs; i++) {
+		const struct kfp_cat_evmcs_filter *flt = &s->cat->evmcs[i];
+		struct kfp_feat *c = kfp_fleet_feat(fl, KFP_FEAT_VMX, flt->control);
+		if (!c || !kfp_feat_exposed(c))
+			continue;
+		kfp_kv k = fleet_first_in(fl, flt->since, flt->until);
+		if (!k)
+			continue;
+		kfp_error(s->ctx, &c->loc,
+			  "KVM %s hides the VMX control '%s' from a guest that uses the enlightened VMCS, which 'hv-evmcs' turns on: fleet \"%s\" cannot expose both",
+			  kfp_kv_str(k, a), c->c->name, fl->name);
+		kfp_note(s->ctx, &ev->loc, "'hv-evmcs' is allowed here");
+		c->verdict = KFP_V_DENIED;
+	}
+}
+
 void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl)
 {
 	kfp_sema_sections(s, fl, section, NULL);
@@ -690,4 +829,6 @@ void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl)
 	for (size_t i = 0; i < fl->nfeats; i++)
 		if (fl->feats[i].verdict != KFP_V_EXPOSED)
 			kfp_sema_hide_rule(s, fl, &fl->feats[i]);
+	hyperv_enforcement_rule(s, fl);
+	evmcs_rule(s, fl);
 }

@@ -45,7 +45,7 @@ static struct kfp_src src_of(const struct kfp_loc *l)
 	return (struct kfp_src){ l->src->path, l->line, l->col };
 }
 
-static struct kfp_feature_row feature_row(const struct kfp_feat *f)
+static struct kfp_feature_row feature_row(const struct kfp_feat *f, bool hyperv)
 {
 	struct kfp_feature_row r = {
 		.name = f->c->name,
@@ -64,7 +64,7 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f)
 	}
 	case KFP_FEAT_KVM:
 		r.kind = KFP_KIND_KVM_PV;
-		r.leaf = 0x40000001;
+		r.leaf = (hyperv ? KFP_KVM_LEAVES_HYPERV : 0x40000000) + 1;
 		r.bit = ((const struct kfp_cat_kvm *)f->cat)->bit;
 		break;
 	case KFP_FEAT_XSAVE:
@@ -92,6 +92,14 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f)
 		r.kind = KFP_KIND_VCPU_INIT;
 		r.bit = ((const struct kfp_cat_vcpu_feature *)f->cat)->bit;
 		break;
+	case KFP_FEAT_HYPERV: {
+		const struct kfp_cat_hyperv *h = f->cat;
+		r.kind = KFP_KIND_HYPERV;
+		r.leaf = h->bits[0].leaf;
+		r.reg = (uint8_t)h->bits[0].reg;
+		r.bit = h->bits[0].bit;
+		break;
+	}
 	}
 	return r;
 }
@@ -136,11 +144,23 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 	x->xsave_src = src_of(xsave_loc);
 	x->nested_vmx = vmx_cpuid && vmx_any;
 
+	const struct kfp_loc *hv_loc = NULL;
+	for (size_t i = 0; i < fl->nfeats && !hv_loc; i++)
+		if (fl->feats[i].kind == KFP_FEAT_HYPERV && kfp_feat_exposed(&fl->feats[i]))
+			hv_loc = &fl->feats[i].loc;
+	x->hyperv = hv_loc != NULL;
+	x->hyperv_src = src_of(hv_loc);
+	const struct kfp_cat_hyperv *evmcs = kfp_cat_find_hyperv(cat, "hv-evmcs");
+	const struct kfp_feat *ev = evmcs ? kfp_fleet_feat(fl, KFP_FEAT_HYPERV, evmcs) : NULL;
+	x->hv_evmcs = ev && kfp_feat_exposed(ev);
+	uint32_t kvm_base = x->hyperv ? KFP_KVM_LEAVES_HYPERV : 0x40000000;
+
 	for (size_t i = 0; i < sizeof(pass_regs) / sizeof(pass_regs[0]); i++)
 		for (unsigned reg = 0; reg < 4; reg++)
 			if (pass_regs[i].reg == 4 || pass_regs[i].reg == reg)
-				cpuid_row(&r, pass_regs[i].leaf, pass_regs[i].subleaf, reg,
-					  KFP_CPUID_PASS, 0, NULL);
+				cpuid_row(&r, pass_regs[i].leaf == 0x40000000 ? kvm_base
+									      : pass_regs[i].leaf,
+					  pass_regs[i].subleaf, reg, KFP_CPUID_PASS, 0, NULL);
 	/* Leaves that describe one feature (AMX's tile palettes and TMUL):
 	 * the host's when it is exposed; without a row they are not given
 	 * to the guest. */
@@ -150,6 +170,21 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 				for (unsigned reg = 0; reg < 4; reg++)
 					cpuid_row(&r, cat->cpuid[i].leaves[k], KFP_ANY_SUBLEAF, reg,
 						  KFP_CPUID_PASS, 0, &fl->feats[i].loc);
+	if (x->hyperv) {
+		/* Identification, version and limits as KVM reports them;
+		 * 0x40000004 EBX is the spinlock retry count. */
+		static const uint32_t hv_pass[] = { 0x40000000, 0x40000001, 0x40000002,
+						    0x40000005 };
+		for (size_t i = 0; i < sizeof(hv_pass) / sizeof(hv_pass[0]); i++)
+			for (unsigned reg = 0; reg < 4; reg++)
+				cpuid_row(&r, hv_pass[i], 0, reg, KFP_CPUID_PASS, 0, hv_loc);
+		cpuid_row(&r, 0x40000004, 0, KFP_EBX, KFP_CPUID_PASS, 0, hv_loc);
+		for (size_t i = 0; i < kfp_hv_nfeature_regs; i++) {
+			const struct kfp_hv_reg *hr = &kfp_hv_feature_regs[i];
+			cpuid_row(&r, hr->leaf, 0, hr->reg, KFP_CPUID_MASK,
+				  kfp_fleet_hv_reg(cat, fl, hr->leaf, hr->reg), hv_loc);
+		}
+	}
 	/* Leaf 0xD follows the xfeatures; its feature bits (0xD.1 EAX) are
 	 * mask rows below, which take precedence. */
 	for (unsigned reg = 0; reg < 4; reg++)
@@ -181,7 +216,7 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 			if (!kvm_loc)
 				kvm_loc = &fl->feats[i].loc;
 		}
-	cpuid_row(&r, 0x40000001, 0, 0, KFP_CPUID_MASK, kvm, kvm_loc);
+	cpuid_row(&r, kvm_base + 1, 0, 0, KFP_CPUID_MASK, kvm, kvm_loc);
 	/* Raw `cpuid ... = 1` bits: set whatever the host offers. */
 	for (size_t k = 0; k < fl->nraw; k++) {
 		const struct kfp_raw_cpuid *raw = &fl->raw[k];
@@ -397,8 +432,9 @@ struct kfp_config *kfp_build_config(const struct kfp_policy *pol, const struct k
 	cfg->min_kernel = fl->min;
 	memcpy(cfg->id, fl->id, 16);
 	struct kfp_feature_row *rows = kfp_xcalloc(fl->nfeats + 1, sizeof(*rows));
+	bool hyperv = kfp_fleet_hyperv(fl);
 	for (size_t i = 0; i < fl->nfeats; i++)
-		rows[i] = feature_row(&fl->feats[i]);
+		rows[i] = feature_row(&fl->feats[i], hyperv);
 	cfg->features = rows;
 	cfg->nfeatures = (uint32_t)fl->nfeats;
 	if (fl->arch == KFP_ARCH_X86_64)

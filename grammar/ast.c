@@ -175,6 +175,8 @@ const char *kfp_domain_keyword(enum kfp_domain dom)
 		return "kvm";
 	case KFP_DOM_VMX:
 		return "vmx";
+	case KFP_DOM_HYPERV:
+		return "hyperv";
 	case KFP_DOM_CPUID:
 	case KFP_DOM_MSR:
 		break;

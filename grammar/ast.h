@@ -49,6 +49,7 @@ enum kfp_domain {
 	KFP_DOM_XSAVE,
 	KFP_DOM_KVM,
 	KFP_DOM_VMX,
+	KFP_DOM_HYPERV, /* Hyper-V enlightenments (hv-*) */
 	KFP_DOM_MSR, /* inside msr NAME { } */
 };
 

@@ -125,7 +125,7 @@ static void yyerror(const KFP_YYLTYPE *loc, struct kfp_lexer *lx, const char *ms
 %token KW_FLEET "fleet" KW_ARCH "arch" KW_MIN_KERNEL "min_kernel" KW_KERNELS "kernels"
 %token KW_HOSTS "hosts" KW_GROUP "group" KW_X86_64 "x86_64" KW_ARM64 "arm64"
 %token KW_AARCH64 "aarch64" KW_ALLOW "allow" KW_DENY "deny"
-%token KW_REQUIRE "require" KW_XSAVE "xsave" KW_KVM "kvm" KW_VMX "vmx"
+%token KW_REQUIRE "require" KW_XSAVE "xsave" KW_KVM "kvm" KW_HYPERV "hyperv" KW_VMX "vmx"
 %token KW_MSR "msr" KW_CPUID "cpuid" KW_BIT "bit" KW_UNKNOWN "unknown"
 %token KW_ID_REG "id_reg" KW_VCPU_INIT "vcpu_init" KW_HYPERCALLS "hypercalls"
 %token KW_FIRMWARE_REGS "firmware_regs" KW_ON "on" KW_OFF "off" KW_ZERO "zero"
@@ -311,6 +311,7 @@ action
 domain_kw
 	: KW_XSAVE                      { $$ = KFP_DOM_XSAVE; }
 	| KW_KVM                        { $$ = KFP_DOM_KVM; }
+	| KW_HYPERV                     { $$ = KFP_DOM_HYPERV; }
 	| KW_VMX                        { $$ = KFP_DOM_VMX; }
 	;
 

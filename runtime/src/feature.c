@@ -13,7 +13,8 @@ const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uin
 			continue;
 		switch (kind) {
 		case KFP_KIND_CPUID:
-			if ((f->kind == KFP_KIND_CPUID || f->kind == KFP_KIND_KVM_PV) &&
+			if ((f->kind == KFP_KIND_CPUID || f->kind == KFP_KIND_KVM_PV ||
+			     f->kind == KFP_KIND_HYPERV) &&
 			    f->leaf == leaf && f->subleaf == subleaf && f->reg == reg)
 				return f;
 			break;

@@ -132,6 +132,39 @@ static int read_feature_msrs(struct kfp_host *host, int kvm_fd)
 	return 0;
 }
 
+/* The Hyper-V leaves KVM can show (KVM_GET_SUPPORTED_HV_CPUID on fd, the
+ * system fd from 5.11 or a vCPU), sorted by function.  0 or -errno. */
+int kfp_read_hv_cpuid(int fd, struct kvm_cpuid_entry2 *out, uint32_t *n)
+{
+	union {
+		struct kvm_cpuid2 hdr;
+		unsigned char bytes[sizeof(struct kvm_cpuid2) +
+				    KFP_MAX_HV_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2)];
+	} buf;
+	buf.hdr.nent = KFP_MAX_HV_CPUID_ENTRIES;
+	buf.hdr.padding = 0;
+	int r = KFP_IOCTL(fd, KVM_GET_SUPPORTED_HV_CPUID, &buf.hdr, NULL, NULL, NULL);
+	if (r < 0)
+		return r;
+	if (buf.hdr.nent > KFP_MAX_HV_CPUID_ENTRIES)
+		return -E2BIG;
+	*n = 0;
+	for (uint32_t i = 0; i < buf.hdr.nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &buf.hdr.entries[i];
+		uint32_t j = (*n)++;
+		for (; j > 0 && cpuid_cmp(&out[j - 1], e) > 0; j--)
+			out[j] = out[j - 1];
+		out[j] = *e;
+	}
+	return 0;
+}
+
+static int check_cap(int kvm_fd, long cap)
+{
+	int r = KFP_IOCTL_VAL(kvm_fd, KVM_CHECK_EXTENSION, cap, NULL, NULL, NULL);
+	return r > 0;
+}
+
 KFP_API int kfp_host_init(struct kfp_host *host, int kvm_fd)
 {
 	if (!host || kvm_fd < 0)
@@ -143,6 +176,12 @@ KFP_API int kfp_host_init(struct kfp_host *host, int kvm_fd)
 		add_vmm_owned_bits(host, kvm_fd);
 		r = read_feature_msrs(host, kvm_fd);
 	}
+	host->nhv_cpuid = 0;
+	host->hv_enforce = (uint8_t)check_cap(kvm_fd, KVM_CAP_HYPERV_ENFORCE_CPUID);
+	host->hv_evmcs = (uint8_t)check_cap(kvm_fd, KVM_CAP_HYPERV_ENLIGHTENED_VMCS);
+	host->hv_sys = (uint8_t)check_cap(kvm_fd, KVM_CAP_SYS_HYPERV_CPUID);
+	if (r == 0 && host->hv_sys && kfp_read_hv_cpuid(kvm_fd, host->hv_cpuid, &host->nhv_cpuid) < 0)
+		host->hv_sys = 0; /* a Hyper-V policy then reports what is missing */
 	if (r < 0)
 		host->ncpuid = host->nmsrs = 0;
 	return r;

@@ -42,10 +42,14 @@ uint64_t kfp_load_le64(const uint8_t *p);
 /* The index of the first supported CPUID entry of `function` (entries are
  * sorted by function, then index), or host->ncpuid. */
 uint32_t kfp_host_first_of(const struct kfp_host *host, uint32_t function);
+/* KVM_GET_SUPPORTED_HV_CPUID on fd into out (KFP_MAX_HV_CPUID_ENTRIES),
+ * sorted.  0 or -errno. */
+int kfp_read_hv_cpuid(int fd, struct kvm_cpuid_entry2 *out, uint32_t *n);
 #endif
 
 /* The feature row of cfg for a bit, or NULL.  kind KFP_KIND_CPUID also
- * finds KVM paravirtual bits; KFP_KIND_MSR_BIT also finds VMX controls
+ * finds KVM paravirtual bits and Hyper-V enlightenments (by their first
+ * bit); KFP_KIND_MSR_BIT also finds VMX controls
  * (leaf is the MSR); for KFP_KIND_XSAVE only bit and xss count. */
 const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uint8_t kind,
 					       uint32_t leaf, uint32_t subleaf, uint8_t reg,

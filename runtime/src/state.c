@@ -113,6 +113,10 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 		if (row->mode != KFP_CPUID_MASK)
 			continue;
 		uint32_t ignore = kfp_x86_runtime_bits(row->leaf, row->subleaf, row->reg);
+		/* hv-evmcs: 0x4000000A EAX also holds the eVMCS versions, a
+		 * value from KVM rather than features. */
+		if (x->hv_evmcs && row->leaf == 0x4000000a && row->reg == 0)
+			ignore |= 0xffffu;
 		const struct kvm_cpuid_entry2 *e = state_cpuid(st, row->leaf, row->subleaf);
 		uint32_t have = e ? reg_of(e, row->reg) & ~ignore : 0;
 		uint32_t want = row->expose & ~ignore;

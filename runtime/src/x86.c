@@ -198,6 +198,77 @@ static unsigned mode_rank(uint8_t mode)
 	return 0;
 }
 
+/* The table the guest's CPUID is built from: KVM_GET_SUPPORTED_CPUID, and
+ * with Hyper-V on, the Hyper-V leaves of KVM_GET_SUPPORTED_HV_CPUID at
+ * 0x40000000 and KVM's own leaves moved to KFP_KVM_LEAVES_HYPERV.  Sorted
+ * by (function, index). */
+struct cpuid_source {
+	const struct kvm_cpuid_entry2 *e;
+	uint32_t n;
+};
+
+static uint32_t source_first_of(const struct cpuid_source *s, uint32_t function)
+{
+	uint32_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->e[mid].function < function)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+#define HV_LEAVES 0x40000000u /* through 0x400000ff */
+
+static bool in_hv_range(uint32_t function)
+{
+	return (function & ~0xffu) == HV_LEAVES;
+}
+
+/* Merges the host's table with its Hyper-V leaves into out.  0, or -E2BIG
+ * when the result does not fit. */
+static int hyperv_source(const struct kfp_host *host, const struct kvm_cpuid_entry2 *hv,
+			 uint32_t nhv, struct kvm_cpuid_entry2 *out, uint32_t *n)
+{
+	uint32_t k = 0;
+	for (uint32_t pass = 0; pass < 4; pass++) {
+		/* below 0x40000000; Hyper-V; KVM's, moved; the rest */
+		if (pass == 1) {
+			for (uint32_t i = 0; i < nhv; i++) {
+				if (!in_hv_range(hv[i].function))
+					continue;
+				if (k == KFP_MAX_CPUID_ENTRIES)
+					return -E2BIG;
+				out[k++] = hv[i];
+			}
+			continue;
+		}
+		for (uint32_t i = 0; i < host->ncpuid; i++) {
+			struct kvm_cpuid_entry2 e = host->cpuid[i];
+			bool take = pass == 0 ? e.function < HV_LEAVES :
+				    pass == 2 ? in_hv_range(e.function) :
+						e.function >= HV_LEAVES + 0x100;
+			if (!take)
+				continue;
+			if (pass == 2) {
+				/* EAX of KVM's signature leaf is its last leaf. */
+				if (e.function == HV_LEAVES && in_hv_range(e.eax))
+					e.eax += KFP_KVM_LEAVES_HYPERV - HV_LEAVES;
+				e.function += KFP_KVM_LEAVES_HYPERV - HV_LEAVES;
+			} else if (pass == 3 && e.function < KFP_KVM_LEAVES_HYPERV + 0x100) {
+				continue; /* a host leaf where KVM's now are */
+			}
+			if (k == KFP_MAX_CPUID_ENTRIES)
+				return -E2BIG;
+			out[k++] = e;
+		}
+	}
+	*n = k;
+	return 0;
+}
+
 /* Which row decides each register of each supported entry. */
 struct reg_choice {
 	uint8_t mode[KFP_MAX_CPUID_ENTRIES][4]; /* 0: no row */
@@ -207,14 +278,14 @@ struct reg_choice {
 
 /* Matches every CPUID row against the supported entries.  Returns the
  * number of problems found, or -EINVAL for a malformed row. */
-static int choose_rows(const struct kfp_config *cfg, const struct kfp_host *host,
+static int choose_rows(const struct kfp_config *cfg, const struct cpuid_source *host,
 		       struct reg_choice *ch, struct kfp_report *rep)
 {
 	const struct kfp_x86_config *x = cfg->x86;
 	int problems = 0;
 
-	memset(ch->mode, 0, sizeof(ch->mode[0]) * host->ncpuid);
-	memset(ch->force, 0, sizeof(ch->force[0]) * host->ncpuid);
+	memset(ch->mode, 0, sizeof(ch->mode[0]) * host->n);
+	memset(ch->force, 0, sizeof(ch->force[0]) * host->n);
 	for (uint32_t r = 0; r < x->ncpuid; r++) {
 		const struct kfp_cpuid_row *row = &x->cpuid[r];
 		unsigned rank = mode_rank(row->mode);
@@ -222,9 +293,9 @@ static int choose_rows(const struct kfp_config *cfg, const struct kfp_host *host
 		if (row->reg > 3 || (!rank && row->mode != KFP_CPUID_FORCE))
 			return -EINVAL;
 		if (row->mode == KFP_CPUID_FORCE) {
-			for (uint32_t i = kfp_host_first_of(host, row->leaf);
-			     i < host->ncpuid && host->cpuid[i].function == row->leaf; i++)
-				if (row->subleaf == KFP_ANY_SUBLEAF || row->subleaf == host->cpuid[i].index) {
+			for (uint32_t i = source_first_of(host, row->leaf);
+			     i < host->n && host->e[i].function == row->leaf; i++)
+				if (row->subleaf == KFP_ANY_SUBLEAF || row->subleaf == host->e[i].index) {
 					ch->force[i][row->reg] |= row->expose;
 					matched = true;
 				}
@@ -237,9 +308,9 @@ static int choose_rows(const struct kfp_config *cfg, const struct kfp_host *host
 			}
 			continue;
 		}
-		for (uint32_t i = kfp_host_first_of(host, row->leaf);
-		     i < host->ncpuid && host->cpuid[i].function == row->leaf; i++) {
-			const struct kvm_cpuid_entry2 *e = &host->cpuid[i];
+		for (uint32_t i = source_first_of(host, row->leaf);
+		     i < host->n && host->e[i].function == row->leaf; i++) {
+			const struct kvm_cpuid_entry2 *e = &host->e[i];
 			if (row->subleaf != KFP_ANY_SUBLEAF && row->subleaf != e->index)
 				continue;
 			matched = true;
@@ -319,12 +390,13 @@ static uint32_t xsave_reg(const struct kfp_host *host, const struct kvm_cpuid_en
 	return 0;
 }
 
-static void build_cpuid(const struct kfp_host *host, const struct reg_choice *ch, uint64_t xcr0,
-			uint64_t xss, struct kvm_cpuid2 *out)
+static void build_cpuid(const struct kfp_host *host, const struct cpuid_source *src,
+			const struct reg_choice *ch, uint64_t xcr0, uint64_t xss,
+			struct kvm_cpuid2 *out)
 {
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < host->ncpuid; i++) {
-		const struct kvm_cpuid_entry2 *e = &host->cpuid[i];
+	for (uint32_t i = 0; i < src->n; i++) {
+		const struct kvm_cpuid_entry2 *e = &src->e[i];
 		struct kvm_cpuid_entry2 *o = &out->entries[n];
 		bool keep = false;
 		*o = (struct kvm_cpuid_entry2){ .function = e->function, .index = e->index,
@@ -438,20 +510,83 @@ static int xsave_size(const struct kfp_config *cfg, int vm_fd, struct kfp_report
 	return r > 0 ? (int)sizeof(struct kvm_xsave) : r;
 }
 
-KFP_API int kfp_x86_plan(const struct kfp_config *cfg, const struct kfp_host *host, int vm_fd,
-			 struct kfp_x86_plan *plan, struct kfp_report *rep)
+/* Hyper-V: what this host's KVM must offer beyond the leaves (the eVMCS
+ * capability); the leaves themselves are checked like any CPUID row. */
+static int plan_hyperv(const struct kfp_config *cfg, const struct kfp_host *host,
+		       const struct kvm_cpuid_entry2 *hv, uint32_t nhv,
+		       struct kvm_cpuid_entry2 *merged, struct cpuid_source *src,
+		       struct kfp_report *rep)
+{
+	const struct kfp_x86_config *x = cfg->x86;
+	int problems = 0;
+	if (!hv) {
+		kfp_report_add(rep, KFP_ITEM_MISSING, "Hyper-V CPUID", &x->hyperv_src, -ENOTSUP,
+			       "this kernel reports its Hyper-V leaves only per vCPU (KVM_GET_SUPPORTED_HV_CPUID "
+			       "is a system ioctl from 5.11): use kfp_x86_apply, which asks the vCPU");
+		return 1;
+	}
+	if (x->hv_evmcs && !host->hv_evmcs) {
+		kfp_report_add(rep, KFP_ITEM_MISSING, "hv-evmcs", &x->hyperv_src, -ENOTSUP,
+			       "KVM_CAP_HYPERV_ENLIGHTENED_VMCS: this host's KVM does not offer it (Intel VMX only)");
+		problems++;
+	}
+	int r = hyperv_source(host, hv, nhv, merged, &src->n);
+	if (r < 0)
+		return r;
+	src->e = merged;
+	return problems;
+}
+
+#define HV_NESTED_FEATURES 0x4000000au
+#define HV_EVMCS_VERSION_MASK 0xffffu /* EAX: highest and lowest version */
+
+/* hv-evmcs: the guest's CPUID 0x4000000A EAX carries the eVMCS versions
+ * KVM supports (a value, not feature bits), taken from KVM's Hyper-V
+ * table.  1 if KVM's table has none (5.10 reports it only on a vCPU that
+ * already enabled eVMCS), after a report item. */
+static int evmcs_version(const struct kfp_config *cfg, const struct cpuid_source *src,
+			 struct kvm_cpuid2 *out, struct kfp_report *rep)
+{
+	uint32_t i = source_first_of(src, HV_NESTED_FEATURES);
+	uint32_t version = i < src->n && src->e[i].function == HV_NESTED_FEATURES
+				   ? src->e[i].eax & HV_EVMCS_VERSION_MASK : 0;
+	for (uint32_t k = 0; k < out->nent && version; k++)
+		if (out->entries[k].function == HV_NESTED_FEATURES) {
+			out->entries[k].eax |= version;
+			return 0;
+		}
+	kfp_report_add(rep, KFP_ITEM_MISSING, "hv-evmcs", &cfg->x86->hyperv_src, -ENOTSUP,
+		       "KVM_GET_SUPPORTED_HV_CPUID reports no eVMCS version in CPUID 0x4000000A EAX");
+	return 1;
+}
+
+static int x86_plan(const struct kfp_config *cfg, const struct kfp_host *host,
+		    const struct kvm_cpuid_entry2 *hv, uint32_t nhv, int vm_fd,
+		    struct kfp_x86_plan *plan, struct kfp_report *rep)
 {
 	struct reg_choice ch;
+	struct kvm_cpuid_entry2 merged[KFP_MAX_CPUID_ENTRIES];
+	struct cpuid_source src = { host->cpuid, host->ncpuid };
+	int problems = 0;
 
 	if (!cfg || !host || !plan || cfg->table_version != KFP_TABLE_VERSION ||
 	    cfg->arch != KFP_TABLE_X86_64 || !cfg->x86)
 		return -EINVAL;
 	const struct kfp_x86_config *x = cfg->x86;
 	plan->cfg = cfg;
+	plan->hv_enforce = 0;
 
-	int problems = choose_rows(cfg, host, &ch, rep);
-	if (problems < 0)
-		return problems;
+	if (x->hyperv) {
+		int r = plan_hyperv(cfg, host, hv, nhv, merged, &src, rep);
+		if (r < 0)
+			return r;
+		problems += r;
+		plan->hv_enforce = host->hv_enforce;
+	}
+	int r0 = choose_rows(cfg, &src, &ch, rep);
+	if (r0 < 0)
+		return r0;
+	problems += r0;
 
 	/* The xfeatures: bounded by the host's leaf 0xD. */
 	const struct kvm_cpuid_entry2 *d0 = kfp_host_cpuid(host, XSAVE_LEAF, 0);
@@ -460,7 +595,9 @@ KFP_API int kfp_x86_plan(const struct kfp_config *cfg, const struct kfp_host *ho
 	uint64_t host_xss = d1 && d1->index == 1 ? (uint64_t)d1->edx << 32 | d1->ecx : 0;
 	problems += (int)report_xsave_missing(cfg, x->xcr0 & ~host_xcr0, 0, rep);
 	problems += (int)report_xsave_missing(cfg, x->xss & ~host_xss, 1, rep);
-	build_cpuid(host, &ch, x->xcr0 & host_xcr0, x->xss & host_xss, kfp_plan_cpuid(plan));
+	build_cpuid(host, &src, &ch, x->xcr0 & host_xcr0, x->xss & host_xss, kfp_plan_cpuid(plan));
+	if (x->hyperv && x->hv_evmcs)
+		problems += evmcs_version(cfg, &src, kfp_plan_cpuid(plan), rep);
 
 	int r = plan_msrs(cfg, host, plan, rep);
 	if (r < 0)
@@ -482,6 +619,15 @@ KFP_API int kfp_x86_plan(const struct kfp_config *cfg, const struct kfp_host *ho
 	plan->xcr0 = (x->xcr0 & (XFEATURE_MASK_X87 | XFEATURE_MASK_SSE)) | XFEATURE_MASK_X87;
 
 	return problems ? -ENOTSUP : 0;
+}
+
+KFP_API int kfp_x86_plan(const struct kfp_config *cfg, const struct kfp_host *host, int vm_fd,
+			 struct kfp_x86_plan *plan, struct kfp_report *rep)
+{
+	if (!host)
+		return -EINVAL;
+	return x86_plan(cfg, host, host->hv_sys ? host->hv_cpuid : NULL, host->nhv_cpuid, vm_fd,
+			plan, rep);
 }
 
 uint64_t kfp_load_le64(const uint8_t *p)
@@ -613,6 +759,41 @@ static int check_cpuid(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report
 	return bad ? -EIO : 0;
 }
 
+static int commit_hyperv(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *rep)
+{
+	const struct kfp_x86_config *x = plan->cfg->x86;
+	struct kvm_enable_cap cap;
+	int r;
+
+	if (x->hv_evmcs) {
+		uint16_t version = 0;
+		memset(&cap, 0, sizeof(cap));
+		cap.cap = KVM_CAP_HYPERV_ENLIGHTENED_VMCS;
+		cap.args[0] = (uint64_t)(uintptr_t)&version;
+		r = KFP_IOCTL(vcpu_fd, KVM_ENABLE_CAP, &cap, rep, "hv-evmcs", &x->hyperv_src);
+		if (r < 0)
+			return -EIO;
+		kfp_report_add(rep, KFP_ITEM_APPLIED, "hv-evmcs", &x->hyperv_src, 0,
+			       "KVM_CAP_HYPERV_ENLIGHTENED_VMCS: eVMCS versions 0x%04x", version);
+	}
+	if (!plan->hv_enforce) {
+		/* The compiler warned at the policy line; say it here too. */
+		kfp_report_add(rep, KFP_ITEM_APPLIED, "Hyper-V CPUID", &x->hyperv_src, 0,
+			       "not enforced: this kernel lacks KVM_CAP_HYPERV_ENFORCE_CPUID (5.14), so a "
+			       "guest can still use the MSRs and hypercalls of hidden enlightenments");
+		return 0;
+	}
+	memset(&cap, 0, sizeof(cap));
+	cap.cap = KVM_CAP_HYPERV_ENFORCE_CPUID;
+	cap.args[0] = 1;
+	r = KFP_IOCTL(vcpu_fd, KVM_ENABLE_CAP, &cap, rep, "Hyper-V CPUID", &x->hyperv_src);
+	if (r < 0)
+		return -EIO;
+	kfp_report_add(rep, KFP_ITEM_APPLIED, "Hyper-V CPUID", &x->hyperv_src, 0,
+		       "KVM_CAP_HYPERV_ENFORCE_CPUID: hidden enlightenments' MSRs and hypercalls fault");
+	return 0;
+}
+
 KFP_API int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report *rep)
 {
 	if (!plan || !plan->cfg || !plan->cfg->x86)
@@ -623,6 +804,13 @@ KFP_API int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_re
 	const struct kfp_src *src = cpuid_src(x);
 	int r;
 
+	/* KVM's order: eVMCS and enforcement before the CPUID table, which
+	 * they interpret, and the VMX MSRs after it, which eVMCS filters. */
+	if (x->hyperv) {
+		r = commit_hyperv(plan, vcpu_fd, rep);
+		if (r < 0)
+			return r;
+	}
 	r = KFP_IOCTL(vcpu_fd, KVM_SET_CPUID2, cpuid, rep, "CPUID table", src);
 	if (r < 0)
 		return -EIO;
@@ -671,6 +859,15 @@ KFP_API int kfp_x86_commit(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_re
 KFP_API int kfp_x86_apply(const struct kfp_config *cfg, const struct kfp_host *host, int vm_fd,
 			  int vcpu_fd, struct kfp_x86_plan *plan, struct kfp_report *rep)
 {
-	int r = kfp_x86_plan(cfg, host, vm_fd, plan, rep);
+	int r;
+	if (cfg && cfg->x86 && cfg->x86->hyperv && host && !host->hv_sys) {
+		/* Before 5.11 only a vCPU answers KVM_GET_SUPPORTED_HV_CPUID. */
+		struct kvm_cpuid_entry2 hv[KFP_MAX_HV_CPUID_ENTRIES];
+		uint32_t nhv = 0;
+		r = kfp_read_hv_cpuid(vcpu_fd, hv, &nhv);
+		r = x86_plan(cfg, host, r < 0 ? NULL : hv, nhv, vm_fd, plan, rep);
+	} else {
+		r = kfp_x86_plan(cfg, host, vm_fd, plan, rep);
+	}
 	return r < 0 ? r : kfp_x86_commit(plan, vcpu_fd, rep);
 }

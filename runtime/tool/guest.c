@@ -25,53 +25,67 @@
 /*
  * 16-bit code at GUEST_CODE.  For each (leaf, subleaf) pair of u32 at
  * GUEST_TABLE until leaf 0xffffffff: CPUID, then EAX, EBX, ECX, EDX each
- * written with `out dx, eax` to GUEST_PORT.  Leaf GUEST_RDMSR instead reads
- * MSR <subleaf> (EAX, 0, the index, EDX).  Leaf GUEST_XCR0 does what an OS
- * does to use XSAVE: sets CR4.OSXSAVE, enables in XCR0 every component
- * CPUID.0xD.0 EDX:EAX offers (XSETBV), and reads XCR0 back (XGETBV): EAX,
- * 0, 0, EDX.  Then hlt.  EDX is saved in EDI before DX is loaded with the
- * port number.
+ * written with `out dx, eax` to GUEST_PORT.  Leaf GUEST_XCR0 instead does
+ * what an OS does to use XSAVE: sets CR4.OSXSAVE, enables in XCR0 every
+ * component CPUID.0xD.0 EDX:EAX offers (XSETBV), and reads XCR0 back
+ * (XGETBV): EAX, 0, 0, EDX.  Leaf GUEST_RDMSR reads the MSR its subleaf
+ * names: EAX, then 1 if the read faulted with #GP (the handler at
+ * GUEST_GP_HANDLER, real mode's vector 13, skips the RDMSR) else 0, then
+ * the MSR index, then EDX.  Then hlt.  EDX is saved in EDI before DX is
+ * loaded with the port number.
  */
 static const uint8_t guest_code[] = {
 	0xbe, 0x00, 0x20,       /* 00: mov si, 0x2000                 */
 	0x66, 0x8b, 0x04,       /* 03: L: mov eax, [si]               */
 	0x66, 0x83, 0xf8, 0xff, /* 06: cmp eax, -1                    */
-	0x74, 0x5a,             /* 0a: je done (0x0c + 0x5a = 0x66)   */
+	0x74, 0x4d,             /* 0a: je done (0x0c + 0x4d = 0x59)   */
 	0x66, 0x8b, 0x4c, 0x04, /* 0c: mov ecx, [si + 4]              */
-	0x66, 0x83, 0xf8, 0xfd, /* 10: cmp eax, -3 (GUEST_RDMSR)      */
-	0x75, 0x07,             /* 14: jne X (0x16 + 0x07 = 0x1d)     */
-	0x0f, 0x32,             /* 16: rdmsr                          */
-	0x66, 0x31, 0xdb,       /* 18: xor ebx, ebx                   */
-	0xeb, 0x2d,             /* 1b: jmp R (0x1d + 0x2d = 0x4a)     */
-	0x66, 0x83, 0xf8, 0xfe, /* 1d: X: cmp eax, -2 (GUEST_XCR0)    */
-	0x75, 0x25,             /* 21: jne C (0x23 + 0x25 = 0x48)     */
-	0x0f, 0x20, 0xe0,       /* 23: mov eax, cr4                   */
-	0x66, 0x0d, 0x00, 0x00, 0x04, 0x00, /* 26: or eax, 1 << 18 (OSXSAVE) */
-	0x0f, 0x22, 0xe0,       /* 2c: mov cr4, eax                   */
-	0x66, 0xb8, 0x0d, 0x00, 0x00, 0x00, /* 2f: mov eax, 0xd       */
-	0x66, 0x31, 0xc9,       /* 35: xor ecx, ecx                   */
-	0x0f, 0xa2,             /* 38: cpuid: EDX:EAX what XCR0 may hold */
-	0x66, 0x31, 0xc9,       /* 3a: xor ecx, ecx (XCR0)            */
-	0x0f, 0x01, 0xd1,       /* 3d: xsetbv                         */
-	0x0f, 0x01, 0xd0,       /* 40: xgetbv                         */
-	0x66, 0x31, 0xdb,       /* 43: xor ebx, ebx                   */
-	0xeb, 0x02,             /* 46: jmp R (0x48 + 0x02 = 0x4a)     */
-	0x0f, 0xa2,             /* 48: C: cpuid                       */
-	0x66, 0x89, 0xd7,       /* 4a: R: mov edi, edx                */
-	0xba, 0x10, 0x00,       /* 4d: mov dx, 0x10                   */
-	0x66, 0xef,             /* 50: out dx, eax                    */
-	0x66, 0x89, 0xd8,       /* 52: mov eax, ebx                   */
-	0x66, 0xef,             /* 55: out dx, eax                    */
-	0x66, 0x89, 0xc8,       /* 57: mov eax, ecx                   */
-	0x66, 0xef,             /* 5a: out dx, eax                    */
-	0x66, 0x89, 0xf8,       /* 5c: mov eax, edi                   */
-	0x66, 0xef,             /* 5f: out dx, eax                    */
-	0x83, 0xc6, 0x08,       /* 61: add si, 8                      */
-	0xeb, 0x9d,             /* 64: jmp L (0x66 - 0x63 = 0x03)     */
-	0xf4,                   /* 66: done: hlt                      */
+	0x66, 0x83, 0xf8, 0xfe, /* 10: cmp eax, -2 (GUEST_XCR0)       */
+	0x75, 0x25,             /* 14: jne C (0x16 + 0x25 = 0x3b)     */
+	0x0f, 0x20, 0xe0,       /* 16: mov eax, cr4                   */
+	0x66, 0x0d, 0x00, 0x00, 0x04, 0x00, /* 19: or eax, 1 << 18 (OSXSAVE) */
+	0x0f, 0x22, 0xe0,       /* 1f: mov cr4, eax                   */
+	0x66, 0xb8, 0x0d, 0x00, 0x00, 0x00, /* 22: mov eax, 0xd       */
+	0x66, 0x31, 0xc9,       /* 28: xor ecx, ecx                   */
+	0x0f, 0xa2,             /* 2b: cpuid: EDX:EAX what XCR0 may hold */
+	0x66, 0x31, 0xc9,       /* 2d: xor ecx, ecx (XCR0)            */
+	0x0f, 0x01, 0xd1,       /* 30: xsetbv                         */
+	0x0f, 0x01, 0xd0,       /* 33: xgetbv                         */
+	0x66, 0x31, 0xdb,       /* 36: xor ebx, ebx                   */
+	0xeb, 0x02,             /* 39: jmp R (0x3b + 0x02 = 0x3d)     */
+	0xeb, 0x1d,             /* 3b: C: jmp M (0x3d + 0x1d = 0x5a)  */
+	0x66, 0x89, 0xd7,       /* 3d: R: mov edi, edx                */
+	0xba, 0x10, 0x00,       /* 40: mov dx, 0x10                   */
+	0x66, 0xef,             /* 43: out dx, eax                    */
+	0x66, 0x89, 0xd8,       /* 45: mov eax, ebx                   */
+	0x66, 0xef,             /* 48: out dx, eax                    */
+	0x66, 0x89, 0xc8,       /* 4a: mov eax, ecx                   */
+	0x66, 0xef,             /* 4d: out dx, eax                    */
+	0x66, 0x89, 0xf8,       /* 4f: mov eax, edi                   */
+	0x66, 0xef,             /* 52: out dx, eax                    */
+	0x83, 0xc6, 0x08,       /* 54: add si, 8                      */
+	0xeb, 0xaa,             /* 57: jmp L (0x59 - 0x56 = 0x03)     */
+	0xf4,                   /* 59: done: hlt                      */
+	0x66, 0x83, 0xf8, 0xfd, /* 5a: M: cmp eax, -3 (GUEST_RDMSR)   */
+	0x74, 0x04,             /* 5e: je S (0x60 + 0x04 = 0x64)      */
+	0x0f, 0xa2,             /* 60: cpuid                          */
+	0xeb, 0xd9,             /* 62: jmp R (0x64 - 0x27 = 0x3d)     */
+	0x66, 0x31, 0xdb,       /* 64: S: xor ebx, ebx                */
+	0x0f, 0x32,             /* 67: rdmsr                          */
+	0xeb, 0xd2,             /* 69: jmp R (0x6b - 0x2e = 0x3d)     */
+	/* 6b: the #GP handler: return past the 2-byte RDMSR, EBX = 1. */
+	0x55,                   /* 6b: push bp                        */
+	0x89, 0xe5,             /* 6c: mov bp, sp                     */
+	0x83, 0x46, 0x02, 0x02, /* 6e: add word [bp + 2], 2 (the IP)  */
+	0x5d,                   /* 72: pop bp                         */
+	0x66, 0xbb, 0x01, 0x00, 0x00, 0x00, /* 73: mov ebx, 1         */
+	0xcf,                   /* 79: iret                           */
 };
 
-_Static_assert(sizeof(guest_code) == 0x67, "guest code length");
+#define GUEST_GP_HANDLER (GUEST_CODE + 0x6b)
+#define GUEST_IVT_GP (13 * 4) /* real mode: IP, CS of vector 13 */
+
+_Static_assert(sizeof(guest_code) == 0x7a, "guest code length");
 _Static_assert(GUEST_CODE + sizeof(guest_code) <= GUEST_TABLE, "guest code overlaps its table");
 
 int guest_setup(int vm_fd, struct guest_mem *mem)
@@ -203,6 +217,8 @@ int guest_run_cpuid(int kvm_fd, int vcpu_fd, struct guest_mem *mem, struct guest
 	}
 	uint8_t *m = mem->host;
 	memcpy(m + GUEST_CODE, guest_code, sizeof(guest_code));
+	const uint16_t gp_vector[2] = { GUEST_GP_HANDLER, 0 };
+	memcpy(m + GUEST_IVT_GP, gp_vector, sizeof(gp_vector));
 	uint32_t *table = (uint32_t *)(void *)(m + GUEST_TABLE);
 	for (size_t i = 0; i < n; i++) {
 		table[2 * i] = q[i].leaf;

@@ -21,8 +21,8 @@ struct guest_cpuid {
  * 0, EDX.  Only when the guest's CPUID has XSAVE (else setting CR4.OSXSAVE
  * faults), and after every CPUID query: CPUID.1:ECX OSXSAVE follows CR4. */
 #define GUEST_XCR0 0xfffffffeu
-/* Not CPUID either: RDMSR of MSR <subleaf>; regs are EAX, 0, the index,
- * EDX.  Only for an MSR the guest's CPUID enumerates (else it faults). */
+/* A "leaf" that reads the MSR given as subleaf: regs are EAX, 1 if RDMSR
+ * faulted with #GP (else 0), the MSR index, EDX. */
 #define GUEST_RDMSR 0xfffffffdu
 
 /* The guest's memory, mapped at guest physical address 0. */

@@ -29,11 +29,26 @@ static const struct {
 	unsigned cap;
 	bool vm;
 } probed_caps[] = {
+	{ KVM_CAP_HYPERV, false },           /* 44 */
+	{ KVM_CAP_HYPERV_VAPIC, false },     /* 45 */
+	{ KVM_CAP_HYPERV_SPIN, false },      /* 46 */
 	{ KVM_CAP_XSAVE, false },            /* 55 */
 	{ KVM_CAP_XCRS, false },             /* 56 */
 	{ KVM_CAP_ONE_REG, false },          /* 70 */
 	{ KVM_CAP_TSC_DEADLINE_TIMER, false }, /* 72: the tsc-deadline CPUID bit */
+	{ KVM_CAP_HYPERV_TIME, false },      /* 96 */
+	{ KVM_CAP_HYPERV_SYNIC, false },     /* 123 */
+	{ KVM_CAP_HYPERV_SYNIC2, false },    /* 148 */
+	{ KVM_CAP_HYPERV_VP_INDEX, false },  /* 149 */
 	{ KVM_CAP_GET_MSR_FEATURES, false }, /* 153 */
+	{ KVM_CAP_HYPERV_EVENTFD, false },   /* 154 */
+	{ KVM_CAP_HYPERV_TLBFLUSH, false },  /* 155 */
+	{ KVM_CAP_HYPERV_SEND_IPI, false },  /* 161 */
+	{ KVM_CAP_HYPERV_ENLIGHTENED_VMCS, false }, /* 163 */
+	{ KVM_CAP_HYPERV_CPUID, false },     /* 167 */
+	{ KVM_CAP_HYPERV_DIRECT_TLBFLUSH, false }, /* 175 */
+	{ KVM_CAP_SYS_HYPERV_CPUID, false }, /* 191 */
+	{ KVM_CAP_HYPERV_ENFORCE_CPUID, false }, /* 199 */
 	{ KVM_CAP_XSAVE2, true },            /* 208 */
 	{ KVM_CAP_SYS_ATTRIBUTES, false },   /* 209 */
 };
@@ -180,10 +195,69 @@ static bool probe_caps(int kvm_fd, struct kfp_host_profile *p)
 	return true;
 }
 
+/* KVM_GET_SUPPORTED_HV_CPUID into the profile (sorted). */
+static bool hv_cpuid_from(int fd, struct kfp_host_profile *p)
+{
+	enum { MAX_HV = 32 };
+	struct kvm_cpuid2 *c = kfp_xcalloc(1, sizeof(*c) + MAX_HV * sizeof(c->entries[0]));
+	c->nent = MAX_HV;
+	int r = kvm_ioctl(fd, KVM_GET_SUPPORTED_HV_CPUID, c);
+	if (r < 0) {
+		free(c);
+		return false;
+	}
+	p->has_hv_cpuid = true;
+	p->hv_cpuid = kfp_xcalloc(c->nent + 1, sizeof(*p->hv_cpuid));
+	p->nhv_cpuid = c->nent;
+	for (uint32_t i = 0; i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+		p->hv_cpuid[i] = (struct kfp_cpuid_entry){ e->function, e->index, e->flags,
+							   e->eax, e->ebx, e->ecx, e->edx };
+	}
+	free(c);
+	qsort(p->hv_cpuid, p->nhv_cpuid, sizeof(*p->hv_cpuid), cmp_cpuid);
+	return true;
+}
+
+/* The Hyper-V leaves KVM offers: the system ioctl from 5.11, before that
+ * a vCPU's (with an in-kernel LAPIC, so that the LAPIC-dependent bits
+ * match what the system ioctl reports).  On Intel, the eVMCS version a
+ * vCPU gets from KVM_CAP_HYPERV_ENLIGHTENED_VMCS, which the leaves then
+ * report too. */
+static bool probe_hyperv(int kvm_fd, struct kfp_host_profile *p)
+{
+	bool sys = kvm_check_cap(kvm_fd, KVM_CAP_SYS_HYPERV_CPUID) > 0;
+	bool evmcs = kvm_check_cap(kvm_fd, KVM_CAP_HYPERV_ENLIGHTENED_VMCS) > 0;
+	if (!sys && kvm_check_cap(kvm_fd, KVM_CAP_HYPERV_CPUID) <= 0 && !evmcs)
+		return true; /* no Hyper-V: the profile says nothing */
+	if (sys && !evmcs)
+		return hv_cpuid_from(kvm_fd, p);
+	int vm_fd = kvm_create_vm(kvm_fd);
+	if (vm_fd < 0)
+		return false;
+	bool ok = kvm_ioctl_val(vm_fd, KVM_CREATE_IRQCHIP, 0) >= 0;
+	int vcpu_fd = ok ? kvm_ioctl_val(vm_fd, KVM_CREATE_VCPU, 0) : -1;
+	ok = vcpu_fd >= 0;
+	if (ok && evmcs) {
+		uint16_t version = 0;
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_HYPERV_ENLIGHTENED_VMCS };
+		cap.args[0] = (uint64_t)(uintptr_t)&version;
+		ok = kvm_ioctl(vcpu_fd, KVM_ENABLE_CAP, &cap) >= 0;
+		p->evmcs_version = version;
+	}
+	if (ok)
+		ok = hv_cpuid_from(vcpu_fd, p);
+	if (vcpu_fd >= 0)
+		close(vcpu_fd);
+	close(vm_fd);
+	return ok;
+}
+
 static bool probe_arch(int kvm_fd, struct kfp_host_profile *p)
 {
 	p->arch = KFP_ARCH_X86_64;
-	if (!probe_caps(kvm_fd, p) || !probe_cpuid(kvm_fd, p) || !probe_msrs(kvm_fd, p))
+	if (!probe_caps(kvm_fd, p) || !probe_cpuid(kvm_fd, p) || !probe_msrs(kvm_fd, p) ||
+	    !probe_hyperv(kvm_fd, p))
 		return false;
 	/* The xfeatures a guest may enable: CPUID.(0xD,0) EDX:EAX for XCR0,
 	 * CPUID.(0xD,1) EDX:ECX for IA32_XSS. */

@@ -53,6 +53,19 @@ static void add_query(struct guest_cpuid **q, size_t *n, size_t *cap, uint32_t l
 	KFP_VEC_PUSH(*q, *n, *cap, e);
 }
 
+/* Hyper-V MSRs whose access one enlightenment grants (hyperv.c
+ * hv_check_msr_access); reading them has no side effect. */
+static const struct {
+	const char *enlightenment, *name;
+	uint32_t msr;
+} hv_msrs[] = {
+	{ "hv-vpindex", "HV_X64_MSR_VP_INDEX", 0x40000002 },
+	{ "hv-runtime", "HV_X64_MSR_VP_RUNTIME", 0x40000010 },
+	{ "hv-time", "HV_X64_MSR_TIME_REF_COUNT", 0x40000020 },
+	{ "hv-frequencies", "HV_X64_MSR_TSC_FREQUENCY", 0x40000022 },
+	{ "hv-reset", "HV_X64_MSR_RESET", 0x40000003 },
+};
+
 struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 				   const struct kvm_cpuid2 *planned, size_t *n)
 {
@@ -67,10 +80,10 @@ struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 	add_query(&q, n, &cap, 0x80000000, 0);
 	for (uint32_t i = 0; i < cfg->nfeatures; i++) {
 		const struct kfp_feature_row *r = &cfg->features[i];
-		if (r->kind == KFP_KIND_CPUID)
+		if (r->kind == KFP_KIND_CPUID || r->kind == KFP_KIND_HYPERV)
 			add_query(&q, n, &cap, r->leaf, r->subleaf);
 		else if (r->kind == KFP_KIND_KVM_PV)
-			add_query(&q, n, &cap, 0x40000001, 0);
+			add_query(&q, n, &cap, r->leaf, 0); /* 0x40000101 with Hyper-V */
 		else if (r->kind == KFP_KIND_XSAVE)
 			add_query(&q, n, &cap, 0xd, r->xss ? 1 : 0);
 	}
@@ -83,6 +96,9 @@ struct guest_cpuid *verify_queries(const struct kfp_config *cfg,
 	const struct kvm_cpuid_entry2 *l1 = table_entry(planned, 0x1, 0);
 	if (l1 && l1->ecx >> 26 & 1 && table_entry(planned, 0xd, 0))
 		add_query(&q, n, &cap, GUEST_XCR0, 0);
+	if (cfg->x86 && cfg->x86->hyperv)
+		for (size_t i = 0; i < sizeof(hv_msrs) / sizeof(hv_msrs[0]); i++)
+			add_query(&q, n, &cap, GUEST_RDMSR, hv_msrs[i].msr);
 	return q;
 }
 
@@ -115,9 +131,14 @@ static int host_value(const struct kfp_feature_row *r, const struct kfp_host *ho
 	case KFP_KIND_CPUID:
 		e = kfp_host_cpuid(host, r->leaf, r->subleaf);
 		return e ? bit_of(entry_reg(e, r->reg), r->bit) : 0;
-	case KFP_KIND_KVM_PV:
+	case KFP_KIND_KVM_PV: /* KVM's table has them at 0x40000001 */
 		e = kfp_host_cpuid(host, 0x40000001, 0);
 		return e ? bit_of(e->eax, r->bit) : 0;
+	case KFP_KIND_HYPERV:
+		for (uint32_t i = 0; i < host->nhv_cpuid; i++)
+			if (host->hv_cpuid[i].function == r->leaf)
+				return bit_of(entry_reg(&host->hv_cpuid[i], r->reg), r->bit);
+		return host->hv_sys ? 0 : -1; /* before 5.11: unknown here */
 	case KFP_KIND_XSAVE:
 		e = kfp_host_cpuid(host, 0xd, r->xss ? 1 : 0);
 		if (!e)
@@ -135,7 +156,10 @@ static int host_value(const struct kfp_feature_row *r, const struct kfp_host *ho
  * leaf's data there). */
 static bool in_range(const struct guest_cpuid *seen, size_t n, uint32_t leaf)
 {
-	const struct guest_cpuid *base = seen_at(seen, n, leaf & 0xffff0000u, 0);
+	/* Hypervisor leaves come in blocks of 0x100 (Hyper-V's at
+	 * 0x40000000, KVM's at 0x40000100 when Hyper-V is on). */
+	uint32_t mask = (leaf & 0xf0000000u) == 0x40000000u ? 0xffffff00u : 0xffff0000u;
+	const struct guest_cpuid *base = seen_at(seen, n, leaf & mask, 0);
 	return !base || leaf <= base->regs[0];
 }
 
@@ -149,10 +173,11 @@ static int guest_value(const struct kfp_feature_row *r, const struct guest_cpuid
 			return 0;
 		return g ? bit_of(g->regs[r->reg], r->bit) : -1;
 	case KFP_KIND_KVM_PV:
-		g = seen_at(seen, n, 0x40000001, 0);
-		if (g && !in_range(seen, n, 0x40000001))
+	case KFP_KIND_HYPERV:
+		g = seen_at(seen, n, r->leaf, 0);
+		if (g && !in_range(seen, n, r->leaf))
 			return 0;
-		return g ? bit_of(g->regs[0], r->bit) : -1;
+		return g ? bit_of(g->regs[r->reg & 3], r->bit) : -1;
 	case KFP_KIND_XSAVE:
 		g = seen_at(seen, n, 0xd, r->xss ? 1 : 0);
 		if (g && !in_range(seen, n, 0xd))
@@ -196,6 +221,23 @@ void verify(struct verdict *v, const struct kfp_config *cfg, const struct kfp_ho
 			v->nexposed++;
 		else
 			v->nhidden++;
+	}
+	for (size_t i = 0; i < sizeof(hv_msrs) / sizeof(hv_msrs[0]); i++) {
+		const struct guest_cpuid *g = seen_at(seen, nseen, GUEST_RDMSR, hv_msrs[i].msr);
+		if (!g || v->nmsrs == sizeof(v->msrs) / sizeof(v->msrs[0]))
+			continue;
+		struct msr_probe *m = &v->msrs[v->nmsrs++];
+		m->enlightenment = hv_msrs[i].enlightenment;
+		m->msr_name = hv_msrs[i].name;
+		m->msr = hv_msrs[i].msr;
+		for (uint32_t k = 0; k < cfg->nfeatures; k++)
+			if (cfg->features[k].kind == KFP_KIND_HYPERV &&
+			    !strcmp(cfg->features[k].name, m->enlightenment))
+				m->exposed = cfg->features[k].expose;
+		m->enforced = host->hv_enforce;
+		m->faulted = g->regs[1] != 0;
+		m->mismatch = m->faulted != (!m->exposed && m->enforced);
+		v->msr_mismatches += m->mismatch;
 	}
 	size_t cap = 0;
 	for (uint32_t i = 0; i < planned->nent; i++) {
@@ -241,6 +283,7 @@ static const char *kind_name(const struct kfp_feature_row *r)
 	case KFP_KIND_MSR_BIT: return "msr";
 	case KFP_KIND_HYPERCALL: return "hypercall";
 	case KFP_KIND_VCPU_INIT: return "vcpu-init";
+	case KFP_KIND_HYPERV: return "hyperv";
 	}
 	return "?";
 }
@@ -254,7 +297,9 @@ static void where(const struct kfp_feature_row *r, char *buf, size_t size)
 			 reg_names[r->reg & 3], r->bit);
 		break;
 	case KFP_KIND_KVM_PV:
-		snprintf(buf, size, "cpuid 0x40000001 eax[%u]", r->bit);
+	case KFP_KIND_HYPERV:
+		snprintf(buf, size, "cpuid 0x%" PRIx32 " %s[%u]", r->leaf, reg_names[r->reg & 3],
+			 r->bit);
 		break;
 	case KFP_KIND_XSAVE:
 		snprintf(buf, size, "%s bit %u, cpuid 0xd.%d", r->xss ? "xss" : "xcr0", r->bit,
@@ -337,14 +382,23 @@ void verdict_print_table(const struct verdict *v, bool show_all, FILE *out)
 		fprintf(out, "%s XCR0: the plan offers 0x%" PRIx64 ", the guest enabled and reads 0x%" PRIx64
 			" (CR4.OSXSAVE, XSETBV, XGETBV)\n", v->xcr0_mismatch ? "MISMATCH" : "OK",
 			v->xcr0_planned, v->xcr0_guest);
+	for (size_t i = 0; i < v->nmsrs; i++) {
+		const struct msr_probe *m = &v->msrs[i];
+		fprintf(out, "%s %s (0x%08" PRIx32 "): %s %s, %s; RDMSR in the guest %s\n",
+			m->mismatch ? "MISMATCH" : "OK", m->msr_name, m->msr, m->enlightenment,
+			m->exposed ? "exposed" : "hidden",
+			m->enforced ? "enforced (KVM_CAP_HYPERV_ENFORCE_CPUID)"
+				    : "not enforced by this kernel",
+			m->faulted ? "faults with #GP" : "reads it");
+	}
 	if (v->nkvm_changed)
 		fprintf(out, "NOTE: KVM_SET_CPUID2 succeeded but KVM changed %u registers of the table it was given (KVM_GET_CPUID2): this host's KVM does not let a VMM hide those bits\n",
 			v->nkvm_changed);
 	unsigned n = verdict_mismatches(v);
 	if (n)
-		fprintf(out, "FAIL: the guest does not see what policy \"%s\" says for fleet \"%s\": %u mismatches (%u features, %zu CPUID registers%s)\n",
+		fprintf(out, "FAIL: the guest does not see what policy \"%s\" says for fleet \"%s\": %u mismatches (%u features, %zu CPUID registers%s%s)\n",
 			cfg->policy, cfg->fleet, n, v->feature_mismatches, v->ndiffs,
-			v->xcr0_mismatch ? ", XCR0" : "");
+			v->xcr0_mismatch ? ", XCR0" : "", v->msr_mismatches ? ", Hyper-V MSRs" : "");
 	else
 		fprintf(out, "OK: the guest sees what policy \"%s\" says for fleet \"%s\": %u features exposed, %u hidden; %u CPUID registers as planned\n",
 			cfg->policy, cfg->fleet, v->nexposed, v->nhidden, v->nregs_checked);
@@ -449,6 +503,16 @@ void verdict_print_json(const struct verdict *v, FILE *out)
 			v->xcr0_mismatch ? "true" : "false");
 	else
 		fputs("null", out);
+	fputs(",\n  \"hyperv_msrs\": [", out);
+	for (size_t i = 0; i < v->nmsrs; i++) {
+		const struct msr_probe *m = &v->msrs[i];
+		fprintf(out, "%s{\"msr\": \"0x%08" PRIx32 "\", \"name\": \"%s\", \"enlightenment\": \"%s\", "
+			"\"exposed\": %s, \"enforced\": %s, \"faulted\": %s, \"mismatch\": %s}",
+			i ? ",\n    " : "\n    ", m->msr, m->msr_name, m->enlightenment,
+			m->exposed ? "true" : "false", m->enforced ? "true" : "false",
+			m->faulted ? "true" : "false", m->mismatch ? "true" : "false");
+	}
+	fputs(v->nmsrs ? "\n  ]" : "]", out);
 	fprintf(out, ",\n  \"kvm_changed_registers\": %u,\n  \"mismatches\": %u\n}\n",
 		v->nkvm_changed, verdict_mismatches(v));
 }

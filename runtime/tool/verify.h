@@ -36,6 +36,17 @@ struct reg_diff {
 	uint32_t kvm;
 };
 
+/* A Hyper-V MSR the guest read: does RDMSR fault as the plan and the
+ * kernel say?  Hidden enlightenments fault only where KVM enforces them
+ * (KVM_CAP_HYPERV_ENFORCE_CPUID, 5.14). */
+struct msr_probe {
+	const char *enlightenment, *msr_name;
+	uint32_t msr;
+	bool exposed, enforced; /* the plan; the kernel */
+	bool faulted;           /* #GP in the guest */
+	bool mismatch;
+};
+
 struct verdict {
 	const struct kfp_config *cfg;
 	const char *kernel; /* uname -r */
@@ -54,6 +65,9 @@ struct verdict {
 	 * with XGETBV after enabling all of it (xcr0_read: it did). */
 	uint64_t xcr0_planned, xcr0_guest;
 	bool xcr0_read, xcr0_mismatch;
+	struct msr_probe msrs[8];
+	size_t nmsrs;
+	unsigned msr_mismatches;
 };
 
 /* Compares.  kvm_table is KVM_GET_CPUID2 after the commit, or NULL. */
@@ -64,7 +78,7 @@ void verdict_free(struct verdict *v);
 
 static inline unsigned verdict_mismatches(const struct verdict *v)
 {
-	return v->feature_mismatches + (unsigned)v->ndiffs + v->xcr0_mismatch;
+	return v->feature_mismatches + (unsigned)v->ndiffs + v->xcr0_mismatch + v->msr_mismatches;
 }
 
 /* A readable table: features that are exposed, mentioned by the policy or

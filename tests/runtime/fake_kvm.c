@@ -197,8 +197,47 @@ static int check_extension(unsigned long cap)
 		return cur->xsave2_size;
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return cur->tsc_deadline;
+	case KVM_CAP_HYPERV_CPUID:
+		return cur->nhv_cpuid > 0;
+	case KVM_CAP_SYS_HYPERV_CPUID:
+		return cur->hv_sys;
+	case KVM_CAP_HYPERV_ENFORCE_CPUID:
+		return cur->hv_enforce;
+	case KVM_CAP_HYPERV_ENLIGHTENED_VMCS:
+		return cur->hv_evmcs;
 	}
 	return 0;
+}
+
+static int get_hv_cpuid(struct kvm_cpuid2 *c)
+{
+	if (!cur->nhv_cpuid)
+		return fail(ENOTTY);
+	if (c->nent < cur->nhv_cpuid)
+		return fail(E2BIG);
+	memcpy(c->entries, cur->hv_cpuid, cur->nhv_cpuid * sizeof(c->entries[0]));
+	c->nent = cur->nhv_cpuid;
+	return 0;
+}
+
+static int enable_cap(const struct kvm_enable_cap *cap)
+{
+	switch (cap->cap) {
+	case KVM_CAP_HYPERV_ENFORCE_CPUID:
+		if (!cur->hv_enforce)
+			return fail(EINVAL);
+		cur->enforce_on = cap->args[0] != 0;
+		cur->enforce_after_cpuid = cur->nset_cpuid_calls;
+		return 0;
+	case KVM_CAP_HYPERV_ENLIGHTENED_VMCS:
+		if (!cur->hv_evmcs)
+			return fail(EINVAL);
+		*(uint16_t *)(uintptr_t)cap->args[0] = cur->evmcs_version;
+		cur->evmcs_on = true;
+		cur->evmcs_after_cpuid = cur->nset_cpuid_calls;
+		return 0;
+	}
+	return fail(EINVAL);
 }
 
 static int fake_ioctl(int fd, unsigned long req, void *arg)
@@ -214,6 +253,10 @@ static int fake_ioctl(int fd, unsigned long req, void *arg)
 			return get_msr_feature_list(arg);
 		case KVM_GET_MSRS:
 			return get_feature_msrs(arg);
+		case KVM_GET_SUPPORTED_HV_CPUID:
+			if (!cur->hv_sys)
+				return fail(EINVAL);
+			return get_hv_cpuid(arg);
 		}
 	} else if (fd == FAKE_VM_FD) {
 		if (req == KVM_CHECK_EXTENSION)
@@ -228,8 +271,13 @@ static int fake_ioctl(int fd, unsigned long req, void *arg)
 			return get_one_reg(arg);
 		case KVM_SET_ONE_REG:
 			return set_one_reg(arg);
+		case KVM_GET_SUPPORTED_HV_CPUID:
+			return get_hv_cpuid(arg);
+		case KVM_ENABLE_CAP:
+			return enable_cap(arg);
 		case KVM_SET_CPUID2: {
 			const struct kvm_cpuid2 *c = arg;
+			cur->nset_cpuid_calls++;
 			if (cur->set_cpuid_errno)
 				return fail(cur->set_cpuid_errno);
 			if (c->nent > FAKE_MAX_CPUID)
@@ -402,6 +450,52 @@ void fake_kvm_cascadelake(struct fake_kvm *k)
 	fake_kvm_set_msr(k, 0x10a, 0xc0aa0eb);
 }
 
+static void hv_add(struct fake_kvm *k, uint32_t function, uint32_t eax, uint32_t ebx, uint32_t ecx,
+		   uint32_t edx)
+{
+	k->hv_cpuid[k->nhv_cpuid++] = (struct kvm_cpuid_entry2){
+		.function = function, .eax = eax, .ebx = ebx, .ecx = ecx, .edx = edx,
+	};
+}
+
+void fake_kvm_hyperv(struct fake_kvm *k, unsigned version)
+{
+	/* hyperv-tlfs.h bit numbers, as kvm_get_hv_cpuid sets them. */
+	uint32_t feat_eax = 1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 |
+			    1u << 7 | 1u << 9 | 1u << 11 | 1u << 13;
+	uint32_t feat_ebx = 1u << 4 | 1u << 5 | 1u << 11;
+	uint32_t feat_edx = 1u << 1 | 1u << 8 | 1u << 10 | 1u << 11 | 1u << 19;
+	uint32_t info_eax = 1u << 2 | 1u << 3 | 1u << 5 | 1u << 10 | 1u << 11;
+	if (version >= 601) {
+		feat_edx |= 1u << 4; /* HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE */
+		info_eax |= 1u << 9; /* HV_DEPRECATING_AEOI_RECOMMENDED */
+	}
+	if (version >= 612) {
+		feat_eax |= 1u << 15; /* HV_ACCESS_TSC_INVARIANT */
+		feat_ebx |= 1u << 20; /* HV_ENABLE_EXTENDED_HYPERCALLS */
+		feat_edx |= 1u << 14; /* HV_FEATURE_EXT_GVA_RANGES_FLUSH */
+	}
+	k->nhv_cpuid = 0;
+	/* "Linux KVM Hv", "Hv#1", Hyper-V 2016. */
+	hv_add(k, 0x40000000, 0x40000082, 0x756e694c, 0x564b2078, 0x7648204d);
+	hv_add(k, 0x40000001, 0x31237648, 0, 0, 0);
+	hv_add(k, 0x40000002, 0x00003839, 0x000a0000, 0, 0);
+	hv_add(k, 0x40000003, feat_eax, feat_ebx, 0, feat_edx);
+	hv_add(k, 0x40000004, info_eax, 0xfff, 0, 0);
+	hv_add(k, 0x40000005, version >= 601 ? 1024 : 288, 64, 0, 0);
+	hv_add(k, 0x40000080, 0, 0x756e694c, 0x564b2078, 0x7648204d);
+	hv_add(k, 0x40000081, 0x31235356, 0, 0, 0);
+	hv_add(k, 0x40000082, 1u << 1, 0, 0, 0);
+	if (version >= 601)
+		hv_add(k, 0x4000000a, 1u << 19 | (version >= 612 ? 1u << 17 : 0), 1u << 0, 0, 0);
+	k->hv_sys = version >= 601;
+	k->hv_enforce = version >= 601;
+	if (!fake_kvm_cpuid(k, 0x40000000, 0))
+		fake_kvm_add_cpuid(k, 0x40000000, 0, 0, 0x40000001, 0x4b4d564b, 0x564b4d56, 0x4d);
+	if (!fake_kvm_cpuid(k, 0x40000001, 0))
+		fake_kvm_add_cpuid(k, 0x40000001, 0, 0, 0x01007afb, 0, 0, 0);
+}
+
 void fake_kvm_add_vmx(struct fake_kvm *k)
 {
 	struct kvm_cpuid_entry2 *e = fake_kvm_cpuid(k, 0x1, 0);
@@ -495,6 +589,7 @@ unsigned fake_kvm_writes(const struct fake_kvm *k)
 		case KVM_SET_XCRS:
 		case KVM_SET_XSAVE:
 		case KVM_SET_ONE_REG:
+		case KVM_ENABLE_CAP:
 			n++;
 		}
 	return n;

@@ -72,6 +72,19 @@ struct fake_kvm {
 	uint64_t hold_id, hold_xor; /* KVM holds this register XOR hold_xor after a write */
 	char release[65];    /* uname -r */
 
+	/* Hyper-V (KVM_GET_SUPPORTED_HV_CPUID). */
+	struct kvm_cpuid_entry2 hv_cpuid[16];
+	uint32_t nhv_cpuid;
+	bool hv_sys;         /* KVM_CAP_SYS_HYPERV_CPUID: also on /dev/kvm (5.11+) */
+	bool hv_enforce;     /* KVM_CAP_HYPERV_ENFORCE_CPUID (5.14+) */
+	bool hv_evmcs;       /* KVM_CAP_HYPERV_ENLIGHTENED_VMCS (Intel) */
+	uint16_t evmcs_version;
+	/* What the runtime enabled, with the number of KVM_SET_CPUID2 calls
+	 * before it (KVM wants both before the CPUID table). */
+	bool enforce_on, evmcs_on;
+	unsigned enforce_after_cpuid, evmcs_after_cpuid;
+	unsigned nset_cpuid_calls;
+
 	/* What the runtime did. */
 	struct {
 		int fd;
@@ -107,6 +120,11 @@ void fake_kvm_uninstall(void);
  * tests/data/profiles/x86_64.yaml plus the informational and xsave leaves
  * such a host reports. */
 void fake_kvm_cascadelake(struct fake_kvm *k);
+/* Hyper-V as Debian's kernels report it (hyperv.c kvm_get_hv_cpuid, a
+ * vCPU with an in-kernel LAPIC, no eVMCS): version 510, 601 or 612 picks
+ * the bits each sets, the system ioctl and enforcement (6.1 and 6.12).
+ * KVM's own leaves 0x40000000/1 are added to the supported table too. */
+void fake_kvm_hyperv(struct fake_kvm *k, unsigned version);
 /* Nested VMX: CPUID.1:ECX.VMX and the VMX capability MSRs. */
 void fake_kvm_add_vmx(struct fake_kvm *k);
 /* Replaces the host with a host profile (kfp probe's YAML), x86_64 or

@@ -199,6 +199,51 @@ static void test_qemu(void **state)
 			check_qemu_kind(KFP_FEAT_MSR_BIT, &cat->msrs[m].bits[b].c);
 }
 
+/* Hyper-V: QEMU's hv-* CPU properties (`-device qemu64-x86_64-cpu,help`,
+ * as QEMU accepts them only with KVM).  Every enlightenment maps to one,
+ * and every hv-* property that switches an enlightenment is catalogued;
+ * the others set values or modes. */
+static void test_qemu_hyperv(void **state)
+{
+	(void)state;
+	static const char *const not_enlightenments[] = {
+		"hv-apicv", /* QEMU's alias of hv-avic */
+		"hv-enforce-cpuid", "hv-passthrough", "hv-spinlocks", "hv-vendor-id",
+		"hv-max-vps", "hv-synic-kvm-only", "hv-no-nonarch-coresharing",
+		"hv-version-id-build", "hv-version-id-major", "hv-version-id-minor",
+		"hv-version-id-sbranch", "hv-version-id-snumber", "hv-version-id-spack",
+	};
+	FILE *p = popen("qemu-system-x86_64 -device qemu64-x86_64-cpu,help 2>/dev/null", "r");
+	assert_non_null(p);
+	char *out = slurp(p);
+	assert_int_equal(pclose(p), 0);
+	char name[160];
+	for (size_t i = 0; i < cat->nhyperv; i++) {
+		const struct kfp_cat_common *c = &cat->hyperv[i].c;
+		assert_true(kfp_vmm_feature_name(KFP_VMM_QEMU, KFP_FEAT_HYPERV, c->name, name,
+						 sizeof(name)));
+		char want[200];
+		snprintf(want, sizeof(want), " %s=", name);
+		if (!strstr(out, want))
+			fail_msg("'%s' maps to QEMU's '%s', which its CPU properties do not list",
+				 c->name, name);
+	}
+	size_t nprops = 0;
+	for (char *s = strstr(out, " hv-"); s; s = strstr(s + 1, " hv-")) {
+		char prop[64];
+		if (sscanf(s + 1, "%63[a-z0-9-]=", prop) != 1)
+			continue;
+		nprops++;
+		bool known = kfp_cat_find_hyperv(cat, prop) != NULL;
+		for (size_t k = 0; !known && k < sizeof(not_enlightenments) / sizeof(*not_enlightenments); k++)
+			known = !strcmp(prop, not_enlightenments[k]);
+		if (!known)
+			fail_msg("QEMU has the property '%s', which the catalog does not know", prop);
+	}
+	assert_true(nprops >= cat->nhyperv);
+	free(out);
+}
+
 /* The libvirt feature at a bit, or NULL. */
 static const char *lv_at(bool msr, uint32_t leaf, uint32_t sub, uint32_t index, int reg,
 			 unsigned bit)
@@ -269,7 +314,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	const struct CMUnitTest qemu_tests[] = { cmocka_unit_test(test_qemu) };
+	const struct CMUnitTest qemu_tests[] = { cmocka_unit_test(test_qemu),
+						 cmocka_unit_test(test_qemu_hyperv) };
 	const struct CMUnitTest libvirt_tests[] = { cmocka_unit_test(test_libvirt) };
 	int rc = qemu ? cmocka_run_group_tests(qemu_tests, NULL, NULL)
 		      : cmocka_run_group_tests(libvirt_tests, NULL, NULL);

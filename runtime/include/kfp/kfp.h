@@ -98,6 +98,7 @@ int kfp_prepare_process(const struct kfp_config *cfg, struct kfp_report *rep);
 
 #define KFP_MAX_CPUID_ENTRIES 256
 #define KFP_MAX_FEATURE_MSRS 128
+#define KFP_MAX_HV_CPUID_ENTRIES 16
 
 struct kfp_msr_value {
 	uint32_t index;
@@ -114,6 +115,13 @@ struct kfp_host {
 	struct kvm_cpuid_entry2 cpuid[KFP_MAX_CPUID_ENTRIES];
 	uint32_t nmsrs;
 	struct kfp_msr_value msrs[KFP_MAX_FEATURE_MSRS]; /* feature MSRs, sorted by index */
+	/* KVM_GET_SUPPORTED_HV_CPUID as a system ioctl (5.11+), sorted; before
+	 * 5.11 it needs a vCPU, and kfp_x86_apply asks the vCPU it is given. */
+	uint32_t nhv_cpuid;
+	struct kvm_cpuid_entry2 hv_cpuid[KFP_MAX_HV_CPUID_ENTRIES];
+	uint8_t hv_sys;     /* KVM_CAP_SYS_HYPERV_CPUID: hv_cpuid is valid */
+	uint8_t hv_enforce; /* KVM_CAP_HYPERV_ENFORCE_CPUID (5.14) */
+	uint8_t hv_evmcs;   /* KVM_CAP_HYPERV_ENLIGHTENED_VMCS (Intel) */
 };
 
 int kfp_host_init(struct kfp_host *host, int kvm_fd);
@@ -144,6 +152,7 @@ struct kfp_x86_plan {
 	const struct kfp_msr_row *msr_rows[KFP_MAX_PLAN_MSRS]; /* for reports */
 	uint64_t xcr0;        /* the initial XCR0 set with KVM_SET_XCRS */
 	uint32_t xsave_size;  /* KVM_CAP_XSAVE2 on the VM fd; 0 if unsupported */
+	uint8_t hv_enforce;   /* Hyper-V: enable KVM_CAP_HYPERV_ENFORCE_CPUID */
 	uint8_t xsave[KFP_XSAVE_MAX] __attribute__((aligned(64)));
 };
 

@@ -39,7 +39,12 @@ enum kfp_feature_kind {
 	KFP_KIND_MSR_BIT = 5,   /* msr, bit */
 	KFP_KIND_HYPERCALL = 6, /* ONE_REG id of the bitmap, bit */
 	KFP_KIND_VCPU_INIT = 7, /* KVM_ARM_VCPU_INIT feature bit */
+	KFP_KIND_HYPERV = 8,    /* Hyper-V enlightenment: its first CPUID bit */
 };
+
+/* Where KVM's own paravirtual leaves (signature, KVM_CPUID_FEATURES) are
+ * when Hyper-V is on: the Hyper-V leaves take 0x40000000-0x400000ff. */
+#define KFP_KVM_LEAVES_HYPERV 0x40000100u
 
 /* One named feature and its fate.  The runtime uses these rows to name what
  * a host lacks or what KVM refused. */
@@ -118,6 +123,15 @@ struct kfp_x86_config {
 	uint8_t nested_vmx;    /* the VMX MSRs are written (vmx allowed) */
 	uint8_t amx;           /* needs ARCH_REQ_XCOMP_GUEST_PERM */
 	struct kfp_src xsave_src;
+	/* Added after the members above, so that tables emitted before
+	 * Hyper-V existed (zero here) keep their meaning.  With `hyperv`, the
+	 * CPUID rows of leaves 0x40000000-0x400000ff describe the Hyper-V
+	 * leaves (from KVM_GET_SUPPORTED_HV_CPUID) and those from
+	 * KFP_KVM_LEAVES_HYPERV KVM's own leaves, moved there; the runtime
+	 * enables KVM_CAP_HYPERV_ENFORCE_CPUID where the kernel has it. */
+	uint8_t hyperv;
+	uint8_t hv_evmcs;      /* enable KVM_CAP_HYPERV_ENLIGHTENED_VMCS first */
+	struct kfp_src hyperv_src; /* the first allowed enlightenment */
 };
 
 /*
