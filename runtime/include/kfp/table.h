@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 /* 2: arm64 feature-register rows and hypercall rows' first kernel
- *    (kfp_arm64_verify_state), KFP_CPUID_FORCE rows (a forced 1). */
+ *    (kfp_arm64_verify_state), KFP_CPUID_FORCE rows (a forced 1), the
+ *    Hyper-V members of struct kfp_x86_config. */
 #define KFP_TABLE_VERSION 2
 
 /* A place in a .kfp file; file is NULL for decisions no line made (default
