@@ -30,12 +30,12 @@
 
 #include <kfp/kfp.h>
 
-#include "catalog.h"
-#include "config.h"
-#include "parse.h"
-#include "profile.h"
-#include "structure.h"
-#include "tables.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
+#include "grammar/parse.h"
+#include "compiler/profiles/profile.h"
+#include "compiler/semantics/structure.h"
+#include "compiler/emitters/tables.h"
 
 #ifndef KFP_SOURCE_DIR
 #define KFP_SOURCE_DIR "."

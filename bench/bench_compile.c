@@ -41,13 +41,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ast.h"
-#include "catalog.h"
-#include "config.h"
-#include "ctx.h"
-#include "parse.h"
-#include "profile.h"
-#include "structure.h"
+#include "grammar/ast.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
+#include "base/ctx.h"
+#include "grammar/parse.h"
+#include "compiler/profiles/profile.h"
+#include "compiler/semantics/structure.h"
 
 #ifndef KFP_FLEET_DATA_DIR
 #define KFP_FLEET_DATA_DIR "tests/data/firecracker"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct kfp_node *kfp_node_new(enum kfp_node_kind kind,
 			      const struct kfp_loc *loc)

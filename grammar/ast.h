@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ctx.h"
+#include "base/ctx.h"
 
 enum kfp_node_kind {
 	/* top level */

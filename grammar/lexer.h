@@ -4,7 +4,7 @@
 #define KFP_GRAMMAR_LEXER_H
 
 #include "ast.h"
-#include "ctx.h"
+#include "base/ctx.h"
 
 /* Identifiers longer than this are refused (names in the catalog are far
  * shorter; this keeps a 1 MB "identifier" from reaching the compiler). */

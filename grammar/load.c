@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "parse.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Deep include chains are almost certainly a mistake; this also bounds the
  * recursion. */

@@ -5,7 +5,7 @@
 #define KFP_GRAMMAR_PARSE_H
 
 #include "ast.h"
-#include "ctx.h"
+#include "base/ctx.h"
 
 /* Parses one source (no includes followed).  Errors go to ctx; the result
  * holds whatever statements parsed, even when there were errors. */

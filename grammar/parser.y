@@ -17,8 +17,8 @@
 %param {struct kfp_lexer *lx}
 
 %code requires {
-#include "ast.h"
-#include "lexer.h"
+#include "grammar/ast.h"
+#include "grammar/lexer.h"
 
 /* A list under construction: O(1) append. */
 struct kfp_node_list {
@@ -49,7 +49,7 @@ int kfp_yylex(KFP_YYSTYPE *val, KFP_YYLTYPE *loc, struct kfp_lexer *lx);
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static struct kfp_node_list list_append(struct kfp_node_list l,
 					struct kfp_node *n)

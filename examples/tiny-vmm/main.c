@@ -34,7 +34,7 @@
 
 /* 16-bit code: for each (leaf, subleaf) of u32 at TABLE until leaf
  * 0xffffffff, CPUID, then EAX, EBX, ECX, EDX each with `out dx, eax`; then
- * hlt.  (The same guest as runtime/tool/guest.c.) */
+ * hlt.  (The same guest as tools/kfp/guest.c.) */
 static const uint8_t guest_code[] = {
 	0xbe, 0x00, 0x20,       /* mov si, TABLE      */
 	0x66, 0x8b, 0x04,       /* L: mov eax, [si]   */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Output files (grammar/output.h): a failed write is an error naming the
+ * Output files (base/output.h): a failed write is an error naming the
  * file; devices, FIFOs and standard output are written in place and never
  * replaced; regular files are replaced atomically through symbolic links;
  * nothing half-written and no temporary file is ever left behind.  First
@@ -30,7 +30,7 @@
 
 #include <cmocka.h>
 
-#include "output.h"
+#include "base/output.h"
 
 static const char *kfpc, *kfp, *srcdir;
 static char dir[64];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzzes the catalog loader (compiler/catalog.c).  The input is the x86_64
+ * Fuzzes the catalog loader (compiler/catalog/catalog.c).  The input is the x86_64
  * document, a NUL byte, then the arm64 document; without a NUL the whole
  * input is the x86_64 document and there is no arm64 one.  Each document is
  * copied into a buffer of exactly its length (no terminator), so a read past
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
+#include "compiler/catalog/catalog.h"
 
 static void die(const char *what, const char *name)
 {

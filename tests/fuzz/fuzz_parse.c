@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
-#include "fmt.h"
-#include "parse.h"
-#include "structure.h"
+#include "grammar/ast.h"
+#include "grammar/fmt.h"
+#include "grammar/parse.h"
+#include "compiler/semantics/structure.h"
 
 static char *format(struct kfp_ctx *ctx, struct kfp_source *src,
 		    struct kfp_node **tree)

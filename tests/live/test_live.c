@@ -31,13 +31,13 @@
 
 #include <cmocka.h>
 
-#include "catalog.h"
-#include "config.h"
-#include "ctx.h"
-#include "parse.h"
-#include "profile.h"
-#include "structure.h"
-#include "tables.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
+#include "base/ctx.h"
+#include "grammar/parse.h"
+#include "compiler/profiles/profile.h"
+#include "compiler/semantics/structure.h"
+#include "compiler/emitters/tables.h"
 
 static const char *kfp, *kfpc, *srcdir;
 static char tmpdir[64];

@@ -18,12 +18,12 @@
 
 #include <cmocka.h>
 
-#include "catalog.h"
-#include "config.h"
-#include "parse.h"
-#include "state.h"
-#include "structure.h"
-#include "tables.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
+#include "grammar/parse.h"
+#include "tools/kfp/state.h"
+#include "compiler/semantics/structure.h"
+#include "compiler/emitters/tables.h"
 
 static const char *kfp, *srcdir;
 static char tmpdir[64];

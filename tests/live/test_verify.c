@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * How `kfp apply` judges what the guest saw (runtime/tool/verify.c), on
+ * How `kfp apply` judges what the guest saw (tools/kfp/verify.c), on
  * made-up data, so that the verdict is tested on the behaviour of a
  * well-behaved KVM whatever this machine's KVM does.  No KVM needed.
  */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "verify.h"
+#include "tools/kfp/verify.h"
 
 static const struct kfp_feature_row features[] = {
 	/* name, kind, expose, reg, bit, xss, leaf, subleaf, id, src, since */

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm_arm64.h"
-#include "profile.h"
-#include "sys.h"
+#include "runtime/src/kvm_arm64.h"
+#include "compiler/profiles/profile.h"
+#include "runtime/src/sys.h"
 
 static struct fake_kvm *cur;
 

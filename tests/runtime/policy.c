@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "catalog.h"
-#include "structure.h"
-#include "tables.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/structure.h"
+#include "compiler/emitters/tables.h"
 
 static struct kfp_catalog *catalog;
 

@@ -11,8 +11,8 @@
 
 #include <kfp/kfp.h>
 
-#include "config.h"
-#include "parse.h"
+#include "compiler/semantics/config.h"
+#include "grammar/parse.h"
 
 struct policy {
 	const char *file; /* "test.kfp", or the path of compile_file() */

@@ -26,16 +26,16 @@
 
 #include <kfp/kfp.h>
 
-#include "catalog.h"
-#include "config.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
 #include "fake_kvm.h"
-#include "kvm_arm64.h"
-#include "parse.h"
+#include "runtime/src/kvm_arm64.h"
+#include "grammar/parse.h"
 #include "policy.h"
-#include "structure.h"
-#include "tables.h"
-#include "state_arm64.h"
-#include "verify_arm64.h"
+#include "compiler/semantics/structure.h"
+#include "compiler/emitters/tables.h"
+#include "tools/kfp/state_arm64.h"
+#include "tools/kfp/verify_arm64.h"
 
 #ifndef KFP_SOURCE_DIR
 #define KFP_SOURCE_DIR "."
@@ -1329,7 +1329,7 @@ static void test_n1_profile(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* kfp apply's guest program and verdict (runtime/tool/verify_arm64.c) */
+/* kfp apply's guest program and verdict (tools/kfp/verify_arm64.c) */
 
 static uint32_t word(const uint8_t *p)
 {

@@ -20,14 +20,14 @@
 
 #include <kfp/kfp.h>
 
-#include "catalog.h"
-#include "config.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
 #include "fake_kvm.h"
-#include "internal.h"
-#include "parse.h"
+#include "runtime/src/internal.h"
+#include "grammar/parse.h"
 #include "policy.h"
-#include "structure.h"
-#include "tables.h"
+#include "compiler/semantics/structure.h"
+#include "compiler/emitters/tables.h"
 
 #ifndef KFP_SOURCE_DIR
 #define KFP_SOURCE_DIR "."

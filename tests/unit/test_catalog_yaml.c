@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "catalog.h"
-#include "config.h"
-#include "report.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
+#include "compiler/emitters/report.h"
 
 #ifndef KFP_SOURCE_DIR
 #define KFP_SOURCE_DIR "."

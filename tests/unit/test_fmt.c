@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "ast.h"
-#include "fmt.h"
-#include "parse.h"
+#include "grammar/ast.h"
+#include "grammar/fmt.h"
+#include "grammar/parse.h"
 
 static char *format(struct kfp_ctx *ctx, const char *name, const char *text,
 		    size_t len, struct kfp_node **tree)

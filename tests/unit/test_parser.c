@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "ast.h"
-#include "parse.h"
-#include "structure.h"
+#include "grammar/ast.h"
+#include "grammar/parse.h"
+#include "compiler/semantics/structure.h"
 
 static struct kfp_unit *parse(struct kfp_ctx *ctx, const char *text)
 {

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "profile.h"
+#include "compiler/profiles/profile.h"
 
 #ifndef KFP_FLEET_DATA
 #define KFP_FLEET_DATA "tests/data"

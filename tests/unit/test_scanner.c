@@ -9,13 +9,13 @@
 
 #include <cmocka.h>
 
-#include "ctx.h"
-#include "lexer.h"
-#include "parser.h"
-#include "util.h"
+#include "base/ctx.h"
+#include "grammar/lexer.h"
+#include "grammar/parser.h"
+#include "base/util.h"
 #define YYSTYPE KFP_YYSTYPE
 #define YYLTYPE KFP_YYLTYPE
-#include "scanner.h"
+#include "grammar/scanner.h"
 
 struct tok {
 	int kind;

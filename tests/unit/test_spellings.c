@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
-#include "catalog.h"
-#include "emit.h"
-#include "parse.h"
-#include "sema.h"
-#include "structure.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/emitters/emit.h"
+#include "grammar/parse.h"
+#include "compiler/semantics/sema.h"
+#include "compiler/semantics/structure.h"
 
 #ifndef KFP_SOURCE_DIR
 #define KFP_SOURCE_DIR "."

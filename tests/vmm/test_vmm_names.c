@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The QEMU and libvirt names of kfp_vmm_feature_name() (compiler/emit_vmm.c)
+ * The QEMU and libvirt names of kfp_vmm_feature_name() (compiler/emitters/emit_vmm.c)
  * against the installed tools:
  *
  *   test_vmm_names qemu      every name is a flag of `qemu-system-x86_64
@@ -23,9 +23,9 @@
 
 #include <cmocka.h>
 
-#include "catalog.h"
-#include "config.h"
-#include "emit.h"
+#include "compiler/catalog/catalog.h"
+#include "compiler/semantics/config.h"
+#include "compiler/emitters/emit.h"
 
 #ifndef KFP_SOURCE_DIR
 #define KFP_SOURCE_DIR "."

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `kfpc import-firecracker`: a Firecracker custom CPU template (JSON) to a
+ * kfp policy with one fleet.  The rules, and what a policy cannot say that a
+ * template can (pass-through, forced bits), are in docs/vmm-formats.md.
+ */
+#ifndef KFP_COMPILER_IMPORT_FC_H
+#define KFP_COMPILER_IMPORT_FC_H
+
+#include <stdio.h>
+
+#include "compiler/catalog/catalog.h"
+
+struct kfp_import_opts {
+	const char *name;       /* the policy's and the fleet's name */
+	const char *min_kernel; /* "6.1"; NULL: the oldest kernel that works */
+	const char *source;     /* what the header comment calls the template */
+};
+
+/*
+ * Reads the template at path and sets *policy to an equivalent policy in
+ * canonical form (malloc'd), which passes `kfpc check`.  What the policy
+ * cannot express is printed on diag as "kfpc: warning: ..." lines and
+ * explained in comments in the policy.  Returns 0; 1 if the template is
+ * malformed or cannot be expressed (for the requested min_kernel), with the
+ * reason on diag; 2 if it cannot be read.
+ */
+int kfp_import_firecracker(const char *path, const struct kfp_catalog *cat,
+			   const struct kfp_import_opts *opts, char **policy, FILE *diag);
+
+#endif

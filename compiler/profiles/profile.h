@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Host profiles: what one host's KVM offers, as `kfp probe` writes it (YAML,
+ * documented in docs/host-profile.md) or as imported from a Firecracker
+ * cpu-template-helper fingerprint.  The compiler checks policies against
+ * them; nothing here knows about policies.
+ */
+#ifndef KFP_COMPILER_PROFILE_H
+#define KFP_COMPILER_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "grammar/ast.h"
+
+#define KFP_PROFILE_FORMAT 1
+
+/* One KVM_GET_SUPPORTED_CPUID entry (struct kvm_cpuid_entry2). */
+struct kfp_cpuid_entry {
+	uint32_t function, index, flags;
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/* A register (MSR index, ONE_REG id, capability number) and its value. */
+struct kfp_reg_value {
+	uint64_t id;
+	uint64_t value;
+};
+
+struct kfp_host_profile {
+	char *path;           /* the file it was read from, for diagnostics */
+	char *name;           /* host name */
+	enum kfp_arch arch;
+	char *kernel_release; /* uname -r */
+	struct kfp_kver kernel; /* parsed from kernel_release (loc unset) */
+	struct kfp_reg_value *caps; /* KVM_CHECK_EXTENSION results, by cap number */
+	size_t ncaps;
+
+	/* x86_64 */
+	struct kfp_cpuid_entry *cpuid; /* sorted by (function, index) */
+	size_t ncpuid;
+	struct kfp_reg_value *msrs; /* feature MSRs incl. VMX caps, sorted by index */
+	size_t nmsrs;
+	uint32_t xsave_size;  /* KVM_CAP_XSAVE2, 0 if unknown */
+	uint64_t xcr0, xss;   /* supported xfeatures (from CPUID 0xD) */
+	/* KVM_GET_SUPPORTED_HV_CPUID (0x40000000-0x4000000A, 0x40000080-82),
+	 * sorted; has_hv_cpuid false: not recorded (older profiles). */
+	bool has_hv_cpuid;
+	struct kfp_cpuid_entry *hv_cpuid;
+	size_t nhv_cpuid;
+	uint16_t evmcs_version; /* KVM_CAP_HYPERV_ENLIGHTENED_VMCS; 0: none */
+
+	/* arm64 */
+	uint64_t *reg_list; /* KVM_GET_REG_LIST, sorted */
+	size_t nreg_list;
+	struct kfp_reg_value *id_regs; /* ID register values, sorted by ONE_REG id */
+	size_t nid_regs;
+	bool has_writable_masks; /* KVM_ARM_GET_REG_WRITABLE_MASKS worked */
+	struct kfp_reg_value *writable_masks; /* by ONE_REG id, sorted */
+	size_t nwritable_masks;
+	struct kfp_reg_value *fw_regs; /* firmware pseudo-registers, sorted */
+	size_t nfw_regs;
+	/* The cache description: CLIDR_EL1 and the CCSIDR_EL1 demux
+	 * registers, sorted (kfp_arm64_is_cache_reg). */
+	struct kfp_reg_value *cache_regs;
+	size_t ncache_regs;
+	uint32_t vcpu_features; /* bit n: KVM_ARM_VCPU_INIT feature n supported */
+};
+
+/* arm64 registers of the cache description (profile key cache_regs):
+ * CLIDR_EL1 (3,1,0,0,1), and CCSIDR_EL1 of each cache level, which KVM
+ * gives as the U32 demux registers KVM_REG_ARM64 | KVM_REG_SIZE_U32 |
+ * KVM_REG_ARM_DEMUX | KVM_REG_ARM_DEMUX_ID_CCSIDR | CSSELR (CSSELR 0..13;
+ * the 4-bit space is accepted). */
+#define KFP_ARM64_CLIDR_EL1 0x603000000013c801ull
+#define KFP_ARM64_CCSIDR_BASE 0x6020000000110000ull
+#define KFP_ARM64_NCSSELR 16
+
+static inline bool kfp_arm64_is_cache_reg(uint64_t id)
+{
+	return id == KFP_ARM64_CLIDR_EL1 ||
+	       (id & ~0xfull) == KFP_ARM64_CCSIDR_BASE;
+}
+
+/*
+ * Reads a profile.  On failure returns NULL and, if err is not NULL, sets
+ * *err to a malloc'd message of the form "FILE:LINE:COL: what is wrong"
+ * (the caller frees it).
+ */
+struct kfp_host_profile *kfp_profile_load(const char *path, char **err);
+struct kfp_host_profile *kfp_profile_parse(const char *name, const char *data,
+					   size_t len, char **err);
+void kfp_profile_free(struct kfp_host_profile *p);
+
+/* Writes a profile in the YAML format kfp_profile_load reads back without
+ * loss.  Returns 0 or -errno. */
+int kfp_profile_write(const struct kfp_host_profile *p, FILE *out);
+
+/* Converts a Firecracker cpu-template-helper fingerprint (JSON) into a
+ * profile.  The host name is taken from `name`.  NULL and *err on failure. */
+struct kfp_host_profile *kfp_profile_from_fingerprint(const char *path,
+						      const char *name, char **err);
+
+/* Parses "6.1.172-216.amzn2023.x86_64" into 6.1.172.  Returns false if the
+ * string does not start with MAJOR.MINOR. */
+bool kfp_kver_parse(const char *s, struct kfp_kver *out);
+
+/* Lookups (binary search); NULL if absent. */
+const struct kfp_cpuid_entry *kfp_profile_cpuid(const struct kfp_host_profile *p,
+						uint32_t function, uint32_t index);
+/* A Hyper-V leaf (index 0). */
+const struct kfp_cpuid_entry *kfp_profile_hv_cpuid(const struct kfp_host_profile *p,
+						   uint32_t function);
+const struct kfp_reg_value *kfp_profile_msr(const struct kfp_host_profile *p,
+					    uint32_t index);
+const struct kfp_reg_value *kfp_profile_id_reg(const struct kfp_host_profile *p,
+					       uint64_t id);
+const struct kfp_reg_value *kfp_profile_fw_reg(const struct kfp_host_profile *p,
+					       uint64_t id);
+const struct kfp_reg_value *kfp_profile_cache_reg(const struct kfp_host_profile *p,
+						  uint64_t id);
+const struct kfp_reg_value *kfp_profile_writable_mask(const struct kfp_host_profile *p,
+						      uint64_t id);
+bool kfp_profile_has_reg(const struct kfp_host_profile *p, uint64_t id);
+
+#endif
