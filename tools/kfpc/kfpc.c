@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -363,15 +364,18 @@ static int compile_vmm(const struct opts *o, enum kfp_vmm_format fmt, const char
 		return EXIT_USAGE;
 	struct session s = { 0 };
 	/* What the format loses is printed after the compiler's own
-	 * diagnostics. */
-	char *buf = NULL, *notes = NULL;
-	size_t len = 0, nlen = 0;
-	FILE *nf = open_memstream(&notes, &nlen);
+	 * diagnostics.  It has a queue of its own: --max-errors caps the
+	 * policy's errors, not these. */
+	struct kfp_ctx notes;
+	kfp_ctx_init(&notes);
+	notes.max_errors = UINT_MAX;
+	char *buf = NULL;
+	size_t len = 0;
 	int status = compile_policy(&s, path, o, cat);
 	if (status == EXIT_CLEAN) {
 		const struct kfp_fleet *fl = vmm_fleet(s.c.pol, fmt, o->fleet);
 		FILE *mem = open_memstream(&buf, &len);
-		int st = fl ? kfp_emit_vmm(fmt, s.c.pol, fl, mem, nf) : -1;
+		int st = fl ? kfp_emit_vmm(fmt, s.c.pol, fl, mem, &notes) : -1;
 		fclose(mem);
 		const char *paths[] = { o->out, o->depfile };
 		size_t n = o->depfile ? 2 : 1;
@@ -389,9 +393,8 @@ static int compile_vmm(const struct opts *o, enum kfp_vmm_format fmt, const char
 		}
 	}
 	session_end(&s);
-	fclose(nf);
-	fputs(notes, stderr);
-	free(notes);
+	kfp_diags_print(&notes, stderr);
+	kfp_ctx_fini(&notes);
 	free(buf);
 	kfp_catalog_free(cat);
 	return status;
