@@ -36,6 +36,8 @@ struct kfp_sema_arch {
 const struct kfp_sema_arch *kfp_sema_arch(enum kfp_arch arch);
 
 void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl);
+/* The Hyper-V kernel rules of an x86_64 fleet (sema_hyperv.c). */
+void kfp_sema_hyperv_rules(struct sema *s, struct kfp_fleet *fl);
 void kfp_sema_x86_vendors(struct sema *s, struct kfp_fleet *fl, const struct kfp_node *vn);
 void kfp_sema_arm64(struct sema *s, struct kfp_fleet *fl);
 
