@@ -19,15 +19,20 @@
 
 /* ---- formats ---- */
 
-/* One descriptor a format, in enum order: its name and its writer. */
+/* One descriptor a format, in enum order: its name, the architectures
+ * it describes (1 << enum kfp_arch) and its writer. */
+#define ARCH(a) (1u << (a))
+
 static const struct vmm_format {
 	const char *name;
+	unsigned arches;
 	int (*emit)(const struct kfp_policy *pol, const struct kfp_fleet *fl, FILE *out,
 		    struct kfp_ctx *ctx);
 } formats[] = {
-	[KFP_VMM_FIRECRACKER] = { "firecracker", kfp_vmm_firecracker },
-	[KFP_VMM_QEMU] = { "qemu", kfp_vmm_qemu },
-	[KFP_VMM_LIBVIRT] = { "libvirt", kfp_vmm_libvirt },
+	[KFP_VMM_FIRECRACKER] = { "firecracker", ARCH(KFP_ARCH_X86_64) | ARCH(KFP_ARCH_ARM64),
+				  kfp_vmm_firecracker },
+	[KFP_VMM_QEMU] = { "qemu", ARCH(KFP_ARCH_X86_64), kfp_vmm_qemu },
+	[KFP_VMM_LIBVIRT] = { "libvirt", ARCH(KFP_ARCH_X86_64), kfp_vmm_libvirt },
 };
 
 bool kfp_vmm_format_parse(const char *s, enum kfp_vmm_format *out)
@@ -47,7 +52,7 @@ const char *kfp_vmm_format_name(enum kfp_vmm_format fmt)
 
 bool kfp_vmm_format_has_arch(enum kfp_vmm_format fmt, enum kfp_arch arch)
 {
-	return fmt == KFP_VMM_FIRECRACKER || arch == KFP_ARCH_X86_64;
+	return formats[fmt].arches & ARCH(arch);
 }
 
 /* ---- what the formats share ---- */
