@@ -32,9 +32,8 @@
 
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
-#include "grammar/parse.h"
+#include "compiler/pipeline.h"
 #include "compiler/profiles/profile.h"
-#include "compiler/semantics/structure.h"
 #include "compiler/emitters/tables.h"
 
 #ifndef KFP_SOURCE_DIR
@@ -162,8 +161,7 @@ static long archive_text_size(const char *path)
 struct compiled {
 	struct kfp_ctx ctx;
 	struct kfp_catalog *cat;
-	struct kfp_unit *unit;
-	struct kfp_policy *pol;
+	struct kfp_compiled c;
 	struct kfp_config *cfg;
 };
 
@@ -179,23 +177,19 @@ static int compile_policy(struct compiled *c, const char *path, const char *host
 		return -1;
 	}
 	kfp_ctx_init(&c->ctx);
-	c->unit = kfp_load(&c->ctx, path);
 	struct kfp_compile_opts opts = { .hosts_dir = hosts_dir };
-	if (c->unit && !c->ctx.errors && !kfp_check_structure(&c->ctx, c->unit))
-		c->pol = kfp_compile(&c->ctx, c->unit, c->cat, &opts);
-	if (!c->pol || c->ctx.errors || !c->pol->nfleets) {
+	if (!kfp_compile_file(&c->ctx, path, c->cat, &opts, &c->c) || !c->c.pol->nfleets) {
 		kfp_diags_print(&c->ctx, stderr);
 		return -1;
 	}
-	c->cfg = kfp_build_config(c->pol, &c->pol->fleets[0]);
+	c->cfg = kfp_build_config(c->c.pol, &c->c.pol->fleets[0]);
 	return 0;
 }
 
 static void compiled_free(struct compiled *c)
 {
 	kfp_config_free(c->cfg);
-	kfp_policy_free(c->pol);
-	kfp_unit_free(c->unit);
+	kfp_compiled_free(&c->c);
 	kfp_ctx_fini(&c->ctx);
 	kfp_catalog_free(c->cat);
 	memset(c, 0, sizeof(*c));

@@ -16,7 +16,7 @@
  *             profiles, copied with only `name:` differing): the compiler
  *             should hash every file but parse only 20.
  *
- * What is timed, per run: kfp_load + kfp_check_structure + kfp_compile with
+ * What is timed, per run: kfp_compile_file (load, structure, sema) with
  * a fresh kfp_profile_cache (so reading, hashing, deduplicating and parsing
  * every profile is measured), as kfpc check does.  The catalog is loaded
  * once, outside the timing; freeing the result is not timed either.  Each
@@ -41,13 +41,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grammar/ast.h"
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "base/ctx.h"
-#include "grammar/parse.h"
 #include "compiler/profiles/profile.h"
-#include "compiler/semantics/structure.h"
+#include "compiler/pipeline.h"
 
 #ifndef KFP_FLEET_DATA_DIR
 #define KFP_FLEET_DATA_DIR "tests/data/firecracker"
@@ -263,21 +261,18 @@ static double compile_once(const char *policy, const struct kfp_catalog *cat,
 			   size_t *nhosts, size_t *nclasses, unsigned *nwarnings)
 {
 	struct kfp_ctx ctx;
-	struct kfp_policy *pol = NULL;
-	struct kfp_unit *unit;
+	struct kfp_compiled c;
 	struct kfp_profile_cache *cache;
 	double t0 = now_ms(), t1;
 
 	kfp_ctx_init(&ctx);
 	cache = kfp_profile_cache_new();
-	unit = kfp_load(&ctx, policy);
-	if (unit && !ctx.errors && !kfp_check_structure(&ctx, unit)) {
-		struct kfp_compile_opts co = { .cache = cache };
-		pol = kfp_compile(&ctx, unit, cat, &co);
-	}
+	struct kfp_compile_opts co = { .cache = cache };
+	bool ok = kfp_compile_file(&ctx, policy, cat, &co, &c);
 	t1 = now_ms();
 
-	bool ok = unit && pol && !ctx.errors && pol->nfleets == 1;
+	const struct kfp_policy *pol = c.pol;
+	ok = ok && pol->nfleets == 1;
 	if (ok) {
 		*nhosts = pol->fleets[0].nhosts;
 		*nclasses = pol->fleets[0].nclasses;
@@ -287,8 +282,7 @@ static double compile_once(const char *policy, const struct kfp_catalog *cat,
 		*nwarnings += ctx.diags[i].sev == KFP_SEV_WARNING;
 	if (!ok || *nwarnings)
 		kfp_diags_print(&ctx, stderr);
-	kfp_policy_free(pol);
-	kfp_unit_free(unit);
+	kfp_compiled_free(&c);
 	kfp_profile_cache_free(cache);
 	kfp_ctx_fini(&ctx);
 	return ok ? t1 - t0 : -1;
@@ -422,7 +416,7 @@ int main(int argc, char **argv)
 
 	printf("kfp compile benchmark: policy with 1 x86_64 fleet, profiles from %zu Firecracker fingerprints in %s\n",
 	       NBASES, data);
-	printf("timed: kfp_load + kfp_check_structure + kfp_compile, fresh profile cache per run; median of %u runs\n",
+	printf("timed: kfp_compile_file (load, structure, sema), fresh profile cache per run; median of %u runs\n",
 	       reps);
 	printf("catalog load (once, not timed): %.1f ms; work dir: %s\n\n", cat_ms, root);
 	printf("%-9s %6s %7s %10s %9s   %s\n", "scenario", "hosts", "classes", "total ms", "us/host",

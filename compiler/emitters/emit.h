@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/ctx.h"
 #include "compiler/semantics/config.h"
 
 /* The C identifier prefix for a policy: "kfp_" + its name, with every
@@ -21,8 +22,8 @@ void kfp_emit_c(const struct kfp_policy *pol, const char *header_name, FILE *c_o
 		FILE *h_out);
 
 /*
- * Emitters for the VMMs people already run (emit_vmm.c, described in
- * docs/vmm-formats.md): one fleet each.
+ * Emitters for the VMMs people already run (emit_vmm.c and vmm_*.c,
+ * described in docs/vmm-formats.md): one fleet each.
  *  - KFP_VMM_FIRECRACKER: a Firecracker custom CPU template (JSON), x86_64
  *    or arm64;
  *  - KFP_VMM_QEMU: a QEMU `-cpu` argument (one line), x86_64 only;
@@ -37,12 +38,12 @@ const char *kfp_vmm_format_name(enum kfp_vmm_format fmt);
 bool kfp_vmm_format_has_arch(enum kfp_vmm_format fmt, enum kfp_arch arch);
 
 /* Writes fleet fl in the given format.  Notes (what the format cannot say
- * for this fleet) and errors go to diag as "kfpc: note: ..." and
- * "kfpc: error: ..." lines.  Returns 0, or -1 after an error: the fleet
- * cannot be expressed and out holds nothing useful.  The output is
+ * for this fleet) and errors are queued on ctx, without a place, as
+ * "fleet "NAME": ...".  Returns 0, or -1 after an error: the fleet cannot
+ * be expressed and out holds nothing useful.  The output is
  * deterministic. */
 int kfp_emit_vmm(enum kfp_vmm_format fmt, const struct kfp_policy *pol,
-		 const struct kfp_fleet *fl, FILE *out, FILE *diag);
+		 const struct kfp_fleet *fl, FILE *out, struct kfp_ctx *ctx);
 
 /* The one place that maps catalog names to VMM names: the QEMU (7.2, `-cpu
  * help`) or libvirt (9.0, cpu_map/x86_features.xml) name of a catalog

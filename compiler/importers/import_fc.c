@@ -30,10 +30,9 @@
 #include "base/ctx.h"
 #include "compiler/emitters/emit.h"
 #include "grammar/fmt.h"
-#include "grammar/parse.h"
+#include "compiler/pipeline.h"
 #include "compiler/profiles/profile.h"
 #include "compiler/semantics/sema.h"
-#include "compiler/semantics/structure.h"
 #include "base/util.h"
 
 /* ---- JSON ---- */
@@ -1489,18 +1488,13 @@ static char *check_policy(const struct kfp_catalog *cat, struct gen *g, const ch
 	struct kfp_ctx ctx;
 	kfp_ctx_init(&ctx);
 	ctx.max_errors = 10000;
-	struct kfp_unit *unit = kfp_load_buffer(&ctx, "imported.kfp", text, strlen(text));
-	struct kfp_policy *pol = NULL;
+	struct kfp_compiled c;
 	char *result = NULL;
 	*retry = false;
-	if (unit && !ctx.errors && !kfp_check_structure(&ctx, unit)) {
-		struct kfp_compile_opts co = { 0 };
-		pol = kfp_compile(&ctx, unit, cat, &co);
-	}
-	if (!ctx.errors && unit) {
+	if (kfp_compile_buffer(&ctx, "imported.kfp", text, strlen(text), cat, NULL, &c)) {
 		struct out o;
 		out_open(&o);
-		kfp_fmt(unit->src, unit->stmts, o.f);
+		kfp_fmt(c.unit->src, c.unit->stmts, o.f);
 		result = out_close(&o);
 	} else {
 		for (size_t d = 0; d < ctx.ndiags && g->field_line; d++) {
@@ -1516,8 +1510,7 @@ static char *check_policy(const struct kfp_catalog *cat, struct gen *g, const ch
 		if (errs)
 			print_template_diags(g, &ctx, errs);
 	}
-	kfp_policy_free(pol);
-	kfp_unit_free(unit);
+	kfp_compiled_free(&c);
 	kfp_ctx_fini(&ctx);
 	return result;
 }

@@ -376,55 +376,9 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 	free(paths);
 }
 
-/* ---- CPU vendors ---- */
-
-/* x86 CPU vendors by their CPUID.0 string, with the names `vendors` takes. */
-static const struct {
-	const char *name, *label, *cpuid;
-} x86_vendors[] = {
-	{ "intel", "Intel", "GenuineIntel" },
-	{ "amd", "AMD", "AuthenticAMD" },
-	{ "hygon", "Hygon", "HygonGenuine" },
-};
-#define NX86_VENDORS (sizeof(x86_vendors) / sizeof(x86_vendors[0]))
-
-/* The CPUID.0 vendor string of a host (EBX, EDX, ECX), "" if unknown. */
-static void host_vendor(const struct kfp_host_profile *p, char out[13])
-{
-	const struct kfp_cpuid_entry *e = kfp_profile_cpuid(p, 0, 0);
-	out[0] = 0;
-	if (!e)
-		return;
-	const uint32_t regs[3] = { e->ebx, e->edx, e->ecx };
-	for (int r = 0; r < 3; r++)
-		for (int b = 0; b < 4; b++)
-			out[r * 4 + b] = (char)(regs[r] >> (8 * b));
-	out[12] = 0;
-	for (int i = 0; i < 12; i++)
-		if (out[i] < 0x20 || out[i] > 0x7e)
-			out[i] = '?';
-}
-
-static bool host_of_vendor(const struct kfp_host_profile *p, const void *vendor)
-{
-	char v[13];
-	host_vendor(p, v);
-	return !strcmp(v, vendor);
-}
-
-static const char *vendor_label(const char *cpuid)
-{
-	for (size_t i = 0; i < NX86_VENDORS; i++)
-		if (!strcmp(x86_vendors[i].cpuid, cpuid))
-			return x86_vendors[i].label;
-	return cpuid;
-}
-
-/* Migrating a VM between CPU vendors changes what no policy can pin (the
- * vendor string, family and model, errata, the vendor's own leaves), so
- * a fleet whose hosts mix vendors must say so with `vendors`, which also
- * refuses hosts of any other vendor. */
-static void check_vendors(struct sema *s, struct kfp_fleet *fl)
+/* `vendors` names the CPU vendors of a fleet's hosts, where the arch has
+ * them (its descriptor's vendors()). */
+static void check_vendors(struct sema *s, struct kfp_fleet *fl, const struct kfp_sema_arch *arch)
 {
 	const struct kfp_node *vn = NULL;
 	for (const struct kfp_node *k = fl->node->children; k; k = k->next)
@@ -435,81 +389,11 @@ static void check_vendors(struct sema *s, struct kfp_fleet *fl)
 			}
 			vn = k;
 		}
-	bool listed[NX86_VENDORS] = { false };
-	if (vn && fl->arch != KFP_ARCH_X86_64) {
+	if (arch->vendors)
+		arch->vendors(s, fl, vn);
+	else if (vn)
 		kfp_error(s->ctx, &vn->loc,
 			  "'vendors' is for x86_64 fleets: it names the CPU vendors of their hosts");
-		return;
-	}
-	for (size_t i = 0; vn && i < vn->u.vendors.n; i++) {
-		const struct kfp_name *nm = &vn->u.vendors.v[i];
-		size_t v = 0;
-		while (v < NX86_VENDORS && strcmp(x86_vendors[v].name, nm->text))
-			v++;
-		if (v == NX86_VENDORS)
-			kfp_error(s->ctx, &nm->loc, "unknown CPU vendor '%s' (expected intel, amd or hygon)",
-				  nm->text);
-		else if (listed[v])
-			kfp_error(s->ctx, &nm->loc, "vendor '%s' is listed twice", nm->text);
-		else
-			listed[v] = true;
-	}
-	if (fl->arch != KFP_ARCH_X86_64 || !fl->nclasses)
-		return;
-
-	/* The distinct vendors of the fleet's hosts, in host order. */
-	char seen[8][13];
-	size_t nseen = 0;
-	for (size_t c = 0; c < fl->nclasses && nseen < 8; c++) {
-		char v[13];
-		host_vendor(fl->classes[c].p, v);
-		size_t k = 0;
-		while (k < nseen && strcmp(seen[k], v))
-			k++;
-		if (k == nseen)
-			memcpy(seen[nseen++], v, sizeof(v));
-	}
-	if (vn) {
-		for (size_t k = 0; k < nseen; k++) {
-			size_t v = 0;
-			while (v < NX86_VENDORS && strcmp(x86_vendors[v].cpuid, seen[k]))
-				v++;
-			if (v < NX86_VENDORS && listed[v])
-				continue;
-			uint32_t n;
-			char *hosts = kfp_hosts_phrase(fl, host_of_vendor, seen[k], &n);
-			kfp_error(s->ctx, &vn->loc,
-				  "fleet \"%s\" names the CPU vendors of its hosts, but %u of them are %s (%s), which it does not name: %s",
-				  fl->name, n, vendor_label(seen[k]), seen[k], hosts);
-			free(hosts);
-		}
-		return;
-	}
-	if (nseen < 2)
-		return;
-	char *all = kfp_xstrdup(""), *stmt = kfp_xstrdup("vendors");
-	for (size_t k = 0; k < nseen; k++) {
-		for (size_t v = 0; v < NX86_VENDORS; v++)
-			if (!strcmp(x86_vendors[v].cpuid, seen[k])) {
-				char *next = kfp_xasprintf("%s %s", stmt, x86_vendors[v].name);
-				free(stmt);
-				stmt = next;
-			}
-		uint32_t n;
-		char *hosts = kfp_hosts_phrase(fl, host_of_vendor, seen[k], &n);
-		char *next = kfp_xasprintf("%s%s%s (%s): %s", all, k ? "; " : "",
-					   vendor_label(seen[k]), seen[k], hosts);
-		free(all);
-		free(hosts);
-		all = next;
-	}
-	kfp_error(s->ctx, fl->hosts_loc.src ? &fl->hosts_loc : &fl->node->name_loc,
-		  "fleet \"%s\" mixes CPU vendors, which no policy can hide from a VM that migrates between them: %s",
-		  fl->name, all);
-	kfp_note(s->ctx, &fl->node->name_loc,
-		 "if VMs are meant to migrate across vendors, say so in the fleet: '%s;'", stmt);
-	free(all);
-	free(stmt);
 }
 
 /* Names up to three hosts of a list, "a, b, c and 5 more". */
@@ -572,52 +456,13 @@ bool kfp_feat_exposed(const struct kfp_feat *f)
 	return f->verdict == KFP_V_EXPOSED;
 }
 
-static void add_feat(struct kfp_fleet *fl, size_t *i, enum kfp_feat_kind kind,
-		     const struct kfp_cat_common *c, const void *cat)
-{
-	fl->feats[(*i)++] = (struct kfp_feat){ .kind = kind, .c = c, .cat = cat };
-}
-
 /* One kfp_feat per catalog entry of the fleet's arch, in catalog order, so
  * that a catalog pointer maps to its kfp_feat by arithmetic. */
-static void init_feats(struct sema *s, struct kfp_fleet *fl)
+static void init_feats(struct sema *s, struct kfp_fleet *fl, const struct kfp_sema_arch *arch)
 {
-	const struct kfp_catalog *cat = s->cat;
-	size_t n = 0, i = 0;
-	if (fl->arch == KFP_ARCH_X86_64) {
-		n = cat->ncpuid + cat->nkvm + cat->nxsave + cat->nvmx + cat->nhyperv;
-		for (size_t k = 0; k < cat->nmsrs; k++)
-			n += cat->msrs[k].nbits;
-	} else {
-		n = cat->nvcpu;
-		for (size_t k = 0; k < cat->nfw_regs; k++)
-			n += cat->fw_regs[k].nbits;
-	}
+	size_t n = arch->feats(s->cat, NULL);
 	fl->feats = kfp_xcalloc(n + 1, sizeof(*fl->feats));
-	if (fl->arch == KFP_ARCH_X86_64) {
-		for (size_t k = 0; k < cat->ncpuid; k++)
-			add_feat(fl, &i, KFP_FEAT_CPUID, &cat->cpuid[k].c, &cat->cpuid[k]);
-		for (size_t k = 0; k < cat->nkvm; k++)
-			add_feat(fl, &i, KFP_FEAT_KVM, &cat->kvm[k].c, &cat->kvm[k]);
-		for (size_t k = 0; k < cat->nxsave; k++)
-			add_feat(fl, &i, KFP_FEAT_XSAVE, &cat->xsave[k].c, &cat->xsave[k]);
-		for (size_t k = 0; k < cat->nvmx; k++)
-			add_feat(fl, &i, KFP_FEAT_VMX, &cat->vmx[k].c, &cat->vmx[k]);
-		for (size_t k = 0; k < cat->nmsrs; k++)
-			for (size_t b = 0; b < cat->msrs[k].nbits; b++)
-				add_feat(fl, &i, KFP_FEAT_MSR_BIT, &cat->msrs[k].bits[b].c,
-					 &cat->msrs[k].bits[b]);
-		for (size_t k = 0; k < cat->nhyperv; k++)
-			add_feat(fl, &i, KFP_FEAT_HYPERV, &cat->hyperv[k].c, &cat->hyperv[k]);
-	} else {
-		for (size_t k = 0; k < cat->nvcpu; k++)
-			add_feat(fl, &i, KFP_FEAT_VCPU, &cat->vcpu[k].c, &cat->vcpu[k]);
-		for (size_t k = 0; k < cat->nfw_regs; k++)
-			for (size_t b = 0; b < cat->fw_regs[k].nbits; b++)
-				add_feat(fl, &i, KFP_FEAT_HYPERCALL, &cat->fw_regs[k].bits[b].c,
-					 &cat->fw_regs[k].bits[b]);
-	}
-	fl->nfeats = i;
+	fl->nfeats = arch->feats(s->cat, fl->feats);
 }
 
 struct kfp_feat *kfp_fleet_feat(const struct kfp_fleet *fl, enum kfp_feat_kind kind,
@@ -846,13 +691,11 @@ struct kfp_policy *kfp_compile(struct kfp_ctx *ctx, const struct kfp_unit *unit,
 		struct kfp_fleet *fl = &s.pol->fleets[s.pol->nfleets++];
 		kfp_ctx_enter_fleet(ctx, s.fleet_nodes[i]->name, &s.fleet_nodes[i]->loc);
 		setup_fleet(&s, fl, s.fleet_nodes[i]);
+		const struct kfp_sema_arch *arch = kfp_sema_arch(fl->arch);
 		load_hosts(&s, fl);
-		check_vendors(&s, fl);
-		init_feats(&s, fl);
-		if (fl->arch == KFP_ARCH_X86_64)
-			kfp_sema_x86(&s, fl);
-		else
-			kfp_sema_arm64(&s, fl);
+		check_vendors(&s, fl, arch);
+		init_feats(&s, fl, arch);
+		arch->resolve(&s, fl);
 		kfp_ctx_leave_fleet(ctx);
 	}
 	if (!found) {

@@ -21,7 +21,24 @@ struct sema {
 	size_t nfleet_nodes, fleet_nodes_cap;
 };
 
+/* What semantic analysis asks of an architecture (sema_arch.c). */
+struct kfp_sema_arch {
+	/* Fills v with one kfp_feat per catalog entry of the arch, in
+	 * catalog order, and returns how many (v NULL: only counts them). */
+	size_t (*feats)(const struct kfp_catalog *cat, struct kfp_feat *v);
+	/* Checks the fleet's `vendors` statement (vn, NULL if none) against
+	 * its hosts; NULL if the arch has no CPU vendors to name. */
+	void (*vendors)(struct sema *s, struct kfp_fleet *fl, const struct kfp_node *vn);
+	/* Resolves the fleet's sections and runs the arch's rules. */
+	void (*resolve)(struct sema *s, struct kfp_fleet *fl);
+};
+
+const struct kfp_sema_arch *kfp_sema_arch(enum kfp_arch arch);
+
 void kfp_sema_x86(struct sema *s, struct kfp_fleet *fl);
+/* The Hyper-V kernel rules of an x86_64 fleet (sema_hyperv.c). */
+void kfp_sema_hyperv_rules(struct sema *s, struct kfp_fleet *fl);
+void kfp_sema_x86_vendors(struct sema *s, struct kfp_fleet *fl, const struct kfp_node *vn);
 void kfp_sema_arm64(struct sema *s, struct kfp_fleet *fl);
 
 void kfp_sema_sections(struct sema *s, struct kfp_fleet *fl,

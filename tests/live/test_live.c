@@ -34,9 +34,8 @@
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "base/ctx.h"
-#include "grammar/parse.h"
+#include "compiler/pipeline.h"
 #include "compiler/profiles/profile.h"
-#include "compiler/semantics/structure.h"
 #include "compiler/emitters/tables.h"
 
 static const char *kfp, *kfpc, *srcdir;
@@ -191,8 +190,7 @@ static struct kfp_host_profile *probe(void)
 struct compiled {
 	struct kfp_ctx ctx;
 	struct kfp_catalog *cat;
-	struct kfp_unit *unit;
-	struct kfp_policy *pol;
+	struct kfp_compiled c;
 };
 
 static void compile(struct compiled *c, const char *path)
@@ -201,19 +199,14 @@ static void compile(struct compiled *c, const char *path)
 	kfp_ctx_init(&c->ctx);
 	c->cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
 	assert_non_null(c->cat);
-	c->unit = kfp_load(&c->ctx, path);
-	assert_non_null(c->unit);
-	assert_int_equal(kfp_check_structure(&c->ctx, c->unit), 0);
-	c->pol = kfp_compile(&c->ctx, c->unit, c->cat, &(struct kfp_compile_opts){ 0 });
-	if (c->ctx.errors)
+	if (!kfp_compile_file(&c->ctx, path, c->cat, NULL, &c->c))
 		kfp_diags_print(&c->ctx, stderr);
 	assert_int_equal(c->ctx.errors, 0);
 }
 
 static void compiled_free(struct compiled *c)
 {
-	kfp_policy_free(c->pol);
-	kfp_unit_free(c->unit);
+	kfp_compiled_free(&c->c);
 	kfp_catalog_free(c->cat);
 	kfp_ctx_fini(&c->ctx);
 }
@@ -378,9 +371,9 @@ static enum outcome apply_fleet(const char *policy, const char *fleet,
 
 	struct compiled c;
 	compile(&c, policy);
-	const struct kfp_fleet *fl = kfp_policy_fleet(c.pol, fleet);
+	const struct kfp_fleet *fl = kfp_policy_fleet(c.c.pol, fleet);
 	assert_non_null(fl);
-	struct kfp_config *cfg = kfp_build_config(c.pol, fl);
+	struct kfp_config *cfg = kfp_build_config(c.c.pol, fl);
 	check_apply_json(r.out, cfg, host);
 	kfp_config_free(cfg);
 	compiled_free(&c);
@@ -613,10 +606,10 @@ static void test_examples(void **state)
 		snprintf(policy, sizeof(policy), "policies/examples/%s", e->d_name);
 		struct compiled c;
 		compile(&c, policy);
-		for (size_t i = 0; i < c.pol->nfleets; i++) {
-			if (c.pol->fleets[i].arch != KFP_ARCH_X86_64)
+		for (size_t i = 0; i < c.c.pol->nfleets; i++) {
+			if (c.c.pol->fleets[i].arch != KFP_ARCH_X86_64)
 				continue;
-			if (apply_fleet(policy, c.pol->fleets[i].name, host) == RAN)
+			if (apply_fleet(policy, c.c.pol->fleets[i].name, host) == RAN)
 				ran++;
 			else
 				skipped++;

@@ -20,9 +20,8 @@
 
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
-#include "grammar/parse.h"
+#include "compiler/pipeline.h"
 #include "tools/kfp/state.h"
-#include "compiler/semantics/structure.h"
 #include "compiler/emitters/tables.h"
 
 static const char *kfp, *srcdir;
@@ -47,10 +46,10 @@ static void write_state(const char *path, void (*tweak)(struct kvm_cpuid2 *, uin
 	char *err = NULL;
 	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
 	assert_non_null(cat);
-	struct kfp_unit *unit = kfp_load_buffer(&ctx, "mig.kfp", policy_text, strlen(policy_text));
-	assert_int_equal(kfp_check_structure(&ctx, unit), 0);
-	struct kfp_policy *pol = kfp_compile(&ctx, unit, cat, NULL);
-	assert_int_equal(ctx.errors, 0);
+	struct kfp_compiled c;
+	assert_true(kfp_compile_buffer(&ctx, "mig.kfp", policy_text, strlen(policy_text), cat,
+				       NULL, &c));
+	const struct kfp_policy *pol = c.pol;
 	struct kfp_config *cfg = kfp_build_config(pol, &pol->fleets[0]);
 
 	struct kvm_cpuid2 *t = calloc(1, sizeof(*t) + KFP_MAX_CPUID_ENTRIES * sizeof(t->entries[0]));
@@ -86,8 +85,7 @@ static void write_state(const char *path, void (*tweak)(struct kvm_cpuid2 *, uin
 	fclose(f);
 	free(t);
 	kfp_config_free(cfg);
-	kfp_policy_free(pol);
-	kfp_unit_free(unit);
+	kfp_compiled_free(&c);
 	kfp_catalog_free(cat);
 	kfp_ctx_fini(&ctx);
 	free(err);

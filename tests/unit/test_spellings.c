@@ -17,9 +17,8 @@
 
 #include "compiler/catalog/catalog.h"
 #include "compiler/emitters/emit.h"
-#include "grammar/parse.h"
+#include "compiler/pipeline.h"
 #include "compiler/semantics/sema.h"
-#include "compiler/semantics/structure.h"
 
 #ifndef KFP_SOURCE_DIR
 #define KFP_SOURCE_DIR "."
@@ -37,17 +36,14 @@ static char *check(const char *stmt)
 		 "x86_64 {\n    %s\n}\n", stmt);
 	struct kfp_ctx ctx;
 	kfp_ctx_init(&ctx);
-	struct kfp_unit *unit = kfp_load_buffer(&ctx, "t.kfp", text, strlen(text));
-	struct kfp_policy *pol = NULL;
-	if (unit && !ctx.errors && !kfp_check_structure(&ctx, unit))
-		pol = kfp_compile(&ctx, unit, cat, NULL);
+	struct kfp_compiled c;
+	kfp_compile_buffer(&ctx, "t.kfp", text, strlen(text), cat, NULL, &c);
 	char *out = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&out, &len);
 	kfp_diags_print(&ctx, mem);
 	fclose(mem);
-	kfp_policy_free(pol);
-	kfp_unit_free(unit);
+	kfp_compiled_free(&c);
 	kfp_ctx_fini(&ctx);
 	return out;
 }

@@ -181,7 +181,7 @@ static void check_qemu_kind(enum kfp_feat_kind kind, const struct kfp_cat_common
 	size_t n = spellings(kind, c, sp, 32);
 	for (size_t i = 0; i < n; i++)
 		if (in_qemu(sp[i]))
-			fail_msg("'%s' has no QEMU name in emit_vmm.c, but QEMU lists '%s'", c->name,
+			fail_msg("'%s' has no QEMU name in vmm_names.c, but QEMU lists '%s'", c->name,
 				 sp[i]);
 }
 
@@ -271,7 +271,7 @@ static void check_lv(enum kfp_feat_kind kind, const struct kfp_cat_common *c, bo
 			fail_msg("'%s' maps to libvirt's '%s', but libvirt calls its bit '%s'", c->name,
 				 name, at);
 	} else if (at) {
-		fail_msg("'%s' has no libvirt name in emit_vmm.c, but libvirt calls its bit '%s'",
+		fail_msg("'%s' has no libvirt name in vmm_names.c, but libvirt calls its bit '%s'",
 			 c->name, at);
 	}
 }

@@ -27,11 +27,10 @@
 #include "base/ctx.h"
 #include "kvm.h"
 #include "base/output.h"
-#include "grammar/parse.h"
 #include "probe.h"
 #include "compiler/profiles/profile.h"
 #include "state.h"
-#include "compiler/semantics/structure.h"
+#include "compiler/pipeline.h"
 #include "compiler/emitters/tables.h"
 #include "base/util.h"
 #if defined(__x86_64__)
@@ -262,22 +261,15 @@ static int compile_policy(struct session *s, const char *path, const struct opts
 		free(err);
 		return EXIT_USAGE;
 	}
-	s->unit = kfp_load(&s->ctx, path);
-	if (!s->unit) {
-		kfp_diags_print(&s->ctx, stderr);
-		return EXIT_USAGE;
-	}
-	int status = EXIT_OK;
-	if (s->ctx.errors || kfp_check_structure(&s->ctx, s->unit)) {
-		status = EXIT_POLICY;
-	} else {
-		struct kfp_compile_opts co = { .fleet = o->fleet, .hosts_dir = o->hosts };
-		s->pol = kfp_compile(&s->ctx, s->unit, s->cat, &co);
-		if (s->ctx.errors)
-			status = EXIT_POLICY;
-	}
+	struct kfp_compile_opts co = { .fleet = o->fleet, .hosts_dir = o->hosts };
+	struct kfp_compiled c;
+	bool ok = kfp_compile_file(&s->ctx, path, s->cat, &co, &c);
+	s->unit = c.unit;
+	s->pol = c.pol;
 	kfp_diags_print(&s->ctx, stderr);
-	return status;
+	if (!s->unit)
+		return EXIT_USAGE;
+	return ok ? EXIT_OK : EXIT_POLICY;
 }
 
 #if defined(HOST_ARCH)

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,11 +25,11 @@
 #include "compiler/emitters/emit.h"
 #include "grammar/fmt.h"
 #include "compiler/importers/import_fc.h"
+#include "compiler/pipeline.h"
 #include "base/output.h"
 #include "grammar/parse.h"
 #include "compiler/profiles/profile.h"
 #include "compiler/emitters/report.h"
-#include "compiler/semantics/structure.h"
 #include "base/util.h"
 
 #ifndef KFP_VERSION
@@ -175,12 +176,12 @@ static struct kfp_catalog *load_catalog(const struct opts *o)
 	return cat;
 }
 
-/* The front half of every policy command: load, check, resolve.  Returns
- * NULL after printing diagnostics if anything failed; *status says how. */
+/* The front half of every policy command: load, check, resolve (see
+ * compiler/pipeline.h).  Returns how it went as an exit status; the
+ * diagnostics are printed by session_end(). */
 struct session {
 	struct kfp_ctx ctx;
-	struct kfp_unit *unit;
-	struct kfp_policy *pol;
+	struct kfp_compiled c;
 };
 
 static int compile_policy(struct session *s, const char *path, const struct opts *o,
@@ -189,23 +190,16 @@ static int compile_policy(struct session *s, const char *path, const struct opts
 	kfp_ctx_init(&s->ctx);
 	if (o->max_errors)
 		s->ctx.max_errors = o->max_errors;
-	s->unit = kfp_load(&s->ctx, path);
-	if (!s->unit)
-		return EXIT_USAGE;
-	/* After syntax errors the tree is partial: checking it further would
-	 * only add noise. */
-	if (s->ctx.errors || kfp_check_structure(&s->ctx, s->unit))
-		return EXIT_POLICY;
 	struct kfp_compile_opts co = { .fleet = o->fleet, .hosts_dir = o->hosts };
-	s->pol = kfp_compile(&s->ctx, s->unit, cat, &co);
-	return s->ctx.errors ? EXIT_POLICY : EXIT_CLEAN;
+	if (kfp_compile_file(&s->ctx, path, cat, &co, &s->c))
+		return EXIT_CLEAN;
+	return s->c.unit ? EXIT_POLICY : EXIT_USAGE;
 }
 
 static void session_end(struct session *s)
 {
 	kfp_diags_print(&s->ctx, stderr);
-	kfp_policy_free(s->pol);
-	kfp_unit_free(s->unit);
+	kfp_compiled_free(&s->c);
 	kfp_ctx_fini(&s->ctx);
 }
 
@@ -309,8 +303,8 @@ static void print_depfile(const struct session *s, const struct opts *o, const c
 		dep_add_glob(&d, pat);
 		free(pat);
 	} else {
-		for (size_t f = 0; s->pol && f < s->pol->nfleets; f++) {
-			const struct kfp_node *fn = s->pol->fleets[f].node;
+		for (size_t f = 0; s->c.pol && f < s->c.pol->nfleets; f++) {
+			const struct kfp_node *fn = s->c.pol->fleets[f].node;
 			for (const struct kfp_node *k = fn ? fn->children : NULL; k; k = k->next) {
 				if (k->kind != KFP_N_HOSTS)
 					continue;
@@ -370,15 +364,18 @@ static int compile_vmm(const struct opts *o, enum kfp_vmm_format fmt, const char
 		return EXIT_USAGE;
 	struct session s = { 0 };
 	/* What the format loses is printed after the compiler's own
-	 * diagnostics. */
-	char *buf = NULL, *notes = NULL;
-	size_t len = 0, nlen = 0;
-	FILE *nf = open_memstream(&notes, &nlen);
+	 * diagnostics.  It has a queue of its own: --max-errors caps the
+	 * policy's errors, not these. */
+	struct kfp_ctx notes;
+	kfp_ctx_init(&notes);
+	notes.max_errors = UINT_MAX;
+	char *buf = NULL;
+	size_t len = 0;
 	int status = compile_policy(&s, path, o, cat);
 	if (status == EXIT_CLEAN) {
-		const struct kfp_fleet *fl = vmm_fleet(s.pol, fmt, o->fleet);
+		const struct kfp_fleet *fl = vmm_fleet(s.c.pol, fmt, o->fleet);
 		FILE *mem = open_memstream(&buf, &len);
-		int st = fl ? kfp_emit_vmm(fmt, s.pol, fl, mem, nf) : -1;
+		int st = fl ? kfp_emit_vmm(fmt, s.c.pol, fl, mem, &notes) : -1;
 		fclose(mem);
 		const char *paths[] = { o->out, o->depfile };
 		size_t n = o->depfile ? 2 : 1;
@@ -396,9 +393,8 @@ static int compile_vmm(const struct opts *o, enum kfp_vmm_format fmt, const char
 		}
 	}
 	session_end(&s);
-	fclose(nf);
-	fputs(notes, stderr);
-	free(notes);
+	kfp_diags_print(&notes, stderr);
+	kfp_ctx_fini(&notes);
 	free(buf);
 	kfp_catalog_free(cat);
 	return status;
@@ -440,7 +436,7 @@ static int cmd_compile(int argc, char **argv)
 		} else {
 			/* The .c includes the header by its base name. */
 			const char *base = strrchr(o.header, '/');
-			kfp_emit_c(s.pol, base ? base + 1 : o.header, outs[0].f, outs[1].f);
+			kfp_emit_c(s.c.pol, base ? base + 1 : o.header, outs[0].f, outs[1].f);
 			if (o.depfile)
 				print_depfile(&s, &o, o.out, outs[2].f);
 			if (!kfp_output_commit(outs, n))
@@ -466,8 +462,8 @@ static int cmd_dump(int argc, char **argv)
 	struct session s = { 0 };
 	int status = compile_policy(&s, argv[first], &o, cat);
 	if (status == EXIT_CLEAN)
-		for (size_t i = 0; i < s.pol->nfleets; i++)
-			kfp_dump_fleet(s.pol, &s.pol->fleets[i], stdout, true);
+		for (size_t i = 0; i < s.c.pol->nfleets; i++)
+			kfp_dump_fleet(s.c.pol, &s.c.pol->fleets[i], stdout, true);
 	session_end(&s);
 	kfp_catalog_free(cat);
 	return status;
@@ -488,8 +484,8 @@ static int cmd_explain(int argc, char **argv)
 	int status = compile_policy(&s, argv[first], &o, cat);
 	/* Explaining is most useful when the policy has errors, as long as
 	 * the fleets resolved. */
-	if (s.pol) {
-		int st = kfp_explain(s.pol, argv[first + 1], stdout);
+	if (s.c.pol) {
+		int st = kfp_explain(s.c.pol, argv[first + 1], stdout);
 		if (st && status == EXIT_CLEAN)
 			status = EXIT_USAGE;
 	}
@@ -514,7 +510,7 @@ static int cmd_diff(int argc, char **argv)
 	int sb = compile_policy(&b, argv[first + 1], &o, cat);
 	int status = sa > sb ? sa : sb;
 	if (status == EXIT_CLEAN)
-		status = kfp_diff(a.pol, b.pol, stdout) ? EXIT_POLICY : EXIT_CLEAN;
+		status = kfp_diff(a.c.pol, b.c.pol, stdout) ? EXIT_POLICY : EXIT_CLEAN;
 	session_end(&a);
 	session_end(&b);
 	kfp_catalog_free(cat);
