@@ -195,11 +195,22 @@ struct compiled {
 	struct kfp_policy *pol;
 };
 
+/* The catalog, its load's diagnostics printed. */
+static struct kfp_catalog *load_catalog(void)
+{
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_catalog *cat = kfp_catalog_load(&ctx, kfp_catalog_default_dir());
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	assert_non_null(cat);
+	return cat;
+}
+
 static void compile(struct compiled *c, const char *path)
 {
-	char *err = NULL;
 	kfp_ctx_init(&c->ctx);
-	c->cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	c->cat = kfp_catalog_load(&c->ctx, kfp_catalog_default_dir());
 	assert_non_null(c->cat);
 	c->unit = kfp_load(&c->ctx, path);
 	assert_non_null(c->unit);
@@ -454,9 +465,7 @@ static void test_lacking_feature_refused(void **state)
 {
 	(void)state;
 	struct kfp_host_profile *host = probe();
-	char *err = NULL;
-	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	assert_non_null(cat);
+	struct kfp_catalog *cat = load_catalog();
 	const struct kfp_cat_cpuid *f = lacking_feature(cat, host);
 	if (!f) {
 		printf("SKIP: this host's KVM offers every catalogued CPUID feature\n");
@@ -535,9 +544,7 @@ static void test_host_subset(void **state)
 {
 	(void)state;
 	struct kfp_host_profile *host = probe();
-	char *err = NULL;
-	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	assert_non_null(cat);
+	struct kfp_catalog *cat = load_catalog();
 	bool *in = calloc(cat->ncpuid + 1, sizeof(bool));
 	for (bool grew = true; grew;) {
 		grew = false;

@@ -44,8 +44,7 @@ static void write_state(const char *path, void (*tweak)(struct kvm_cpuid2 *, uin
 {
 	struct kfp_ctx ctx;
 	kfp_ctx_init(&ctx);
-	char *err = NULL;
-	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	struct kfp_catalog *cat = kfp_catalog_load(&ctx, kfp_catalog_default_dir());
 	assert_non_null(cat);
 	struct kfp_unit *unit = kfp_load_buffer(&ctx, "mig.kfp", policy_text, strlen(policy_text));
 	assert_int_equal(kfp_check_structure(&ctx, unit), 0);
@@ -90,7 +89,6 @@ static void write_state(const char *path, void (*tweak)(struct kvm_cpuid2 *, uin
 	kfp_unit_free(unit);
 	kfp_catalog_free(cat);
 	kfp_ctx_fini(&ctx);
-	free(err);
 }
 
 struct result {

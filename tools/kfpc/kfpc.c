@@ -165,13 +165,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 static struct kfp_catalog *load_catalog(const struct opts *o)
 {
-	char *err = NULL;
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
 	const char *dir = o->catalog ? o->catalog : kfp_catalog_default_dir();
-	struct kfp_catalog *cat = kfp_catalog_load(dir, &err);
-	if (!cat) {
-		fprintf(stderr, "kfpc: %s\n", err);
-		free(err);
-	}
+	struct kfp_catalog *cat = kfp_catalog_load(&ctx, dir);
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
 	return cat;
 }
 
