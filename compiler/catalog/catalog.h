@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <kfp/table.h>
 
 struct kfp_ctx;
 
@@ -113,7 +114,13 @@ struct kfp_cat_msr {
 	size_t nbits;
 };
 
-enum kfp_safe { KFP_SAFE_LOWER, KFP_SAFE_HIGHER, KFP_SAFE_EXACT };
+/* The direction in which KVM lets a VMM change a field: the table's
+ * KFP_FIELD_SAFETY, KFP_SAFE_<SAFE> having the value of KFP_FIELD_<FIELD>. */
+enum kfp_safe {
+#define KFP_X_(field, safe, value, name) KFP_SAFE_##safe = value,
+	KFP_FIELD_SAFETY(KFP_X_)
+#undef KFP_X_
+};
 
 struct kfp_cat_value {
 	const char *name;

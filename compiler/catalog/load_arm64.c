@@ -172,13 +172,11 @@ bool kfp_cat_load_arm64(struct loader *ld, yaml_node_t *root, struct kfp_catalog
 			f->width = (uint8_t)width;
 			f->reg = r;
 			const char *safe = ld_scalar(ld_need(ld, fm, "safe"));
-			if (safe && !strcmp(safe, "lower"))
-				f->safe = KFP_SAFE_LOWER;
-			else if (safe && !strcmp(safe, "higher"))
-				f->safe = KFP_SAFE_HIGHER;
-			else if (safe && !strcmp(safe, "exact"))
-				f->safe = KFP_SAFE_EXACT;
-			else
+			f->safe = 0;
+			for (unsigned k = KFP_SAFE_LOWER; safe && k <= KFP_SAFE_EXACT; k++)
+				if (!strcmp(safe, kfp_field_safe_name(k)))
+					f->safe = (enum kfp_safe)k;
+			if (!f->safe)
 				return ld_fail(ld, ld_get(ld, fm, "safe") ? ld_get(ld, fm, "safe") : fm,
 					       "safe must be lower, higher or exact");
 			yaml_node_t *vals = ld_get(ld, fm, "values");

@@ -49,13 +49,13 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f, bool hyperv)
 {
 	struct kfp_feature_row r = {
 		.name = f->c->name,
+		.kind = (uint8_t)f->kind, /* one list: KFP_FEAT_x == KFP_KIND_x */
 		.expose = kfp_feat_exposed(f),
 		.src = src_of(f->mentioned ? &f->loc : NULL),
 	};
 	switch (f->kind) {
 	case KFP_FEAT_CPUID: {
 		const struct kfp_cat_cpuid *c = f->cat;
-		r.kind = KFP_KIND_CPUID;
 		r.leaf = c->leaf;
 		r.subleaf = c->subleaf;
 		r.reg = (uint8_t)c->reg;
@@ -63,38 +63,31 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f, bool hyperv)
 		break;
 	}
 	case KFP_FEAT_KVM:
-		r.kind = KFP_KIND_KVM_PV;
 		r.leaf = (hyperv ? KFP_KVM_LEAVES_HYPERV : 0x40000000) + 1;
 		r.bit = ((const struct kfp_cat_kvm *)f->cat)->bit;
 		break;
 	case KFP_FEAT_XSAVE:
-		r.kind = KFP_KIND_XSAVE;
 		r.bit = ((const struct kfp_cat_xsave *)f->cat)->bit;
 		r.xss = ((const struct kfp_cat_xsave *)f->cat)->xss;
 		break;
 	case KFP_FEAT_VMX:
-		r.kind = KFP_KIND_VMX;
 		r.leaf = ((const struct kfp_cat_vmx *)f->cat)->msr;
 		r.bit = ((const struct kfp_cat_vmx *)f->cat)->bit;
 		break;
 	case KFP_FEAT_MSR_BIT:
-		r.kind = KFP_KIND_MSR_BIT;
 		r.leaf = ((const struct kfp_cat_msr_bit *)f->cat)->msr->index;
 		r.bit = ((const struct kfp_cat_msr_bit *)f->cat)->bit;
 		break;
 	case KFP_FEAT_HYPERCALL:
-		r.kind = KFP_KIND_HYPERCALL;
 		r.id = ((const struct kfp_cat_fw_bit *)f->cat)->reg->id;
 		r.bit = ((const struct kfp_cat_fw_bit *)f->cat)->bit;
 		r.since = f->c->exposed_since == KFP_KV_NEVER ? 0 : f->c->exposed_since;
 		break;
 	case KFP_FEAT_VCPU:
-		r.kind = KFP_KIND_VCPU_INIT;
 		r.bit = ((const struct kfp_cat_vcpu_feature *)f->cat)->bit;
 		break;
 	case KFP_FEAT_HYPERV: {
 		const struct kfp_cat_hyperv *h = f->cat;
-		r.kind = KFP_KIND_HYPERV;
 		r.leaf = h->bits[0].leaf;
 		r.reg = (uint8_t)h->bits[0].reg;
 		r.bit = h->bits[0].bit;
@@ -272,21 +265,6 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 	return x;
 }
 
-static uint8_t field_rule(enum kfp_field_rule rule)
-{
-	switch (rule) {
-	case KFP_FIELD_FIXED:
-		return KFP_RULE_FIXED;
-	case KFP_FIELD_AT_MOST:
-		return KFP_RULE_AT_MOST;
-	case KFP_FIELD_HOST:
-		return KFP_RULE_HOST;
-	case KFP_FIELD_VCPU_OFF:
-		break;
-	}
-	return KFP_RULE_VCPU_OFF;
-}
-
 /* The plan of one catalogued field in a fleet, or NULL. */
 static const struct kfp_field_plan *field_plan(const struct kfp_fleet *fl,
 					      const struct kfp_cat_field *f)
@@ -355,10 +333,9 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 				.shift = fp->f->shift,
 				.width = fp->f->width,
 				.is_signed = fp->f->is_signed,
-				.safe = fp->f->safe == KFP_SAFE_LOWER ? KFP_FIELD_LOWER_SAFE :
-					fp->f->safe == KFP_SAFE_HIGHER ? KFP_FIELD_HIGHER_SAFE :
-									 KFP_FIELD_EXACT,
-				.rule = field_rule(fp->rule),
+				/* The table's values (kfp/table.h lists). */
+				.safe = (uint8_t)fp->f->safe,
+				.rule = (uint8_t)fp->rule,
 				.value = fp->target,
 				.src = src_of(fp->mentioned ? &fp->loc : NULL),
 			};
@@ -401,9 +378,8 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 	for (size_t i = 0; i < fl->nfeats; i++)
 		if (fl->feats[i].kind == KFP_FEAT_VCPU && kfp_feat_exposed(&fl->feats[i]))
 			a->vcpu_features |= 1u << ((const struct kfp_cat_vcpu_feature *)fl->feats[i].cat)->bit;
-	a->unknown = fl->unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO : KFP_UNKNOWN_POLICY_DENY;
-	a->fw_unknown = fl->fw_unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO
-							    : KFP_UNKNOWN_POLICY_DENY;
+	a->unknown = (uint8_t)fl->unknown;
+	a->fw_unknown = (uint8_t)fl->fw_unknown;
 	a->regs = feature_reg_rows(pol, fl, a->vcpu_features);
 	a->nregs = (uint32_t)cat->nfeature_regs;
 	if (fl->npins) {
