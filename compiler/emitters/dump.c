@@ -190,8 +190,10 @@ static void pins(FILE *out, const struct kfp_fleet *fl, bool with_locations)
 	}
 }
 
-static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_locations)
+static void arm64_regs(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+		       bool with_locations)
 {
+	(void)pol; /* the x86 view needs it (guest_view) */
 	uint32_t vcpu = 0;
 	for (size_t i = 0; i < fl->nfeats; i++)
 		if (fl->feats[i].kind == KFP_FEAT_VCPU && kfp_feat_exposed(&fl->feats[i]))
@@ -242,6 +244,14 @@ static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_location
 	pins(out, fl, with_locations);
 }
 
+/* What the guest sees of a fleet's registers, per architecture (indexed
+ * by enum kfp_arch): CPUID masks and MSRs, or ID and firmware registers. */
+static void (*const guest_view[KFP_ARCH_COUNT])(FILE *out, const struct kfp_policy *pol,
+						const struct kfp_fleet *fl, bool with_locations) = {
+	[KFP_ARCH_X86_64] = x86_masks,
+	[KFP_ARCH_ARM64] = arm64_regs,
+};
+
 void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		    FILE *out, bool with_locations)
 {
@@ -254,10 +264,7 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 			if (kfp_feat_exposed(&fl->feats[i]))
 				fprintf(out, "exposed %s %s\n", kfp_feat_kind_name(fl->feats[i].kind),
 					fl->feats[i].c->name);
-		if (fl->arch == KFP_ARCH_X86_64)
-			x86_masks(out, pol, fl, false);
-		else
-			arm64_regs(out, fl, false);
+		guest_view[fl->arch](out, pol, fl, false);
 		return;
 	}
 
@@ -305,8 +312,5 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		dflt += fl->feats[i].verdict == KFP_V_DEFAULT_DENY;
 	fprintf(out, "  hidden by default deny: %zu other catalog features\n", dflt);
 	fputs("  guest view:\n", out);
-	if (fl->arch == KFP_ARCH_X86_64)
-		x86_masks(out, pol, fl, true);
-	else
-		arm64_regs(out, fl, true);
+	guest_view[fl->arch](out, pol, fl, true);
 }

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Builds the runtime tables (kfp/table.h) of a resolved fleet: the feature
+ * rows, then the x86_64 or arm64 part through the arch's descriptor.
+ */
 #include "tables.h"
 
 #include <stdlib.h>
@@ -111,7 +115,8 @@ static void cpuid_row(struct rows *r, uint32_t leaf, uint32_t subleaf, unsigned 
 	KFP_VEC_PUSH(r->cpuid, r->ncpuid, r->cpuid_cap, row);
 }
 
-static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const struct kfp_fleet *fl)
+static void x86_config(struct kfp_config *cfg, const struct kfp_policy *pol,
+		       const struct kfp_fleet *fl)
 {
 	const struct kfp_catalog *cat = pol->cat;
 	struct kfp_x86_config *x = kfp_xcalloc(1, sizeof(*x));
@@ -262,7 +267,14 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 	x->ncpuid = (uint32_t)r.ncpuid;
 	x->msrs = r.msrs;
 	x->nmsrs = (uint32_t)r.nmsrs;
-	return x;
+	cfg->x86 = x;
+}
+
+static void x86_free(struct kfp_config *cfg)
+{
+	free((void *)cfg->x86->cpuid);
+	free((void *)cfg->x86->msrs);
+	free((void *)cfg->x86);
 }
 
 /* The plan of one catalogued field in a fleet, or NULL. */
@@ -316,8 +328,8 @@ static struct kfp_arm64_reg_row *feature_reg_rows(const struct kfp_policy *pol,
 	return rows;
 }
 
-static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
-					     const struct kfp_fleet *fl)
+static void arm64_config(struct kfp_config *cfg, const struct kfp_policy *pol,
+			 const struct kfp_fleet *fl)
 {
 	const struct kfp_catalog *cat = pol->cat;
 	struct kfp_arm64_config *a = kfp_xcalloc(1, sizeof(*a));
@@ -394,14 +406,50 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 		a->pins = pins;
 		a->npins = (uint32_t)fl->npins;
 	}
-	return a;
+	cfg->arm64 = a;
+}
+
+static void arm64_free(struct kfp_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->arm64->nid_regs; i++)
+		free((void *)cfg->arm64->id_regs[i].fields);
+	free((void *)cfg->arm64->id_regs);
+	free((void *)cfg->arm64->fw_regs);
+	free((void *)cfg->arm64->pins);
+	free((void *)cfg->arm64->regs);
+	free((void *)cfg->arm64);
+}
+
+/* What the tables of each architecture take: one const descriptor per
+ * arch (as libseccomp has), looked up once by the fleet's or the table's
+ * arch, instead of a test of the arch wherever they differ. */
+struct tables_arch {
+	uint8_t table_arch; /* enum kfp_table_arch */
+	/* Sets cfg->x86 or cfg->arm64, and frees it. */
+	void (*build)(struct kfp_config *cfg, const struct kfp_policy *pol,
+		      const struct kfp_fleet *fl);
+	void (*free)(struct kfp_config *cfg);
+};
+
+static const struct tables_arch tables_arches[KFP_ARCH_COUNT] = {
+	[KFP_ARCH_X86_64] = { KFP_TABLE_X86_64, x86_config, x86_free },
+	[KFP_ARCH_ARM64] = { KFP_TABLE_ARM64, arm64_config, arm64_free },
+};
+
+static const struct tables_arch *table_arch(uint8_t table_arch)
+{
+	for (size_t i = 0; i < KFP_ARCH_COUNT; i++)
+		if (tables_arches[i].table_arch == table_arch)
+			return &tables_arches[i];
+	return NULL;
 }
 
 struct kfp_config *kfp_build_config(const struct kfp_policy *pol, const struct kfp_fleet *fl)
 {
+	const struct tables_arch *ta = &tables_arches[fl->arch];
 	struct kfp_config *cfg = kfp_xcalloc(1, sizeof(*cfg));
 	cfg->table_version = KFP_TABLE_VERSION;
-	cfg->arch = fl->arch == KFP_ARCH_X86_64 ? KFP_TABLE_X86_64 : KFP_TABLE_ARM64;
+	cfg->arch = ta->table_arch;
 	cfg->policy = pol->name;
 	cfg->fleet = fl->name;
 	cfg->policy_version = pol->version;
@@ -413,10 +461,7 @@ struct kfp_config *kfp_build_config(const struct kfp_policy *pol, const struct k
 		rows[i] = feature_row(&fl->feats[i], hyperv);
 	cfg->features = rows;
 	cfg->nfeatures = (uint32_t)fl->nfeats;
-	if (fl->arch == KFP_ARCH_X86_64)
-		cfg->x86 = x86_config(pol, fl);
-	else
-		cfg->arm64 = arm64_config(pol, fl);
+	ta->build(cfg, pol, fl);
 	return cfg;
 }
 
@@ -425,19 +470,6 @@ void kfp_config_free(struct kfp_config *cfg)
 	if (!cfg)
 		return;
 	free((void *)cfg->features);
-	if (cfg->x86) {
-		free((void *)cfg->x86->cpuid);
-		free((void *)cfg->x86->msrs);
-		free((void *)cfg->x86);
-	}
-	if (cfg->arm64) {
-		for (uint32_t i = 0; i < cfg->arm64->nid_regs; i++)
-			free((void *)cfg->arm64->id_regs[i].fields);
-		free((void *)cfg->arm64->id_regs);
-		free((void *)cfg->arm64->fw_regs);
-		free((void *)cfg->arm64->pins);
-		free((void *)cfg->arm64->regs);
-		free((void *)cfg->arm64);
-	}
+	table_arch(cfg->arch)->free(cfg);
 	free(cfg);
 }
