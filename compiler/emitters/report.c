@@ -217,12 +217,7 @@ int kfp_explain(const struct kfp_policy *pol, const char *feature, FILE *out)
 			}
 		}
 	}
-	if (!found) {
-		fprintf(stderr, "kfpc: no feature '%s' in the catalog for this policy's fleets\n",
-			feature);
-		return -1;
-	}
-	return 0;
+	return found ? 0 : -1;
 }
 
 /* ---- diff ---- */

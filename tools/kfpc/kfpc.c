@@ -489,6 +489,9 @@ static int cmd_explain(int argc, char **argv)
 	 * the fleets resolved. */
 	if (s.pol) {
 		int st = kfp_explain(s.pol, argv[first + 1], stdout);
+		if (st)
+			fprintf(stderr, "kfpc: no feature '%s' in the catalog for this policy's fleets\n",
+				argv[first + 1]);
 		if (st && status == EXIT_CLEAN)
 			status = EXIT_USAGE;
 	}
