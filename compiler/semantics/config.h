@@ -3,6 +3,12 @@
  * The resolved configuration of each fleet: what semantic analysis decides
  * for every catalog feature, and why.  dump, explain, diff and the C emitter
  * all read this; none of them look at the syntax tree again.
+ *
+ * "Config" here is the compiler's model of a fleet (struct kfp_fleet and
+ * its plans), with the reasons and policy locations behind each decision.
+ * It is not struct kfp_config of kfp/table.h, the runtime table that
+ * compiler/emitters/tables.c builds from this model and that VMMs compile
+ * in (an ABI, whose name stays).
  */
 #ifndef KFP_COMPILER_CONFIG_H
 #define KFP_COMPILER_CONFIG_H

@@ -311,6 +311,9 @@ struct kfp_arm64_config {
 	uint32_t nregs;
 };
 
+/* One fleet's tables, as the runtime applies them.  Not to be confused with
+ * the compiler's model of a fleet (compiler/semantics/config.h), from which
+ * kfpc builds this (compiler/emitters/tables.c). */
 struct kfp_config {
 	uint32_t table_version; /* KFP_TABLE_VERSION */
 	uint8_t arch;           /* enum kfp_table_arch */
