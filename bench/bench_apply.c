@@ -169,13 +169,14 @@ struct compiled {
  * or NULL. */
 static int compile_policy(struct compiled *c, const char *path, const char *hosts_dir)
 {
-	char *err = NULL;
-	c->cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	if (!c->cat) {
-		fprintf(stderr, "bench_apply: catalog: %s\n", err);
-		free(err);
+	struct kfp_ctx cat_ctx;
+	kfp_ctx_init(&cat_ctx);
+	cat_ctx.prog = "bench_apply";
+	c->cat = kfp_catalog_load(&cat_ctx, kfp_catalog_default_dir());
+	kfp_diags_print(&cat_ctx, stderr);
+	kfp_ctx_fini(&cat_ctx);
+	if (!c->cat)
 		return -1;
-	}
 	kfp_ctx_init(&c->ctx);
 	struct kfp_compile_opts opts = { .hosts_dir = hosts_dir };
 	if (!kfp_compile_file(&c->ctx, path, c->cat, &opts, &c->c) || !c->c.pol->nfleets) {

@@ -397,15 +397,16 @@ int main(int argc, char **argv)
 		}
 	}
 
-	char *err = NULL;
+	struct kfp_ctx cat_ctx;
+	kfp_ctx_init(&cat_ctx);
+	cat_ctx.prog = "bench_compile";
 	double t0 = now_ms();
-	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	struct kfp_catalog *cat = kfp_catalog_load(&cat_ctx, kfp_catalog_default_dir());
 	double cat_ms = now_ms() - t0;
-	if (!cat) {
-		fprintf(stderr, "bench_compile: %s\n", err);
-		free(err);
+	kfp_diags_print(&cat_ctx, stderr);
+	kfp_ctx_fini(&cat_ctx);
+	if (!cat)
 		return 2;
-	}
 
 	const char *tmp = getenv("TMPDIR");
 	char *root = xasprintf("%s/kfp-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");

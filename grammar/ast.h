@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <kfp/table.h>
 
 #include "base/ctx.h"
 
@@ -55,7 +56,12 @@ enum kfp_domain {
 
 enum kfp_action { KFP_ACT_ALLOW, KFP_ACT_DENY, KFP_ACT_REQUIRE };
 enum kfp_cmp { KFP_CMP_EQ, KFP_CMP_LE, KFP_CMP_GE };
-enum kfp_unknown_rule { KFP_UNKNOWN_DENY, KFP_UNKNOWN_ZERO };
+/* `unknown deny|zero;`: the table's KFP_UNKNOWN_RULES. */
+enum kfp_unknown_rule {
+#define KFP_X_(rule, front, value, name) KFP_UNKNOWN_##front = value,
+	KFP_UNKNOWN_RULES(KFP_X_)
+#undef KFP_X_
+};
 enum kfp_switch_state { KFP_SWITCH_IMPLICIT_ON, KFP_SWITCH_ON, KFP_SWITCH_OFF };
 
 struct kfp_name {

@@ -171,11 +171,11 @@ static void print_stmt(struct printer *p, const struct kfp_node *n, int depth)
 		break;
 	case KFP_N_UNKNOWN:
 		fprintf(out, "unknown %s;",
-			n->u.unknown.rule == KFP_UNKNOWN_ZERO ? "zero" : "deny");
+			kfp_unknown_rule_name(n->u.unknown.rule));
 		break;
 	case KFP_N_FIRMWARE_REGS:
 		fprintf(out, "firmware_regs unknown %s;",
-			n->u.unknown.rule == KFP_UNKNOWN_ZERO ? "zero" : "deny");
+			kfp_unknown_rule_name(n->u.unknown.rule));
 		break;
 	case KFP_N_FIELD:
 		fprintf(out, "%s %s ", n->name, kfp_cmp_name(n->u.field.cmp));

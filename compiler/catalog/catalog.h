@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <kfp/table.h>
+
+struct kfp_ctx;
 
 /* Kernel versions as one comparable number. */
 typedef uint32_t kfp_kv;
@@ -111,7 +114,13 @@ struct kfp_cat_msr {
 	size_t nbits;
 };
 
-enum kfp_safe { KFP_SAFE_LOWER, KFP_SAFE_HIGHER, KFP_SAFE_EXACT };
+/* The direction in which KVM lets a VMM change a field: the table's
+ * KFP_FIELD_SAFETY, KFP_SAFE_<SAFE> having the value of KFP_FIELD_<FIELD>. */
+enum kfp_safe {
+#define KFP_X_(field, safe, value, name) KFP_SAFE_##safe = value,
+	KFP_FIELD_SAFETY(KFP_X_)
+#undef KFP_X_
+};
 
 struct kfp_cat_value {
 	const char *name;
@@ -219,13 +228,14 @@ struct kfp_catalog {
  * compiler/catalog (a build tree), else the configured install path. */
 const char *kfp_catalog_default_dir(void);
 
-/* Loads x86_64.yaml and arm64.yaml from dir.  On failure returns NULL and
- * sets *err to a malloc'd "FILE:LINE:COL: message". */
-struct kfp_catalog *kfp_catalog_load(const char *dir, char **err);
-/* Same, from in-memory documents (fuzzers, tests); either may be NULL. */
-struct kfp_catalog *kfp_catalog_parse(const char *x86, size_t x86_len,
-				      const char *arm64, size_t arm64_len,
-				      char **err);
+/* Loads x86_64.yaml and arm64.yaml from dir.  The files are registered in
+ * ctx as sources; on failure returns NULL with the error (located in its
+ * file when it has a place) queued in ctx, for the caller to print. */
+struct kfp_catalog *kfp_catalog_load(struct kfp_ctx *ctx, const char *dir);
+/* Same, from in-memory documents (fuzzers, tests), registered under the
+ * names x86_64.yaml and arm64.yaml; either may be NULL. */
+struct kfp_catalog *kfp_catalog_parse(struct kfp_ctx *ctx, const char *x86, size_t x86_len,
+				      const char *arm64, size_t arm64_len);
 void kfp_catalog_free(struct kfp_catalog *cat);
 
 /* Name lookups; aliases match too.  NULL if unknown. */

@@ -88,21 +88,6 @@ static void feature_line(FILE *out, const struct kfp_fleet *fl, const struct kfp
 	free(w);
 }
 
-static const char *rule_name(enum kfp_field_rule r)
-{
-	switch (r) {
-	case KFP_FIELD_FIXED:
-		return "fixed";
-	case KFP_FIELD_AT_MOST:
-		return "min(host, value)";
-	case KFP_FIELD_HOST:
-		return "host value";
-	case KFP_FIELD_VCPU_OFF:
-		break;
-	}
-	return "0 (vcpu feature off)";
-}
-
 /* x86 registers the guest sees: the exposed bits of each catalogued CPUID
  * register, and the xfeature masks. */
 static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
@@ -171,7 +156,7 @@ static void x86_masks(FILE *out, const struct kfp_policy *pol, const struct kfp_
 		fprintf(out, "  kvm 0x40000001 eax = 0x%08x\n", kvm);
 	}
 	fprintf(out, "  xcr0 = 0x%016" PRIx64 ", xss = 0x%016" PRIx64 "\n", xcr0, xss);
-	fprintf(out, "  unknown CPUID bits: %s\n", fl->unknown == KFP_UNKNOWN_ZERO ? "zero" : "deny");
+	fprintf(out, "  unknown CPUID bits: %s\n", kfp_unknown_rule_name(fl->unknown));
 }
 
 /* The registers the fleet pins across kernels (sema_arm64.c plan_pins).
@@ -205,16 +190,18 @@ static void pins(FILE *out, const struct kfp_fleet *fl, bool with_locations)
 	}
 }
 
-static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_locations)
+static void arm64_regs(FILE *out, const struct kfp_policy *pol, const struct kfp_fleet *fl,
+		       bool with_locations)
 {
+	(void)pol; /* the x86 view needs it (guest_view) */
 	uint32_t vcpu = 0;
 	for (size_t i = 0; i < fl->nfeats; i++)
 		if (fl->feats[i].kind == KFP_FEAT_VCPU && kfp_feat_exposed(&fl->feats[i]))
 			vcpu |= 1u << ((const struct kfp_cat_vcpu_feature *)fl->feats[i].cat)->bit;
 	fprintf(out, "  vcpu_init features = 0x%08x\n", vcpu);
 	fprintf(out, "  unknown ID-register fields: %s; unknown firmware registers: %s\n",
-		fl->unknown == KFP_UNKNOWN_ZERO ? "zero" : "deny",
-		fl->fw_unknown == KFP_UNKNOWN_ZERO ? "zero" : "deny");
+		kfp_unknown_rule_name(fl->unknown),
+		kfp_unknown_rule_name(fl->fw_unknown));
 	for (size_t i = 0; i < fl->nregs; i++) {
 		const struct kfp_reg_plan *rp = &fl->regs[i];
 		bool header = false;
@@ -235,12 +222,12 @@ static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_location
 			 * signed ("NI (-1)"). */
 			if (!with_locations) {
 				fprintf(out, "    %-12s = %-4" PRIu64 " %s\n", fp->f->c.name, fp->target,
-					rule_name(fp->rule));
+					kfp_field_rule_name(fp->rule));
 				continue;
 			}
 			char v1[48], v2[48];
 			fprintf(out, "    %-12s = %-4s %s", fp->f->c.name,
-				kfp_field_str(fp->f, fp->target, v1), rule_name(fp->rule));
+				kfp_field_str(fp->f, fp->target, v1), kfp_field_rule_name(fp->rule));
 			if (fp->hosts_known)
 				fprintf(out, ", hosts %s..%s", kfp_field_str(fp->f, fp->host_lo, v1),
 					kfp_field_str(fp->f, fp->host_hi, v2));
@@ -257,6 +244,14 @@ static void arm64_regs(FILE *out, const struct kfp_fleet *fl, bool with_location
 	pins(out, fl, with_locations);
 }
 
+/* What the guest sees of a fleet's registers, per architecture (indexed
+ * by enum kfp_arch): CPUID masks and MSRs, or ID and firmware registers. */
+static void (*const guest_view[KFP_ARCH_COUNT])(FILE *out, const struct kfp_policy *pol,
+						const struct kfp_fleet *fl, bool with_locations) = {
+	[KFP_ARCH_X86_64] = x86_masks,
+	[KFP_ARCH_ARM64] = arm64_regs,
+};
+
 void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		    FILE *out, bool with_locations)
 {
@@ -269,10 +264,7 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 			if (kfp_feat_exposed(&fl->feats[i]))
 				fprintf(out, "exposed %s %s\n", kfp_feat_kind_name(fl->feats[i].kind),
 					fl->feats[i].c->name);
-		if (fl->arch == KFP_ARCH_X86_64)
-			x86_masks(out, pol, fl, false);
-		else
-			arm64_regs(out, fl, false);
+		guest_view[fl->arch](out, pol, fl, false);
 		return;
 	}
 
@@ -320,8 +312,5 @@ void kfp_dump_fleet(const struct kfp_policy *pol, const struct kfp_fleet *fl,
 		dflt += fl->feats[i].verdict == KFP_V_DEFAULT_DENY;
 	fprintf(out, "  hidden by default deny: %zu other catalog features\n", dflt);
 	fputs("  guest view:\n", out);
-	if (fl->arch == KFP_ARCH_X86_64)
-		x86_masks(out, pol, fl, true);
-	else
-		arm64_regs(out, fl, true);
+	guest_view[fl->arch](out, pol, fl, true);
 }

@@ -150,7 +150,7 @@ static void explain_field(FILE *out, const struct kfp_fleet *fl, const struct kf
 	fprintf(out, "  fleet \"%s\": %s.%s (bits %u..%u, %s%s-safe) = %s\n", fl->name,
 		f->reg->c.name, f->c.name, f->shift, f->shift + f->width - 1,
 		f->is_signed ? "signed, " : "",
-		f->safe == KFP_SAFE_LOWER ? "lower" : f->safe == KFP_SAFE_HIGHER ? "higher" : "exact",
+		kfp_field_safe_name(f->safe),
 		kfp_field_str(f, fp->target, v1));
 	switch (fp->rule) {
 	case KFP_FIELD_VCPU_OFF:
@@ -217,12 +217,7 @@ int kfp_explain(const struct kfp_policy *pol, const char *feature, FILE *out)
 			}
 		}
 	}
-	if (!found) {
-		fprintf(stderr, "kfpc: no feature '%s' in the catalog for this policy's fleets\n",
-			feature);
-		return -1;
-	}
-	return 0;
+	return found ? 0 : -1;
 }
 
 /* ---- diff ---- */
@@ -455,8 +450,7 @@ void kfp_catalog_markdown(const struct kfp_catalog *cat, int arch, FILE *out)
 				fprintf(out, "| `%s` (%u,%u,%u,%u,%u) | `%s` | %u..%u | %s | %s", r->c.name,
 					r->op0, r->op1, r->crn, r->crm, r->op2, f->c.name, f->shift,
 					f->shift + f->width - 1, f->is_signed ? "yes" : "no",
-					f->safe == KFP_SAFE_LOWER ? "lower" :
-					f->safe == KFP_SAFE_HIGHER ? "higher" : "exact");
+					kfp_field_safe_name(f->safe));
 				md_row_common(out, &f->c);
 				fputc('\n', out);
 			}
@@ -700,8 +694,7 @@ static void y_arm64(const struct kfp_catalog *cat, FILE *out)
 			y_head(out, &f->c, in2);
 			fprintf(out, "%sshift: %u\n%swidth: %u\n%ssigned: %s\n%ssafe: %s\n", in2,
 				f->shift, in2, f->width, in2, f->is_signed ? "true" : "false", in2,
-				f->safe == KFP_SAFE_LOWER ? "lower" :
-				f->safe == KFP_SAFE_HIGHER ? "higher" : "exact");
+				kfp_field_safe_name(f->safe));
 			if (f->nvalues) {
 				fprintf(out, "%svalues: {", in2);
 				for (size_t k = 0; k < f->nvalues; k++) {

@@ -8,7 +8,8 @@
 #include "compiler/semantics/config.h"
 
 /* Why a feature (a name, an alias, or REG.FIELD) is on or off in each
- * fleet.  Returns 0, or -1 if no catalog entry has that name. */
+ * fleet.  Returns 0, or -1 if no catalog entry has that name (nothing
+ * written: the caller says so; library code never writes to stderr). */
 int kfp_explain(const struct kfp_policy *pol, const char *feature, FILE *out);
 
 /* Per fleet of NEW: what changed from OLD and whether VMs can move.

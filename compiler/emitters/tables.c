@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Builds the runtime tables (kfp/table.h) of a resolved fleet: the feature
+ * rows, then the x86_64 or arm64 part through the arch's descriptor.
+ */
 #include "tables.h"
 
 #include <stdlib.h>
@@ -49,13 +53,13 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f, bool hyperv)
 {
 	struct kfp_feature_row r = {
 		.name = f->c->name,
+		.kind = (uint8_t)f->kind, /* one list: KFP_FEAT_x == KFP_KIND_x */
 		.expose = kfp_feat_exposed(f),
 		.src = src_of(f->mentioned ? &f->loc : NULL),
 	};
 	switch (f->kind) {
 	case KFP_FEAT_CPUID: {
 		const struct kfp_cat_cpuid *c = f->cat;
-		r.kind = KFP_KIND_CPUID;
 		r.leaf = c->leaf;
 		r.subleaf = c->subleaf;
 		r.reg = (uint8_t)c->reg;
@@ -63,38 +67,31 @@ static struct kfp_feature_row feature_row(const struct kfp_feat *f, bool hyperv)
 		break;
 	}
 	case KFP_FEAT_KVM:
-		r.kind = KFP_KIND_KVM_PV;
 		r.leaf = (hyperv ? KFP_KVM_LEAVES_HYPERV : 0x40000000) + 1;
 		r.bit = ((const struct kfp_cat_kvm *)f->cat)->bit;
 		break;
 	case KFP_FEAT_XSAVE:
-		r.kind = KFP_KIND_XSAVE;
 		r.bit = ((const struct kfp_cat_xsave *)f->cat)->bit;
 		r.xss = ((const struct kfp_cat_xsave *)f->cat)->xss;
 		break;
 	case KFP_FEAT_VMX:
-		r.kind = KFP_KIND_VMX;
 		r.leaf = ((const struct kfp_cat_vmx *)f->cat)->msr;
 		r.bit = ((const struct kfp_cat_vmx *)f->cat)->bit;
 		break;
 	case KFP_FEAT_MSR_BIT:
-		r.kind = KFP_KIND_MSR_BIT;
 		r.leaf = ((const struct kfp_cat_msr_bit *)f->cat)->msr->index;
 		r.bit = ((const struct kfp_cat_msr_bit *)f->cat)->bit;
 		break;
 	case KFP_FEAT_HYPERCALL:
-		r.kind = KFP_KIND_HYPERCALL;
 		r.id = ((const struct kfp_cat_fw_bit *)f->cat)->reg->id;
 		r.bit = ((const struct kfp_cat_fw_bit *)f->cat)->bit;
 		r.since = f->c->exposed_since == KFP_KV_NEVER ? 0 : f->c->exposed_since;
 		break;
 	case KFP_FEAT_VCPU:
-		r.kind = KFP_KIND_VCPU_INIT;
 		r.bit = ((const struct kfp_cat_vcpu_feature *)f->cat)->bit;
 		break;
 	case KFP_FEAT_HYPERV: {
 		const struct kfp_cat_hyperv *h = f->cat;
-		r.kind = KFP_KIND_HYPERV;
 		r.leaf = h->bits[0].leaf;
 		r.reg = (uint8_t)h->bits[0].reg;
 		r.bit = h->bits[0].bit;
@@ -118,7 +115,8 @@ static void cpuid_row(struct rows *r, uint32_t leaf, uint32_t subleaf, unsigned 
 	KFP_VEC_PUSH(r->cpuid, r->ncpuid, r->cpuid_cap, row);
 }
 
-static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const struct kfp_fleet *fl)
+static void x86_config(struct kfp_config *cfg, const struct kfp_policy *pol,
+		       const struct kfp_fleet *fl)
 {
 	const struct kfp_catalog *cat = pol->cat;
 	struct kfp_x86_config *x = kfp_xcalloc(1, sizeof(*x));
@@ -269,22 +267,14 @@ static struct kfp_x86_config *x86_config(const struct kfp_policy *pol, const str
 	x->ncpuid = (uint32_t)r.ncpuid;
 	x->msrs = r.msrs;
 	x->nmsrs = (uint32_t)r.nmsrs;
-	return x;
+	cfg->x86 = x;
 }
 
-static uint8_t field_rule(enum kfp_field_rule rule)
+static void x86_free(struct kfp_config *cfg)
 {
-	switch (rule) {
-	case KFP_FIELD_FIXED:
-		return KFP_RULE_FIXED;
-	case KFP_FIELD_AT_MOST:
-		return KFP_RULE_AT_MOST;
-	case KFP_FIELD_HOST:
-		return KFP_RULE_HOST;
-	case KFP_FIELD_VCPU_OFF:
-		break;
-	}
-	return KFP_RULE_VCPU_OFF;
+	free((void *)cfg->x86->cpuid);
+	free((void *)cfg->x86->msrs);
+	free((void *)cfg->x86);
 }
 
 /* The plan of one catalogued field in a fleet, or NULL. */
@@ -338,8 +328,8 @@ static struct kfp_arm64_reg_row *feature_reg_rows(const struct kfp_policy *pol,
 	return rows;
 }
 
-static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
-					     const struct kfp_fleet *fl)
+static void arm64_config(struct kfp_config *cfg, const struct kfp_policy *pol,
+			 const struct kfp_fleet *fl)
 {
 	const struct kfp_catalog *cat = pol->cat;
 	struct kfp_arm64_config *a = kfp_xcalloc(1, sizeof(*a));
@@ -355,10 +345,9 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 				.shift = fp->f->shift,
 				.width = fp->f->width,
 				.is_signed = fp->f->is_signed,
-				.safe = fp->f->safe == KFP_SAFE_LOWER ? KFP_FIELD_LOWER_SAFE :
-					fp->f->safe == KFP_SAFE_HIGHER ? KFP_FIELD_HIGHER_SAFE :
-									 KFP_FIELD_EXACT,
-				.rule = field_rule(fp->rule),
+				/* The table's values (kfp/table.h lists). */
+				.safe = (uint8_t)fp->f->safe,
+				.rule = (uint8_t)fp->rule,
 				.value = fp->target,
 				.src = src_of(fp->mentioned ? &fp->loc : NULL),
 			};
@@ -401,9 +390,8 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 	for (size_t i = 0; i < fl->nfeats; i++)
 		if (fl->feats[i].kind == KFP_FEAT_VCPU && kfp_feat_exposed(&fl->feats[i]))
 			a->vcpu_features |= 1u << ((const struct kfp_cat_vcpu_feature *)fl->feats[i].cat)->bit;
-	a->unknown = fl->unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO : KFP_UNKNOWN_POLICY_DENY;
-	a->fw_unknown = fl->fw_unknown == KFP_UNKNOWN_ZERO ? KFP_UNKNOWN_POLICY_ZERO
-							    : KFP_UNKNOWN_POLICY_DENY;
+	a->unknown = (uint8_t)fl->unknown;
+	a->fw_unknown = (uint8_t)fl->fw_unknown;
 	a->regs = feature_reg_rows(pol, fl, a->vcpu_features);
 	a->nregs = (uint32_t)cat->nfeature_regs;
 	if (fl->npins) {
@@ -418,14 +406,50 @@ static struct kfp_arm64_config *arm64_config(const struct kfp_policy *pol,
 		a->pins = pins;
 		a->npins = (uint32_t)fl->npins;
 	}
-	return a;
+	cfg->arm64 = a;
+}
+
+static void arm64_free(struct kfp_config *cfg)
+{
+	for (uint32_t i = 0; i < cfg->arm64->nid_regs; i++)
+		free((void *)cfg->arm64->id_regs[i].fields);
+	free((void *)cfg->arm64->id_regs);
+	free((void *)cfg->arm64->fw_regs);
+	free((void *)cfg->arm64->pins);
+	free((void *)cfg->arm64->regs);
+	free((void *)cfg->arm64);
+}
+
+/* What the tables of each architecture take: one const descriptor per
+ * arch (as libseccomp has), looked up once by the fleet's or the table's
+ * arch, instead of a test of the arch wherever they differ. */
+struct tables_arch {
+	uint8_t table_arch; /* enum kfp_table_arch */
+	/* Sets cfg->x86 or cfg->arm64, and frees it. */
+	void (*build)(struct kfp_config *cfg, const struct kfp_policy *pol,
+		      const struct kfp_fleet *fl);
+	void (*free)(struct kfp_config *cfg);
+};
+
+static const struct tables_arch tables_arches[KFP_ARCH_COUNT] = {
+	[KFP_ARCH_X86_64] = { KFP_TABLE_X86_64, x86_config, x86_free },
+	[KFP_ARCH_ARM64] = { KFP_TABLE_ARM64, arm64_config, arm64_free },
+};
+
+static const struct tables_arch *table_arch(uint8_t table_arch)
+{
+	for (size_t i = 0; i < KFP_ARCH_COUNT; i++)
+		if (tables_arches[i].table_arch == table_arch)
+			return &tables_arches[i];
+	return NULL;
 }
 
 struct kfp_config *kfp_build_config(const struct kfp_policy *pol, const struct kfp_fleet *fl)
 {
+	const struct tables_arch *ta = &tables_arches[fl->arch];
 	struct kfp_config *cfg = kfp_xcalloc(1, sizeof(*cfg));
 	cfg->table_version = KFP_TABLE_VERSION;
-	cfg->arch = fl->arch == KFP_ARCH_X86_64 ? KFP_TABLE_X86_64 : KFP_TABLE_ARM64;
+	cfg->arch = ta->table_arch;
 	cfg->policy = pol->name;
 	cfg->fleet = fl->name;
 	cfg->policy_version = pol->version;
@@ -437,10 +461,7 @@ struct kfp_config *kfp_build_config(const struct kfp_policy *pol, const struct k
 		rows[i] = feature_row(&fl->feats[i], hyperv);
 	cfg->features = rows;
 	cfg->nfeatures = (uint32_t)fl->nfeats;
-	if (fl->arch == KFP_ARCH_X86_64)
-		cfg->x86 = x86_config(pol, fl);
-	else
-		cfg->arm64 = arm64_config(pol, fl);
+	ta->build(cfg, pol, fl);
 	return cfg;
 }
 
@@ -449,19 +470,6 @@ void kfp_config_free(struct kfp_config *cfg)
 	if (!cfg)
 		return;
 	free((void *)cfg->features);
-	if (cfg->x86) {
-		free((void *)cfg->x86->cpuid);
-		free((void *)cfg->x86->msrs);
-		free((void *)cfg->x86);
-	}
-	if (cfg->arm64) {
-		for (uint32_t i = 0; i < cfg->arm64->nid_regs; i++)
-			free((void *)cfg->arm64->id_regs[i].fields);
-		free((void *)cfg->arm64->id_regs);
-		free((void *)cfg->arm64->fw_regs);
-		free((void *)cfg->arm64->pins);
-		free((void *)cfg->arm64->regs);
-		free((void *)cfg->arm64);
-	}
+	table_arch(cfg->arch)->free(cfg);
 	free(cfg);
 }

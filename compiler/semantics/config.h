@@ -3,6 +3,12 @@
  * The resolved configuration of each fleet: what semantic analysis decides
  * for every catalog feature, and why.  dump, explain, diff and the C emitter
  * all read this; none of them look at the syntax tree again.
+ *
+ * "Config" here is the compiler's model of a fleet (struct kfp_fleet and
+ * its plans), with the reasons and policy locations behind each decision.
+ * It is not struct kfp_config of kfp/table.h, the runtime table that
+ * compiler/emitters/tables.c builds from this model and that VMMs compile
+ * in (an ABI, whose name stays).
  */
 #ifndef KFP_COMPILER_CONFIG_H
 #define KFP_COMPILER_CONFIG_H
@@ -11,20 +17,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <kfp/table.h>
 
 #include "grammar/ast.h"
 #include "compiler/catalog/catalog.h"
 #include "compiler/profiles/profile.h"
 
+/* The table's feature kinds (KFP_FEATURE_KINDS), by their compiler names:
+ * KFP_FEAT_<FEAT> has the value of KFP_KIND_<KIND>. */
 enum kfp_feat_kind {
-	KFP_FEAT_CPUID,
-	KFP_FEAT_KVM,
-	KFP_FEAT_XSAVE,
-	KFP_FEAT_VMX,
-	KFP_FEAT_MSR_BIT,
-	KFP_FEAT_HYPERCALL,
-	KFP_FEAT_VCPU,
-	KFP_FEAT_HYPERV, /* a Hyper-V enlightenment (x86) */
+#define KFP_X_(kind, feat, value, name) KFP_FEAT_##feat = value,
+	KFP_FEATURE_KINDS(KFP_X_)
+#undef KFP_X_
 };
 
 /* Where a feature ended up, and the reason. */
@@ -65,12 +69,14 @@ struct kfp_raw_cpuid {
 	const char *lacking_host; /* a host that lacks it (it is set anyway) */
 };
 
-/* How the guest's value of an ID-register field is chosen. */
+/* How the guest's value of an ID-register field is chosen: the table's
+ * rules (KFP_FIELD_RULES).  FIXED: target holds the exact value; AT_MOST:
+ * min(host, target), no host profiles to fix it; HOST: the host's value
+ * (cannot be changed); VCPU_OFF: 0 because its vcpu_init feature is off. */
 enum kfp_field_rule {
-	KFP_FIELD_FIXED,     /* target holds the exact value */
-	KFP_FIELD_AT_MOST,   /* min(host, target): no host profiles to fix it */
-	KFP_FIELD_HOST,      /* the host's value (cannot be changed) */
-	KFP_FIELD_VCPU_OFF,  /* 0 because its vcpu_init feature is off */
+#define KFP_X_(rule, field, value, name) KFP_FIELD_##field = value,
+	KFP_FIELD_RULES(KFP_X_)
+#undef KFP_X_
 };
 
 struct kfp_field_plan {

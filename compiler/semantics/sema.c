@@ -430,13 +430,7 @@ char *kfp_hosts_phrase(const struct kfp_fleet *fl,
 
 const char *kfp_feat_kind_name(enum kfp_feat_kind kind)
 {
-	static const char *const names[] = {
-		[KFP_FEAT_CPUID] = "CPUID feature", [KFP_FEAT_KVM] = "KVM feature",
-		[KFP_FEAT_XSAVE] = "xsave component", [KFP_FEAT_VMX] = "VMX control",
-		[KFP_FEAT_MSR_BIT] = "MSR bit", [KFP_FEAT_HYPERCALL] = "hypercall",
-		[KFP_FEAT_VCPU] = "vcpu_init feature", [KFP_FEAT_HYPERV] = "Hyper-V enlightenment",
-	};
-	return names[kind];
+	return kfp_feature_kind_name(kind);
 }
 
 const char *kfp_verdict_name(enum kfp_verdict v)

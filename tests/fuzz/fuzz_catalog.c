@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzzes the catalog loader (compiler/catalog/catalog.c).  The input is the x86_64
+ * Fuzzes the catalog loader (compiler/catalog/).  The input is the x86_64
  * document, a NUL byte, then the arm64 document; without a NUL the whole
  * input is the x86_64 document and there is no arm64 one.  Each document is
  * copied into a buffer of exactly its length (no terminator), so a read past
  * the end is caught.
  *
  * Properties, anything else aborts:
- *   - failure gives a message naming the document ("x86_64.yaml:..." or
- *     "arm64.yaml:..."), success gives none;
+ *   - failure queues one error, located in the document ("x86_64.yaml"
+ *     or "arm64.yaml"), success queues none;
  *   - a loaded catalog is consistent: every entry is found by its name and
  *     each alias, back-pointers point at the owner, requirements point into
  *     the catalog, ID register fields fit and do not overlap, registers of
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ctx.h"
 #include "compiler/catalog/catalog.h"
 
 static void die(const char *what, const char *name)
@@ -194,20 +195,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t alen = nul ? size - xlen - 1 : 0;
 	char *x86 = copy(data, xlen);
 	char *arm64 = nul ? copy(nul + 1, alen) : NULL;
-	char *err = NULL;
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
 
-	struct kfp_catalog *cat = kfp_catalog_parse(x86, xlen, arm64, alen, &err);
+	struct kfp_catalog *cat = kfp_catalog_parse(&ctx, x86, xlen, arm64, alen);
+	const struct kfp_diag *d = ctx.ndiags ? &ctx.diags[0] : NULL;
 	if (cat) {
-		if (err)
-			die("a loaded catalog with an error", err);
+		if (d)
+			die("a loaded catalog with an error", d->msg);
 		check_x86(cat);
 		check_arm64(cat);
-	} else if (!err || (strncmp(err, "x86_64.yaml:", 12) != 0 &&
-			    strncmp(err, "arm64.yaml:", 11) != 0)) {
-		die("an error without the document's name", err);
+	} else if (ctx.ndiags != 1 || !d->has_loc ||
+		   (strcmp(d->loc.src->path, "x86_64.yaml") != 0 &&
+		    strcmp(d->loc.src->path, "arm64.yaml") != 0)) {
+		die("an error not located in its document", d ? d->msg : NULL);
 	}
 	kfp_catalog_free(cat);
-	free(err);
+	kfp_ctx_fini(&ctx);
 	free(x86);
 	free(arm64);
 	return 0;

@@ -33,11 +33,15 @@ static FILE *null;
 
 static void setup(void)
 {
-	char *err = NULL;
-	cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	struct kfp_ctx ctx;
+
+	kfp_ctx_init(&ctx);
+	cat = kfp_catalog_load(&ctx, kfp_catalog_default_dir());
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
 	null = fopen("/dev/null", "w");
 	if (!cat || !null) {
-		fprintf(stderr, "fuzz_compile: %s\n", err ? err : "cannot open /dev/null");
+		fprintf(stderr, "fuzz_compile: %s\n", cat ? "cannot open /dev/null" : "no catalog");
 		abort();
 	}
 	cache = kfp_profile_cache_new();

@@ -193,11 +193,22 @@ struct compiled {
 	struct kfp_compiled c;
 };
 
+/* The catalog, its load's diagnostics printed. */
+static struct kfp_catalog *load_catalog(void)
+{
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_catalog *cat = kfp_catalog_load(&ctx, kfp_catalog_default_dir());
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	assert_non_null(cat);
+	return cat;
+}
+
 static void compile(struct compiled *c, const char *path)
 {
-	char *err = NULL;
 	kfp_ctx_init(&c->ctx);
-	c->cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	c->cat = kfp_catalog_load(&c->ctx, kfp_catalog_default_dir());
 	assert_non_null(c->cat);
 	if (!kfp_compile_file(&c->ctx, path, c->cat, NULL, &c->c))
 		kfp_diags_print(&c->ctx, stderr);
@@ -447,9 +458,7 @@ static void test_lacking_feature_refused(void **state)
 {
 	(void)state;
 	struct kfp_host_profile *host = probe();
-	char *err = NULL;
-	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	assert_non_null(cat);
+	struct kfp_catalog *cat = load_catalog();
 	const struct kfp_cat_cpuid *f = lacking_feature(cat, host);
 	if (!f) {
 		printf("SKIP: this host's KVM offers every catalogued CPUID feature\n");
@@ -528,9 +537,7 @@ static void test_host_subset(void **state)
 {
 	(void)state;
 	struct kfp_host_profile *host = probe();
-	char *err = NULL;
-	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	assert_non_null(cat);
+	struct kfp_catalog *cat = load_catalog();
 	bool *in = calloc(cat->ncpuid + 1, sizeof(bool));
 	for (bool grew = true; grew;) {
 		grew = false;

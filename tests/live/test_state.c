@@ -43,8 +43,7 @@ static void write_state(const char *path, void (*tweak)(struct kvm_cpuid2 *, uin
 {
 	struct kfp_ctx ctx;
 	kfp_ctx_init(&ctx);
-	char *err = NULL;
-	struct kfp_catalog *cat = kfp_catalog_load(kfp_catalog_default_dir(), &err);
+	struct kfp_catalog *cat = kfp_catalog_load(&ctx, kfp_catalog_default_dir());
 	assert_non_null(cat);
 	struct kfp_compiled c;
 	assert_true(kfp_compile_buffer(&ctx, "mig.kfp", policy_text, strlen(policy_text), cat,
@@ -88,7 +87,6 @@ static void write_state(const char *path, void (*tweak)(struct kvm_cpuid2 *, uin
 	kfp_compiled_free(&c);
 	kfp_catalog_free(cat);
 	kfp_ctx_fini(&ctx);
-	free(err);
 }
 
 struct result {

@@ -21,13 +21,13 @@ const char *policy_hosts_dir;
 int policy_group_setup(void **state)
 {
 	(void)state;
-	char *err = NULL;
-	catalog = kfp_catalog_load(kfp_catalog_default_dir(), &err);
-	if (!catalog) {
-		fprintf(stderr, "catalog: %s\n", err);
-		free(err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	catalog = kfp_catalog_load(&ctx, kfp_catalog_default_dir());
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	if (!catalog)
 		return -1;
-	}
 	return 0;
 }
 

@@ -181,10 +181,14 @@ static void round_trip(int arch, const char *file, const char *other)
 	snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s'", CATALOG_DIR, other, other_path);
 	assert_int_equal(system(cmd), 0);
 
-	char *err = NULL;
-	struct kfp_catalog *back = kfp_catalog_load(dir, &err);
-	if (!back)
-		fail_msg("the written %s does not load: %s", file, err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_catalog *back = kfp_catalog_load(&ctx, dir);
+	if (!back) {
+		kfp_diags_print(&ctx, stderr);
+		fail_msg("the written %s does not load", file);
+	}
+	kfp_ctx_fini(&ctx);
 	bool same = same_x86(orig, back) && same_arm64(orig, back) &&
 		    orig->baseline == back->baseline;
 	kfp_catalog_free(back);
@@ -253,13 +257,13 @@ static void test_facts_kept(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	char *err = NULL;
-	orig = kfp_catalog_load(CATALOG_DIR, &err);
-	if (!orig) {
-		fprintf(stderr, "catalog: %s\n", err);
-		free(err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	orig = kfp_catalog_load(&ctx, CATALOG_DIR);
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	if (!orig)
 		return -1;
-	}
 	return 0;
 }
 

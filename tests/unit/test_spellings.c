@@ -138,13 +138,13 @@ static void test_messages(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	char *err = NULL;
-	cat = kfp_catalog_load(KFP_SOURCE_DIR "/compiler/catalog", &err);
-	if (!cat) {
-		fprintf(stderr, "catalog: %s\n", err);
-		free(err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	cat = kfp_catalog_load(&ctx, KFP_SOURCE_DIR "/compiler/catalog");
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	if (!cat)
 		return -1;
-	}
 	return 0;
 }
 

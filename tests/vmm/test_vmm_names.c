@@ -308,12 +308,13 @@ int main(int argc, char **argv)
 		puts("SKIP: libvirt's " CPU_MAP " not installed (Debian package libvirt0)");
 		return 77;
 	}
-	char *err = NULL;
-	cat = kfp_catalog_load(KFP_SOURCE_DIR "/compiler/catalog", &err);
-	if (!cat) {
-		fprintf(stderr, "%s\n", err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	cat = kfp_catalog_load(&ctx, KFP_SOURCE_DIR "/compiler/catalog");
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	if (!cat)
 		return 1;
-	}
 	const struct CMUnitTest qemu_tests[] = { cmocka_unit_test(test_qemu),
 						 cmocka_unit_test(test_qemu_hyperv) };
 	const struct CMUnitTest libvirt_tests[] = { cmocka_unit_test(test_libvirt) };

@@ -254,11 +254,9 @@ static void session_end(struct session *s)
 
 static int compile_policy(struct session *s, const char *path, const struct opts *o)
 {
-	char *err = NULL;
-	s->cat = kfp_catalog_load(o->catalog ? o->catalog : kfp_catalog_default_dir(), &err);
+	s->cat = kfp_catalog_load(&s->ctx, o->catalog ? o->catalog : kfp_catalog_default_dir());
 	if (!s->cat) {
-		fprintf(stderr, "kfp: %s\n", err);
-		free(err);
+		kfp_diags_print(&s->ctx, stderr);
 		return EXIT_USAGE;
 	}
 	struct kfp_compile_opts co = { .fleet = o->fleet, .hosts_dir = o->hosts };
@@ -870,11 +868,9 @@ static int cmd_restore_state(int argc, char **argv)
 	} else {
 		/* No policy: only the host's own check (the catalog names what
 		 * it lacks). */
-		char *cerr = NULL;
-		s.cat = kfp_catalog_load(o.catalog ? o.catalog : kfp_catalog_default_dir(), &cerr);
+		s.cat = kfp_catalog_load(&s.ctx, o.catalog ? o.catalog : kfp_catalog_default_dir());
 		if (!s.cat) {
-			fprintf(stderr, "kfp: %s\n", cerr);
-			free(cerr);
+			kfp_diags_print(&s.ctx, stderr);
 			goto out;
 		}
 	}

@@ -166,13 +166,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 static struct kfp_catalog *load_catalog(const struct opts *o)
 {
-	char *err = NULL;
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
 	const char *dir = o->catalog ? o->catalog : kfp_catalog_default_dir();
-	struct kfp_catalog *cat = kfp_catalog_load(dir, &err);
-	if (!cat) {
-		fprintf(stderr, "kfpc: %s\n", err);
-		free(err);
-	}
+	struct kfp_catalog *cat = kfp_catalog_load(&ctx, dir);
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
 	return cat;
 }
 
@@ -486,6 +485,9 @@ static int cmd_explain(int argc, char **argv)
 	 * the fleets resolved. */
 	if (s.c.pol) {
 		int st = kfp_explain(s.c.pol, argv[first + 1], stdout);
+		if (st)
+			fprintf(stderr, "kfpc: no feature '%s' in the catalog for this policy's fleets\n",
+				argv[first + 1]);
 		if (st && status == EXIT_CLEAN)
 			status = EXIT_USAGE;
 	}

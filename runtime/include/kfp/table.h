@@ -31,17 +31,50 @@ enum kfp_table_arch {
 	KFP_TABLE_ARM64 = 2,
 };
 
-/* What a named feature is, for reports. */
+/*
+ * The enumerations both sides share are each one list (an X-macro, as jq
+ * lists its opcodes): the compiler's enum, the table's values and the
+ * names that the catalog, the language, the diagnostics and the reports
+ * use all come from it, so nothing translates one into the other by hand.
+ * A list's values are the table's: they are ABI and never change.  Each
+ * entry is X(TABLE, OTHER, VALUE, NAME): the table's enumerator, the other
+ * side's, the value and the name.
+ */
+
+/* Defines `const char *fn(unsigned value)`: the NAME of a list's VALUE. */
+#define KFP_NAME_CASE_(table, other, value, name)                              \
+	case value:                                                            \
+		return name;
+#define KFP_DEFINE_NAMES_(fn, list)                                            \
+	static inline const char *fn(unsigned value)                           \
+	{                                                                      \
+		switch (value) {                                               \
+			list(KFP_NAME_CASE_)                                   \
+		}                                                              \
+		return "?";                                                    \
+	}
+
+/*
+ * What a named feature is, for reports: KFP_KIND_<KIND> here,
+ * KFP_FEAT_<FEAT> in the compiler (compiler/semantics/config.h); NAME is how
+ * diagnostics call it.
+ */
+#define KFP_FEATURE_KINDS(X)                                                   \
+	X(CPUID, CPUID, 1, "CPUID feature")           /* leaf, subleaf, reg, bit */ \
+	X(KVM_PV, KVM, 2, "KVM feature")              /* CPUID 0x40000001 EAX bit */ \
+	X(XSAVE, XSAVE, 3, "xsave component")         /* bit in XCR0 (or XSS when `xss`) */ \
+	X(VMX, VMX, 4, "VMX control")                 /* msr, bit */ \
+	X(MSR_BIT, MSR_BIT, 5, "MSR bit")             /* msr, bit */ \
+	X(HYPERCALL, HYPERCALL, 6, "hypercall")       /* ONE_REG id of the bitmap, bit */ \
+	X(VCPU_INIT, VCPU, 7, "vcpu_init feature")    /* KVM_ARM_VCPU_INIT feature bit */ \
+	X(HYPERV, HYPERV, 8, "Hyper-V enlightenment") /* its first CPUID bit */
+
 enum kfp_feature_kind {
-	KFP_KIND_CPUID = 1,     /* leaf, subleaf, reg, bit */
-	KFP_KIND_KVM_PV = 2,    /* CPUID 0x40000001 EAX bit */
-	KFP_KIND_XSAVE = 3,     /* bit in XCR0 (or XSS when `xss`) */
-	KFP_KIND_VMX = 4,       /* msr, bit */
-	KFP_KIND_MSR_BIT = 5,   /* msr, bit */
-	KFP_KIND_HYPERCALL = 6, /* ONE_REG id of the bitmap, bit */
-	KFP_KIND_VCPU_INIT = 7, /* KVM_ARM_VCPU_INIT feature bit */
-	KFP_KIND_HYPERV = 8,    /* Hyper-V enlightenment: its first CPUID bit */
+#define KFP_X_(kind, feat, value, name) KFP_KIND_##kind = value,
+	KFP_FEATURE_KINDS(KFP_X_)
+#undef KFP_X_
 };
+KFP_DEFINE_NAMES_(kfp_feature_kind_name, KFP_FEATURE_KINDS)
 
 /* Where KVM's own paravirtual leaves (signature, KVM_CPUID_FEATURES) are
  * when Hyper-V is on: the Hyper-V leaves take 0x40000000-0x400000ff. */
@@ -138,19 +171,36 @@ struct kfp_x86_config {
 /*
  * arm64 ID registers.  For each field the guest value is chosen by `rule`;
  * `safe` says in which direction KVM lets a VMM change it.
+ *
+ * Rules: KFP_RULE_<RULE> here, KFP_FIELD_<RULE> in the compiler
+ * (compiler/semantics/config.h); NAME is how `kfpc dump` shows it.
  */
+#define KFP_FIELD_RULES(X)                                                     \
+	X(FIXED, FIXED, 1, "fixed")                      /* exactly `value` */ \
+	X(AT_MOST, AT_MOST, 2, "min(host, value)")       /* in field order */ \
+	X(HOST, HOST, 3, "host value")                   /* the host's value, unchanged */ \
+	X(VCPU_OFF, VCPU_OFF, 4, "0 (vcpu feature off)") /* its vcpu_init feature is off */
+
 enum kfp_field_rule_kind {
-	KFP_RULE_FIXED = 1,    /* exactly `value` */
-	KFP_RULE_AT_MOST = 2,  /* min(host, value) in field order */
-	KFP_RULE_HOST = 3,     /* the host's value, unchanged */
-	KFP_RULE_VCPU_OFF = 4, /* 0 because its vcpu_init feature is off */
+#define KFP_X_(rule, field, value, name) KFP_RULE_##rule = value,
+	KFP_FIELD_RULES(KFP_X_)
+#undef KFP_X_
 };
+KFP_DEFINE_NAMES_(kfp_field_rule_name, KFP_FIELD_RULES)
+
+/* Safe directions: KFP_FIELD_<FIELD> here, KFP_SAFE_<SAFE> in the catalog
+ * (compiler/catalog/catalog.h), whose `safe:` key spells it NAME. */
+#define KFP_FIELD_SAFETY(X)                                                    \
+	X(LOWER_SAFE, LOWER, 1, "lower")                                       \
+	X(HIGHER_SAFE, HIGHER, 2, "higher")                                    \
+	X(EXACT, EXACT, 3, "exact")
 
 enum kfp_field_safe {
-	KFP_FIELD_LOWER_SAFE = 1,
-	KFP_FIELD_HIGHER_SAFE = 2,
-	KFP_FIELD_EXACT = 3,
+#define KFP_X_(field, safe, value, name) KFP_FIELD_##field = value,
+	KFP_FIELD_SAFETY(KFP_X_)
+#undef KFP_X_
 };
+KFP_DEFINE_NAMES_(kfp_field_safe_name, KFP_FIELD_SAFETY)
 
 struct kfp_id_field_row {
 	const char *name;
@@ -229,10 +279,19 @@ struct kfp_arm64_reg_row {
 	struct kfp_src src;   /* the policy line that decides the feature; file NULL: default deny */
 };
 
+/* What happens to what the catalog does not know: KFP_UNKNOWN_POLICY_<RULE>
+ * here, KFP_UNKNOWN_<RULE> in the front end (grammar/ast.h); the language
+ * spells it NAME (`unknown zero;`). */
+#define KFP_UNKNOWN_RULES(X)                                                   \
+	X(DENY, DENY, 1, "deny")                                               \
+	X(ZERO, ZERO, 2, "zero")
+
 enum kfp_unknown_policy {
-	KFP_UNKNOWN_POLICY_DENY = 1,
-	KFP_UNKNOWN_POLICY_ZERO = 2,
+#define KFP_X_(rule, front, value, name) KFP_UNKNOWN_POLICY_##rule = value,
+	KFP_UNKNOWN_RULES(KFP_X_)
+#undef KFP_X_
 };
+KFP_DEFINE_NAMES_(kfp_unknown_rule_name, KFP_UNKNOWN_RULES)
 
 struct kfp_arm64_config {
 	const struct kfp_id_reg_row *id_regs;
@@ -252,6 +311,9 @@ struct kfp_arm64_config {
 	uint32_t nregs;
 };
 
+/* One fleet's tables, as the runtime applies them.  Not to be confused with
+ * the compiler's model of a fleet (compiler/semantics/config.h), from which
+ * kfpc builds this (compiler/emitters/tables.c). */
 struct kfp_config {
 	uint32_t table_version; /* KFP_TABLE_VERSION */
 	uint8_t arch;           /* enum kfp_table_arch */
