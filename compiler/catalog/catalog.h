@@ -15,6 +15,14 @@
 
 struct kfp_ctx;
 
+/* The table's feature kinds (KFP_FEATURE_KINDS), by their compiler names:
+ * KFP_FEAT_<FEAT> has the value of KFP_KIND_<KIND>. */
+enum kfp_feat_kind {
+#define KFP_X_(kind, feat, value, name) KFP_FEAT_##feat = value,
+	KFP_FEATURE_KINDS(KFP_X_)
+#undef KFP_X_
+};
+
 /* Kernel versions as one comparable number. */
 typedef uint32_t kfp_kv;
 #define KFP_KV(major, minor) ((kfp_kv)(major) << 16 | (kfp_kv)(minor) << 8)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "base/ctx.h"
+#include "compiler/catalog/vmm_names.h"
 #include "compiler/semantics/config.h"
 
 /* The C identifier prefix for a policy: "kfp_" + its name, with every
@@ -21,15 +22,6 @@ char *kfp_c_prefix(const struct kfp_policy *pol);
 void kfp_emit_c(const struct kfp_policy *pol, const char *header_name, FILE *c_out,
 		FILE *h_out);
 
-/*
- * Emitters for the VMMs people already run (emit_vmm.c and vmm_*.c,
- * described in docs/vmm-formats.md): one fleet each.
- *  - KFP_VMM_FIRECRACKER: a Firecracker custom CPU template (JSON), x86_64
- *    or arm64;
- *  - KFP_VMM_QEMU: a QEMU `-cpu` argument (one line), x86_64 only;
- *  - KFP_VMM_LIBVIRT: a libvirt domain `<cpu>` element, x86_64 only.
- */
-enum kfp_vmm_format { KFP_VMM_FIRECRACKER, KFP_VMM_QEMU, KFP_VMM_LIBVIRT };
 
 /* "firecracker", "qemu", "libvirt"; false for anything else. */
 bool kfp_vmm_format_parse(const char *s, enum kfp_vmm_format *out);
@@ -44,13 +36,6 @@ bool kfp_vmm_format_has_arch(enum kfp_vmm_format fmt, enum kfp_arch arch);
  * deterministic. */
 int kfp_emit_vmm(enum kfp_vmm_format fmt, const struct kfp_policy *pol,
 		 const struct kfp_fleet *fl, FILE *out, struct kfp_ctx *ctx);
-
-/* The one place that maps catalog names to VMM names: the QEMU (7.2, `-cpu
- * help`) or libvirt (9.0, cpu_map/x86_features.xml) name of a catalog
- * feature of the given kind, written to buf.  False if that VMM has no name
- * for it (and always for KFP_VMM_FIRECRACKER, which works on bits). */
-bool kfp_vmm_feature_name(enum kfp_vmm_format fmt, enum kfp_feat_kind kind,
-			  const char *name, char *buf, size_t size);
 
 /* Firecracker `flags` of a CPUID leaf: KVM_CPUID_FLAG_SIGNIFCANT_INDEX (1)
  * for the leaves whose subleaf selects the entry, else 0. */

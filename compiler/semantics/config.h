@@ -23,14 +23,6 @@
 #include "compiler/catalog/catalog.h"
 #include "compiler/profiles/profile.h"
 
-/* The table's feature kinds (KFP_FEATURE_KINDS), by their compiler names:
- * KFP_FEAT_<FEAT> has the value of KFP_KIND_<KIND>. */
-enum kfp_feat_kind {
-#define KFP_X_(kind, feat, value, name) KFP_FEAT_##feat = value,
-	KFP_FEATURE_KINDS(KFP_X_)
-#undef KFP_X_
-};
-
 /* Where a feature ended up, and the reason. */
 enum kfp_verdict {
 	KFP_V_DEFAULT_DENY, /* the policy does not mention it */

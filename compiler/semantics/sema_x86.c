@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/emitters/emit.h"
+#include "compiler/catalog/vmm_names.h"
 #include "sema.h"
 #include "base/util.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The QEMU and libvirt names of kfp_vmm_feature_name() (compiler/emitters/emit_vmm.c)
+ * The QEMU and libvirt names of kfp_vmm_feature_name() (compiler/catalog/vmm_names.c)
  * against the installed tools:
  *
  *   test_vmm_names qemu      every name is a flag of `qemu-system-x86_64

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The one place that maps catalog names to QEMU and libvirt names (see
- * kfp_vmm_feature_name() in emit.h).
+ * kfp_vmm_feature_name() in vmm_names.h).
  */
-#include "emit.h"
+#include "vmm_names.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /*
