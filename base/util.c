@@ -7,9 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void (*oom_handler)(void);
+
+void kfp_set_oom_handler(void (*handler)(void))
+{
+	oom_handler = handler;
+}
+
 static void oom(void)
 {
-	fputs("kfp: out of memory\n", stderr);
+	if (oom_handler)
+		oom_handler();
 	abort();
 }
 

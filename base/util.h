@@ -14,6 +14,11 @@ char *kfp_xstrndup(const char *s, size_t n);
 char *kfp_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *kfp_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* Called when an allocation fails, before the process aborts.  The
+ * libraries print nothing: the tool that runs them installs a handler that
+ * says so under its own name (tools/cli.c).  NULL: abort silently. */
+void kfp_set_oom_handler(void (*handler)(void));
+
 /* Reads a whole file into a NUL-terminated buffer (the caller frees it).
  * Returns NULL with errno set on failure; EFBIG beyond max bytes. */
 char *kfp_read_file(const char *path, size_t max, size_t *len);

@@ -5,9 +5,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/ctx.h"
 #include "base/util.h"
+
+static const char *oom_prog;
+
+/* The allocators abort on exhaustion; only the tool says so, by its name. */
+static void report_oom(void)
+{
+	static const char msg[] = ": out of memory\n";
+	/* write(2), not stdio: nothing here may allocate. */
+	(void)!write(STDERR_FILENO, oom_prog, strlen(oom_prog));
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+}
 
 /* What a command printed must have reached standard output: a full disk
  * or a closed pipe is an error, not a success. */
@@ -23,6 +35,8 @@ static int finish_stdout(const char *prog, int status)
 int kfp_cli_main(const char *prog, const char *version, const char *usage,
 		 const struct kfp_cli_command *cmds, size_t n, int argc, char **argv)
 {
+	oom_prog = prog;
+	kfp_set_oom_handler(report_oom);
 	if (argc < 2) {
 		fprintf(stderr, "%s: missing command\nTry '%s --help'.\n", prog, prog);
 		return 2;
