@@ -30,7 +30,7 @@
 
 #include <cmocka.h>
 
-#include "base/output.h"
+#include "tools/output.h"
 
 static const char *kfpc, *kfp, *srcdir;
 static char dir[64];

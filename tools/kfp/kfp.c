@@ -26,7 +26,7 @@
 #include "compiler/semantics/config.h"
 #include "base/ctx.h"
 #include "kvm.h"
-#include "base/output.h"
+#include "tools/output.h"
 #include "probe.h"
 #include "compiler/profiles/profile.h"
 #include "state.h"

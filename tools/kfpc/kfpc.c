@@ -26,7 +26,7 @@
 #include "grammar/fmt.h"
 #include "compiler/importers/import_fc.h"
 #include "compiler/pipeline.h"
-#include "base/output.h"
+#include "tools/output.h"
 #include "grammar/parse.h"
 #include "compiler/profiles/profile.h"
 #include "compiler/emitters/report.h"

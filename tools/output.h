@@ -11,8 +11,8 @@
  * in place, never replaced.  Every failure is reported, before anything is
  * replaced, as "PROG: cannot write PATH: reason".
  */
-#ifndef KFP_GRAMMAR_OUTPUT_H
-#define KFP_GRAMMAR_OUTPUT_H
+#ifndef KFP_TOOLS_OUTPUT_H
+#define KFP_TOOLS_OUTPUT_H
 
 #include <stdbool.h>
 #include <stddef.h>

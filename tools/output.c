@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* Symbolic links followed before giving up, as the kernel does (ELOOP). */
 #define MAX_LINK_HOPS 40
