@@ -23,47 +23,18 @@
 
 #include <cmocka.h>
 
+#include "tests/support/testkit.h"
+
 static const char *kfpc, *examples;
 static char tmpdir[64];
 
 #define TIME_LIMIT_S 20
 
-struct result {
-	int status; /* exit status, or 128 + signal */
-	char *out;  /* stdout and stderr together */
-};
-
-static struct result run(const char *const *args)
+/* kfpc with args, in the scratch directory; stdout and stderr together. */
+static struct tk_result run(const char *const *args)
 {
-	char outpath[128];
-	snprintf(outpath, sizeof(outpath), "%s/out.txt", tmpdir);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (chdir(tmpdir) != 0 || !freopen(outpath, "w", stdout) ||
-		    dup2(fileno(stdout), 2) < 0)
-			_exit(127);
-		alarm(TIME_LIMIT_S);
-		const char *argv[16] = { kfpc };
-		for (int i = 0; args[i] && i < 14; i++)
-			argv[i + 1] = args[i];
-		execv(kfpc, (char *const *)argv);
-		_exit(127);
-	}
-	int st = 0;
-	assert_true(pid > 0 && waitpid(pid, &st, 0) == pid);
-	struct result r = {
-		.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-	};
-	FILE *f = fopen(outpath, "rb");
-	assert_non_null(f);
-	size_t cap = 1 << 16, n = 0, k;
-	r.out = malloc(cap);
-	while ((k = fread(r.out + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			r.out = realloc(r.out, cap *= 2);
-	r.out[n] = 0;
-	fclose(f);
-	return r;
+	const struct tk_how how = { .dir = tmpdir, .merge_err = true, .time_limit_s = TIME_LIMIT_S };
+	return tk_run(&how, kfpc, args);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
@@ -72,10 +43,7 @@ static void write_bytes(const char *name, const void *data, size_t len)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
+	tk_write_bytes(path, data, len);
 }
 
 static void write_text(const char *name, const char *text)
@@ -86,7 +54,7 @@ static void write_text(const char *name, const char *text)
 static void test_help_and_version(void **state)
 {
 	(void)state;
-	struct result r = RUN("--help");
+	struct tk_result r = RUN("--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: kfpc COMMAND"));
 	assert_non_null(strstr(r.out, "fmt [--check] FILE"));
@@ -103,7 +71,7 @@ static void test_help_and_version(void **state)
 static void test_usage_errors(void **state)
 {
 	(void)state;
-	struct result r = run((const char *const[]){ NULL });
+	struct tk_result r = run((const char *const[]){ NULL });
 	assert_int_equal(r.status, 2);
 	free(r.out);
 	r = RUN("chek", "x.kfp");
@@ -138,7 +106,7 @@ static void test_import_firecracker_errors_point_at_template(void **state)
 			     "      \"addr\": \"0x603000000013c039\",\n"
 			     "      \"bitmap\": \"0bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0000\"\n"
 			     "    }\n  ]\n}\n");
-	struct result r = RUN("import-firecracker", "t.json", "--min-kernel", "5.10", "-o", "t.kfp");
+	struct tk_result r = RUN("import-firecracker", "t.json", "--min-kernel", "5.10", "-o", "t.kfp");
 	assert_int_equal(r.status, 1);
 	assert_null(strstr(r.out, "imported.kfp"));
 	assert_non_null(strstr(r.out, "t.json:3:5: error: ID_AA64MMFR1_EL1.ECBHB must be changed to 0"));
@@ -166,7 +134,7 @@ static void test_examples_check_and_are_canonical(void **state)
 			continue;
 		char path[1024];
 		snprintf(path, sizeof(path), "%s/%s", examples, e->d_name);
-		struct result r = RUN("fmt", "--check", path);
+		struct tk_result r = RUN("fmt", "--check", path);
 		if (r.status != 0)
 			fail_msg("%s is not in canonical form:\n%s", path, r.out);
 		free(r.out);
@@ -196,7 +164,7 @@ static void test_fmt_check_detects_noncanonical(void **state)
 {
 	(void)state;
 	write_text("ugly.kfp", "policy   \"p\" version 1;\n");
-	struct result r = RUN("fmt", "--check", "ugly.kfp");
+	struct tk_result r = RUN("fmt", "--check", "ugly.kfp");
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.out, "not in canonical form"));
 	free(r.out);
@@ -214,7 +182,7 @@ static void test_fmt_check_detects_noncanonical(void **state)
 /* A hostile file: kfpc must exit 1 with a located error, in time. */
 static void expect_located_error(const char *name, const char *want)
 {
-	struct result r = RUN("check", name);
+	struct tk_result r = RUN("check", name);
 	if (r.status >= 128)
 		fail_msg("%s: kfpc died with signal %d", name, r.status - 128);
 	if (r.status != 1)
@@ -313,7 +281,7 @@ static void test_bad_host_profiles(void **state)
 	write_text("p.kfp", "policy \"p\" version 1;\n"
 			    "fleet \"a\" { arch x86_64; min_kernel 5.10; hosts \"h/*.yaml\"; }\n"
 			    "x86_64 { allow fpu; }\n");
-	struct result r = RUN("compile", "p.kfp", "-o", "out.c", "--header", "out.h");
+	struct tk_result r = RUN("compile", "p.kfp", "-o", "out.c", "--header", "out.h");
 	assert_int_equal(r.status, 0);
 	free(r.out);
 	snprintf(path, sizeof(path), "%s/out.c", tmpdir);
@@ -379,15 +347,13 @@ static int setup(void **state)
 {
 	(void)state;
 	strcpy(tmpdir, "/tmp/kfp-cli-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tk_mkdtemp(tmpdir) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tk_rmtree(tmpdir) ? 0 : -1;
 }
 
 int main(int argc, char **argv)

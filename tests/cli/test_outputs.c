@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "tests/support/testkit.h"
+
 static const char *kfpc, *cc, *srcdir;
 static char tmpdir[64];
 
@@ -30,26 +32,10 @@ static int run(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = malloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
 static bool same_file(const char *a, const char *b)
 {
 	size_t la, lb;
-	char *x = slurp(a, &la), *y = slurp(b, &lb);
+	char *x = tk_slurp(a, &la), *y = tk_slurp(b, &lb);
 	bool same = x && y && la == lb && memcmp(x, y, la) == 0;
 	free(x);
 	free(y);
@@ -178,13 +164,14 @@ static void test_pinned_tables(void **state)
 	compile_one(path, "pins");
 	size_t len;
 	snprintf(out, sizeof(out), "%s/run0/prog.out", tmpdir);
-	char *text = slurp(out, &len);
+	char *text = tk_slurp(out, &len);
 	assert_non_null(text);
 	assert_string_equal(text, "pins f 12 pins 3: CLIDR_EL1=0x2000023 CCSIDR_EL1[0]=0x701fe00a "
 				  "PSCI_VERSION=0x10000\n");
 	free(text);
 	snprintf(out, sizeof(out), "%s/run0/t.c", tmpdir);
-	text = slurp(out, &len);
+	text = tk_slurp(out, &len);
+	assert_non_null(text);
 	assert_non_null(strstr(text, "static const struct kfp_pin_row kfp_pins_f_pins[] = {\n"
 				     "\t{ \"CLIDR_EL1\", 0x603000000013c801ull, 0x2000023ull, { \""));
 	free(text);

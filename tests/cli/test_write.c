@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include "tests/support/testkit.h"
+
 #include "tools/output.h"
 
 static const char *kfpc, *kfp, *srcdir;
@@ -44,32 +46,14 @@ static char *at(const char *name)
 	return p;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = malloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
-	fclose(f);
-	buf[n] = 0;
-	return buf;
-}
-
 static void put(const char *name, const char *text)
 {
-	FILE *f = fopen(at(name), "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	tk_write(at(name), text);
 }
 
 static void assert_content(const char *name, const char *want)
 {
-	char *got = slurp(at(name));
+	char *got = tk_slurp(at(name), NULL);
 	if (!got)
 		fail_msg("%s: missing", name);
 	assert_string_equal(got, want);
@@ -286,42 +270,17 @@ static void test_discard(void **state)
 
 /* ---- the commands ---------------------------------------------------- */
 
-struct result {
-	int status;
-	char *err; /* standard error */
-};
-
 /* Runs PROG ARGS... in the test directory, standard output to out (a name
- * in the directory) or discarded. */
-static struct result run(const char *prog, const char *out, const char *const *args)
+ * in the directory) or discarded; standard error in .err. */
+static struct tk_result run(const char *prog, const char *out, const char *const *args)
 {
-	char errpath[128];
-	snprintf(errpath, sizeof(errpath), "%s.err", dir);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (chdir(dir) != 0 || !freopen(out ? out : "/dev/null", "w", stdout) ||
-		    !freopen(errpath, "w", stderr))
-			_exit(127);
-		const char *argv[16] = { prog };
-		for (int i = 0; args[i] && i < 14; i++)
-			argv[i + 1] = args[i];
-		execv(prog, (char *const *)argv);
-		_exit(127);
-	}
-	int st = 0;
-	assert_true(pid > 0 && waitpid(pid, &st, 0) == pid);
-	struct result r = {
-		.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-		.err = slurp(errpath),
-	};
-	unlink(errpath);
-	assert_non_null(r.err);
-	return r;
+	const struct tk_how how = { .dir = dir, .out_file = out ? out : "/dev/null" };
+	return tk_run(&how, prog, args);
 }
 
 #define KFPC(out, ...) run(kfpc, out, (const char *const[]){ __VA_ARGS__, NULL })
 
-static void assert_failed(struct result r, const char *prog, const char *file)
+static void assert_failed(struct tk_result r, const char *prog, const char *file)
 {
 	char want[256];
 	snprintf(want, sizeof(want), "%s: cannot write %s: No space left on device", prog, file);
@@ -380,12 +339,12 @@ static void test_compile_through_links_and_devices(void **state)
 	make_device("null", 3);
 	put("real.h", "old\n");
 	assert_int_equal(symlink("real.h", at("t.h")), 0);
-	struct result r = KFPC(NULL, "compile", POLICY, "-o", "null", "--header", "t.h");
+	struct tk_result r = KFPC(NULL, "compile", POLICY, "-o", "null", "--header", "t.h");
 	assert_int_equal(r.status, 0);
 	free(r.err);
 	assert_type("null", S_IFCHR);
 	assert_type("t.h", S_IFLNK);
-	char *h = slurp(at("real.h"));
+	char *h = tk_slurp(at("real.h"), NULL);
 	assert_non_null(strstr(h, "#ifndef"));
 	free(h);
 	/* /dev/stdout: the file the shell opened, written in place. */
@@ -393,7 +352,7 @@ static void test_compile_through_links_and_devices(void **state)
 	r = KFPC("stdout.c", "compile", POLICY, "-o", "/dev/stdout", "--header", "t.h");
 	assert_int_equal(r.status, 0);
 	free(r.err);
-	char *c = slurp(at("stdout.c"));
+	char *c = tk_slurp(at("stdout.c"), NULL);
 	assert_non_null(strstr(c, "#include \"t.h\""));
 	free(c);
 	assert_dir("null real.h stdout.c t.h");

@@ -36,26 +36,13 @@
 
 #include <cmocka.h>
 
+#include "tests/support/testkit.h"
+
 static const char *cmake, *builddir, *srcdir, *workdir, *version, *cc, *cflags, *ldflags;
 static char bindir[256], libdir[256], includedir[256], datadir[256], mandir[256];
 static char prefix[1024], logpath[1024];
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = malloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
-	fclose(f);
-	buf[n] = 0;
-	return buf;
-}
 
 /* Runs a shell command, its output into logpath; returns its exit status. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -74,7 +61,7 @@ static int sh(const char *fmt, ...)
 
 static void show_log(const char *what)
 {
-	char *log = slurp(logpath);
+	char *log = tk_slurp(logpath, NULL);
 	fprintf(stderr, "---- %s ----\n%s---- end ----\n", what, log ? log : "(no output)\n");
 	free(log);
 }
@@ -89,7 +76,7 @@ static void show_log(const char *what)
 
 static bool log_has(const char *s)
 {
-	char *log = slurp(logpath);
+	char *log = tk_slurp(logpath, NULL);
 	bool has = log && strstr(log, s);
 	free(log);
 	return has;
@@ -160,7 +147,7 @@ static void test_install_files(void **state)
 	      " [ -e \"$f\" ] || continue; p='%s/%s'/man\"${f##*.}\"/\"${f##*/}\";"
 	      " [ -s \"$p\" ] || { echo \"not installed: $p\"; exit 1; }; echo \"$p\"; done; fi",
 	      srcdir, prefix, mandir);
-	char *man = slurp(logpath);
+	char *man = tk_slurp(logpath, NULL);
 	printf("man pages installed:\n%s", man && *man ? man : "(none: the source has none)\n");
 	free(man);
 	/* The installed kfpc runs, and says its version. */
@@ -177,7 +164,7 @@ static void test_shared_exports(void **state)
 	SH_OK("readelf -d '%s/%s/libkfp.so'", prefix, libdir);
 	assert_true(log_has("Library soname: [libkfp.so.0]"));
 	SH_OK("nm -D --defined-only '%s/%s/libkfp.so' | awk '{print $NF}' | sort", prefix, libdir);
-	char *syms = slurp(logpath);
+	char *syms = tk_slurp(logpath, NULL);
 	assert_non_null(syms);
 	printf("exported by libkfp.so:\n%s", syms);
 	unsigned n = 0;
@@ -203,7 +190,7 @@ static void test_shared_exports(void **state)
 	};
 	static const char *const internal[] = { "kfp_report_add", "kfp_sys_ioctl", "kfp_sys_set_ops",
 						"kfp_host_first_of", "kfp_feature_find" };
-	char *all = slurp(logpath);
+	char *all = tk_slurp(logpath, NULL);
 	char word[64];
 	for (size_t i = 0; i < sizeof(api) / sizeof(api[0]); i++) {
 		snprintf(word, sizeof(word), "%s\n", api[i]);
@@ -255,7 +242,7 @@ static void test_example(void **state)
 	snprintf(bin, sizeof(bin), "%s/vmm", workdir);
 	snprintf(gen, sizeof(gen), "%s/kfp-policies/policy.h", bin);
 	cmake_build(src, bin);
-	char *h = slurp(gen);
+	char *h = tk_slurp(gen, NULL);
 	assert_non_null(h);
 	assert_non_null(strstr(h, "kfp_tiny_vmm_local"));
 	free(h);
@@ -286,12 +273,12 @@ static void test_rebuild(void **state)
 	assert_true(rebuilt(bin, gen));
 
 	/* Hide sse4.2: the tables must say so. */
-	char *before = slurp(gen);
+	char *before = tk_slurp(gen, NULL);
 	sleep(1);
 	SH_OK("sed -i 's/ sse4.2 / /' '%s/baseline.kfp' && ! grep -q 'sse4.2' '%s/baseline.kfp'", src,
 	      src);
 	assert_true(rebuilt(bin, gen));
-	char *after = slurp(gen);
+	char *after = tk_slurp(gen, NULL);
 	assert_non_null(before);
 	assert_non_null(after);
 	assert_string_not_equal(before, after);
@@ -399,7 +386,7 @@ static void test_tiny_vmm_live(void **state)
 		skip();
 	}
 	int st = sh("'%s'", bin);
-	char *out = slurp(logpath);
+	char *out = tk_slurp(logpath, NULL);
 	assert_non_null(out);
 	printf("---- tiny-vmm (exit %d) ----\n%s---- end ----\n", st, out);
 	unsigned all, missing, unsettable, rewrites;

@@ -31,6 +31,8 @@
 
 #include <cmocka.h>
 
+#include "tests/support/testkit.h"
+
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "base/ctx.h"
@@ -43,65 +45,17 @@ static char tmpdir[64];
 
 #define TIME_LIMIT_S 60
 
-struct result {
-	int status; /* exit status, or 128 + signal */
-	char *out, *err;
-};
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	size_t cap = 1 << 16, n = 0, k;
-	char *buf = malloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
-}
-
 /* Runs prog with args in the source directory; stdout and stderr apart. */
-static struct result run(const char *prog, const char *const *args)
+static struct tk_result run(const char *prog, const char *const *args)
 {
-	char outpath[128], errpath[128];
-	snprintf(outpath, sizeof(outpath), "%s/out.txt", tmpdir);
-	snprintf(errpath, sizeof(errpath), "%s/err.txt", tmpdir);
-	fflush(stdout); /* or the child's freopen writes it out again */
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (chdir(srcdir) != 0 || !freopen(outpath, "w", stdout) ||
-		    !freopen(errpath, "w", stderr))
-			_exit(127);
-		alarm(TIME_LIMIT_S);
-		const char *argv[16] = { prog };
-		for (int i = 0; args[i] && i < 14; i++)
-			argv[i + 1] = args[i];
-		execv(prog, (char *const *)argv);
-		_exit(127);
-	}
-	int st = 0;
-	assert_true(pid > 0 && waitpid(pid, &st, 0) == pid);
-	struct result r = {
-		.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-		.out = slurp(outpath),
-		.err = slurp(errpath),
-	};
-	return r;
+	const struct tk_how how = { .dir = srcdir, .time_limit_s = TIME_LIMIT_S };
+	return tk_run(&how, prog, args);
 }
 
 #define KFP(...) run(kfp, (const char *const[]){ __VA_ARGS__, NULL })
 #define KFPC(...) run(kfpc, (const char *const[]){ __VA_ARGS__, NULL })
 
-static void result_free(struct result *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void show(const char *what, const struct result *r)
+static void show(const char *what, const struct tk_result *r)
 {
 	printf("---- %s: exit %d\n%s%s----\n", what, r->status, r->out, r->err);
 }
@@ -117,10 +71,7 @@ static char *tmp_path(const char *name)
 
 static void write_text(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	tk_write(path, text);
 }
 
 /* ---- usage (no KVM) --------------------------------------------------- */
@@ -128,28 +79,28 @@ static void write_text(const char *path, const char *text)
 static void test_usage(void **state)
 {
 	(void)state;
-	struct result r = KFP("--help");
+	struct tk_result r = KFP("--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: kfp COMMAND"));
-	result_free(&r);
+	tk_result_free(&r);
 	r = KFP("--version");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "kfp "));
-	result_free(&r);
+	tk_result_free(&r);
 	r = KFP("aply", "x.kfp");
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "unknown command 'aply'; did you mean 'apply'?"));
-	result_free(&r);
+	tk_result_free(&r);
 	r = KFP("check");
 	assert_int_equal(r.status, 2);
-	result_free(&r);
+	tk_result_free(&r);
 	r = KFP("apply", "--bogus", "x.kfp");
 	assert_int_equal(r.status, 2);
-	result_free(&r);
+	tk_result_free(&r);
 	r = KFP("check", "does-not-exist.kfp");
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "does-not-exist.kfp"));
-	result_free(&r);
+	tk_result_free(&r);
 	/* Policy errors come before any look at KVM. */
 	const char *bad = tmp_path("bad.kfp");
 	write_text(bad, "policy \"bad\" version 1;\nfleet \"f\" { arch x86_64; min_kernel 6.1; }\n"
@@ -157,13 +108,13 @@ static void test_usage(void **state)
 	r = KFP("check", bad);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "bad.kfp:3:16: error:"));
-	result_free(&r);
+	tk_result_free(&r);
 	/* A policy without an x86_64 fleet names its fleets. */
 	r = KFP("check", "policies/examples/arm64-aes-hidden.kfp");
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "no x86_64 fleet"));
 	assert_non_null(strstr(r.err, "\"arm\" (arm64)"));
-	result_free(&r);
+	tk_result_free(&r);
 }
 
 /* ---- helpers for the live tests -------------------------------------- */
@@ -172,11 +123,11 @@ static void test_usage(void **state)
 static struct kfp_host_profile *probe(void)
 {
 	const char *path = tmp_path("probe.yaml");
-	struct result r = KFP("probe", "-o", path, "--name", "this-host");
+	struct tk_result r = KFP("probe", "-o", path, "--name", "this-host");
 	if (r.status != 0)
 		show("kfp probe", &r);
 	assert_int_equal(r.status, 0);
-	result_free(&r);
+	tk_result_free(&r);
 	char *err = NULL;
 	struct kfp_host_profile *p = kfp_profile_load(path, &err);
 	if (!p)
@@ -356,24 +307,24 @@ enum outcome { RAN, SKIPPED };
 static enum outcome apply_fleet(const char *policy, const char *fleet,
 				const struct kfp_host_profile *host)
 {
-	struct result r = KFP("check", policy, "--fleet", fleet);
+	struct tk_result r = KFP("check", policy, "--fleet", fleet);
 	if (r.status == 1 && strstr(r.err, "this host cannot run fleet")) {
 		printf("SKIP: %s fleet \"%s\": this host's KVM lacks what the policy exposes:\n%s",
 		       policy, fleet, r.err);
-		result_free(&r);
+		tk_result_free(&r);
 		return SKIPPED;
 	}
 	if (r.status != 0)
 		show("kfp check", &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "OK: this host can run fleet"));
-	result_free(&r);
+	tk_result_free(&r);
 
 	r = KFP("apply", policy, "--fleet", fleet, "--json");
 	if (r.status == 1 && (kvm_rewrites_cpuid(r.out) || runtime_refused_rewrite(r.err))) {
 		printf("SKIP: %s fleet \"%s\": this host's KVM changes the CPUID table a VMM gives it (KVM_GET_CPUID2 differs from what KVM_SET_CPUID2 was given), so no policy can hide those bits here; `kfp apply %s` lists them\n",
 		       policy, fleet, policy);
-		result_free(&r);
+		tk_result_free(&r);
 		return SKIPPED;
 	}
 	if (r.status != 0)
@@ -388,7 +339,7 @@ static enum outcome apply_fleet(const char *policy, const char *fleet,
 	check_apply_json(r.out, cfg, host);
 	kfp_config_free(cfg);
 	compiled_free(&c);
-	result_free(&r);
+	tk_result_free(&r);
 	printf("ok: %s fleet \"%s\": the guest sees what the policy says\n", policy, fleet);
 	return RAN;
 }
@@ -401,7 +352,8 @@ static void test_probe_round_trip(void **state)
 {
 	(void)state;
 	struct kfp_host_profile *p = probe();
-	char *file = slurp(tmp_path("probe.yaml"));
+	char *file = tk_slurp(tmp_path("probe.yaml"), NULL);
+	assert_non_null(file);
 	char *again = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&again, &len);
@@ -415,10 +367,10 @@ static void test_probe_round_trip(void **state)
 	free(again);
 
 	/* Deterministic: no field depends on the CPU probe ran on. */
-	struct result r = KFP("probe", "--name", "this-host");
+	struct tk_result r = KFP("probe", "--name", "this-host");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, file);
-	result_free(&r);
+	tk_result_free(&r);
 	free(file);
 	kfp_profile_free(p);
 
@@ -430,7 +382,7 @@ static void test_probe_round_trip(void **state)
 	if (r.status != 0)
 		show("kfpc check --hosts", &r);
 	assert_int_equal(r.status, 0);
-	result_free(&r);
+	tk_result_free(&r);
 }
 
 /* The first catalogued CPUID feature, needing no other, that min_kernel 6.1
@@ -488,13 +440,13 @@ static void test_lacking_feature_refused(void **state)
 	char where[384];
 	snprintf(where, sizeof(where), "%s:10:13: %s:", policy, f->c.name);
 
-	struct result r = KFP("check", policy);
+	struct tk_result r = KFP("check", policy);
 	if (r.status != 1 || !strstr(r.err, where))
 		show("kfp check", &r);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, where));
 	assert_null(strstr(r.out, "OK:"));
-	result_free(&r);
+	tk_result_free(&r);
 
 	r = KFP("apply", policy);
 	if (r.status != 1 || !strstr(r.err, where))
@@ -502,7 +454,7 @@ static void test_lacking_feature_refused(void **state)
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, where));
 	assert_null(strstr(r.out, "FEATURE")); /* no guest ran */
-	result_free(&r);
+	tk_result_free(&r);
 	kfp_catalog_free(cat);
 	kfp_profile_free(host);
 }
@@ -637,7 +589,7 @@ static int setup(void **state)
 {
 	(void)state;
 	strcpy(tmpdir, "/tmp/kfp-live-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tk_mkdtemp(tmpdir) ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -647,9 +599,7 @@ static int teardown(void **state)
 		printf("kept %s\n", tmpdir);
 		return 0;
 	}
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tk_rmtree(tmpdir) ? 0 : -1;
 }
 
 /* NULL if this machine can run the live tests, else why not. */

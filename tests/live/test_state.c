@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "tests/support/testkit.h"
+
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "compiler/pipeline.h"
@@ -89,23 +91,12 @@ static void write_state(const char *path, void (*tweak)(struct kvm_cpuid2 *, uin
 	kfp_ctx_fini(&ctx);
 }
 
-struct result {
-	int status;
-	char out[8192];
-};
-
-static struct result verify(const char *state)
+/* kfp verify-state mig.kfp STATE in the scratch directory; stdout and
+ * stderr together. */
+static struct tk_result verify(const char *state)
 {
-	struct result r = { 0 };
-	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "cd %s && %s verify-state mig.kfp %s 2>&1", tmpdir, kfp, state);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(r.out, 1, sizeof(r.out) - 1, p);
-	r.out[n] = 0;
-	int st = pclose(p);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-	return r;
+	const struct tk_how how = { .dir = tmpdir, .merge_err = true };
+	return tk_run(&how, kfp, (const char *const[]){ "verify-state", "mig.kfp", state, NULL });
 }
 
 static void tweak_avx2(struct kvm_cpuid2 *t, uint8_t *id, uint64_t *bv)
@@ -138,10 +129,11 @@ static void test_matching_state(void **state)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/ok.state", tmpdir);
 	write_state(path, NULL);
-	struct result r = verify("ok.state");
+	struct tk_result r = verify("ok.state");
 	if (r.status != 0)
 		fail_msg("verify-state refused a matching state:\n%s", r.out);
 	assert_non_null(strstr(r.out, "OK: ok.state fits fleet \"f\" of policy \"mig\""));
+	tk_result_free(&r);
 }
 
 static void expect_refusal(const char *name, void (*tweak)(struct kvm_cpuid2 *, uint8_t *, uint64_t *),
@@ -150,10 +142,11 @@ static void expect_refusal(const char *name, void (*tweak)(struct kvm_cpuid2 *, 
 	char path[128];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	write_state(path, tweak);
-	struct result r = verify(name);
+	struct tk_result r = verify(name);
 	if (r.status != 1 || !strstr(r.out, want))
 		fail_msg("%s: exit %d, expected 1 and \"%s\" in:\n%s", name, r.status, want, r.out);
 	assert_non_null(strstr(r.out, "may not be loaded under fleet \"f\""));
+	tk_result_free(&r);
 }
 
 static void test_refusals(void **state)
@@ -175,9 +168,10 @@ static void test_bad_state_file(void **state)
 	FILE *f = fopen(path, "w");
 	fputs("kfp-x86-state 1\ncpuid 0x1 0x0\n", f);
 	fclose(f);
-	struct result r = verify("bad.state");
+	struct tk_result r = verify("bad.state");
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.out, "bad.state:2: cpuid needs function, index, flags"));
+	tk_result_free(&r);
 }
 
 /* The lines restore-state needs (XCRs, the xsave buffer) read back as
@@ -221,7 +215,7 @@ static int setup(void **state)
 {
 	(void)state;
 	strcpy(tmpdir, "/tmp/kfp-state-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (!tk_mkdtemp(tmpdir))
 		return -1;
 	char path[128];
 	snprintf(path, sizeof(path), "%s/mig.kfp", tmpdir);
@@ -236,9 +230,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tk_rmtree(tmpdir) ? 0 : -1;
 }
 
 int main(int argc, char **argv)

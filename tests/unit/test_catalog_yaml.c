@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "tests/support/testkit.h"
+
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "compiler/emitters/report.h"
@@ -221,20 +223,6 @@ static unsigned count(const char *text, const char *needle)
 	return n;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	size_t cap = 1 << 20, n = 0, k;
-	char *buf = malloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0)
-		if ((n += k) + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
-	fclose(f);
-	buf[n] = 0;
-	return buf;
-}
-
 static void test_facts_kept(void **state)
 {
 	(void)state;
@@ -243,7 +231,8 @@ static void test_facts_kept(void **state)
 	FILE *mem = open_memstream(&out, &len);
 	kfp_catalog_yaml(orig, -1, mem);
 	fclose(mem);
-	char *x86 = slurp(CATALOG_DIR "/x86_64.yaml");
+	char *x86 = tk_slurp(CATALOG_DIR "/x86_64.yaml", NULL);
+	assert_non_null(x86);
 	unsigned unsupported = count(x86, "kvm_supported: false");
 	unsigned requires = count(x86, "\n    requires:") + count(x86, "\n    requires_xsave:");
 	assert_true(unsupported > 0 && requires > 0);
