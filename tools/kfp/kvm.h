@@ -13,17 +13,13 @@
 
 #include <linux/kvm.h>
 
-#define KVM_ARG_SIZE_OK(cmd, arg)                                                        \
-	((void)sizeof(struct {                                                           \
-		_Static_assert(_IOC_SIZE(cmd) == sizeof(*(arg)), "argument size of " #cmd); \
-		int ok;                                                                  \
-	}))
+#include <kfp/kvm_ioctl.h> /* KFP_IOC_ARG_CHECK */
 
 /* ioctl(fd, cmd, arg): the result, or -errno.  kvm_ioctl prints
  * "kfp: CMD: error" on failure; kvm_ioctl_quiet is for expected failures
  * (E2BIG when sizing a buffer). */
-#define kvm_ioctl(fd, cmd, arg) (KVM_ARG_SIZE_OK(cmd, arg), kvm_ioctl_named(fd, cmd, arg, #cmd))
-#define kvm_ioctl_quiet(fd, cmd, arg) (KVM_ARG_SIZE_OK(cmd, arg), kvm_ioctl_named(fd, cmd, arg, NULL))
+#define kvm_ioctl(fd, cmd, arg) (KFP_IOC_ARG_CHECK(cmd, arg, #cmd), kvm_ioctl_named(fd, cmd, arg, #cmd))
+#define kvm_ioctl_quiet(fd, cmd, arg) (KFP_IOC_ARG_CHECK(cmd, arg, #cmd), kvm_ioctl_named(fd, cmd, arg, NULL))
 /* For _IO ioctls, whose argument is a plain value. */
 #define kvm_ioctl_val(fd, cmd, val) kvm_ioctl_value(fd, cmd, (unsigned long)(val), #cmd)
 
