@@ -36,4 +36,31 @@ int kvm_check_cap(int fd, unsigned cap);
 /* A VM with nothing in it (KVM_CREATE_VM type 0), or -1 after a message. */
 int kvm_create_vm(int kvm_fd);
 
+/* How long kvm_run_guest lets a guest program run. */
+#define KVM_GUEST_TIMEOUT_S 10
+
+enum kvm_guest_step { KVM_GUEST_MORE, KVM_GUEST_DONE, KVM_GUEST_FAILED };
+
+/* A guest program for kvm_run_guest: its vCPU and what to do with it. */
+struct kvm_guest {
+	int vcpu_fd;
+	size_t max_exits; /* then "the guest did not <end> after <max_exits> exits" */
+	const char *end;  /* "halt", "end" */
+	/* After the vCPU's kvm_run is mapped, before the first KVM_RUN: the
+	 * registers the program starts with.  Prints what failed, returns -1. */
+	int (*start)(void *arg);
+	/* Each exit: MORE to run on, DONE, or FAILED after a message. */
+	enum kvm_guest_step (*exit)(const struct kvm_run *run, void *arg);
+	/* How far the program got, for the timeout message. */
+	void (*progress)(void *arg, char *buf, size_t size);
+	void *arg;
+};
+
+/* Maps the vCPU's kvm_run, calls start, then runs the vCPU and hands each
+ * exit to exit until it says DONE (0).  Returns -1 after a message when
+ * exit says FAILED, KVM_RUN fails, the program is still running after
+ * KVM_GUEST_TIMEOUT_S seconds (a SIGALRM interrupts KVM_RUN) or after
+ * max_exits exits.  The vCPU must not have run yet. */
+int kvm_run_guest(int kvm_fd, const struct kvm_guest *g);
+
 #endif
