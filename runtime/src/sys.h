@@ -15,6 +15,7 @@
 #include <linux/ioctl.h>
 
 #include <kfp/kfp.h>
+#include <kfp/kvm_ioctl.h> /* KFP_IOC_ARG_CHECK, KFP_IOC_VAL_CHECK */
 
 /* All behave like the system calls: -1 with errno set on failure. */
 struct kfp_sys_ops {
@@ -39,24 +40,13 @@ int kfp_sys_arch_prctl(int code, unsigned long arg);
  * kernel; "unknown" if uname fails.  Returns buf. */
 const char *kfp_sys_kernel_release(char *buf, size_t size);
 
-/* Fails to compile unless the argument's type has the size the ioctl
- * number encodes (for KVM's variable-sized arguments, the fixed header). */
-#define KFP_IOC_ARG_CHECK(cmd, arg, name)                                               \
-	((void)sizeof(struct {                                                          \
-		_Static_assert(_IOC_SIZE(cmd) == sizeof(*(arg)), "argument size of " name); \
-		int ok;                                                                 \
-	}))
-
 /* kfp_sys_ioctl with the ioctl's name taken from the macro, for messages. */
 #define KFP_IOCTL(fd, cmd, arg, rep, what, src) \
 	(KFP_IOC_ARG_CHECK(cmd, arg, #cmd), kfp_sys_ioctl(fd, cmd, #cmd, arg, rep, what, src))
 
 /* For _IO ioctls, whose argument is a plain value (KVM_CHECK_EXTENSION). */
-#define KFP_IOCTL_VAL(fd, cmd, val, rep, what, src)                                     \
-	((void)sizeof(struct {                                                          \
-		_Static_assert(_IOC_SIZE(cmd) == 0, #cmd " takes a value, not a pointer"); \
-		int ok;                                                                 \
-	}),                                                                             \
+#define KFP_IOCTL_VAL(fd, cmd, val, rep, what, src) \
+	(KFP_IOC_VAL_CHECK(cmd, #cmd), \
 	 kfp_sys_ioctl(fd, cmd, #cmd, (void *)(uintptr_t)(val), rep, what, src))
 
 #endif

@@ -135,6 +135,7 @@ static void test_install_files(void **state)
 	expect_file(libdir, versioned);
 	expect_file(includedir, "kfp/kfp.h");
 	expect_file(includedir, "kfp/table.h");
+	expect_file(includedir, "kfp/kvm_ioctl.h");
 	expect_file(libdir, "pkgconfig/libkfp.pc");
 	expect_file(libdir, "cmake/kfp/kfpConfig.cmake");
 	expect_file(libdir, "cmake/kfp/kfpConfigVersion.cmake");

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -20,7 +19,6 @@
 #error "arm64.c makes arm64 KVM calls: build it for arm64 only"
 #endif
 
-#define GUEST_TIMEOUT_S 10
 #define VBAR_EL1 KFP_ARM64_SYSREG(3, 0, 12, 0, 0)
 /* EL1h with D, A, I and F masked. */
 #define PSTATE_EL1H_MASKED 0x3c5
@@ -219,9 +217,60 @@ int arm64_read_config_regs(const struct arm64_vm *vm, const struct kfp_config *c
 	return 0;
 }
 
-static void on_alarm(int sig)
+/* arm64_guest_read's program, for kvm_run_guest. */
+struct regs_run {
+	struct arm64_vm *vm;
+	const uint64_t *ids;
+	size_t n;
+	uint64_t *values;
+	size_t got;
+};
+
+static int regs_start(void *arg)
 {
-	(void)sig; /* only interrupts KVM_RUN */
+	const struct regs_run *r = arg;
+	const struct arm64_vm *vm = r->vm;
+	if (set_reg(vm->vcpu_fd, KFP_ARM64_CORE_PC, ARM64_GUEST_GPA) < 0 ||
+	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_PSTATE, PSTATE_EL1H_MASKED) < 0 ||
+	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_X(1), ARM64_MMIO_VALUE) < 0 ||
+	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_X(2), ARM64_MMIO_DONE) < 0 ||
+	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_X(3), ARM64_MMIO_FAULT) < 0 ||
+	    set_reg(vm->vcpu_fd, VBAR_EL1, ARM64_GUEST_GPA + ARM64_GUEST_VECTORS) < 0)
+		return -1;
+	return 0;
+}
+
+static enum kvm_guest_step regs_exit(const struct kvm_run *run, void *arg)
+{
+	struct regs_run *r = arg;
+	size_t got = r->got, n = r->n;
+	if (run->exit_reason != KVM_EXIT_MMIO || !run->mmio.is_write || run->mmio.len != 8) {
+		fprintf(stderr, "kfp: the guest stopped unexpectedly: exit reason %u after %zu of %zu registers\n",
+			run->exit_reason, got, n);
+		return KVM_GUEST_FAILED;
+	}
+	uint64_t data = 0;
+	for (int i = 7; i >= 0; i--)
+		data = data << 8 | run->mmio.data[i];
+	if (run->mmio.phys_addr == ARM64_MMIO_VALUE && got < n) {
+		r->values[r->got++] = data;
+		return KVM_GUEST_MORE;
+	}
+	if (run->mmio.phys_addr == ARM64_MMIO_DONE && got == n)
+		return KVM_GUEST_DONE;
+	if (run->mmio.phys_addr == ARM64_MMIO_FAULT)
+		fprintf(stderr, "kfp: the guest took an exception (ESR_EL1 0x%" PRIx64 ") reading register 0x%016" PRIx64 "\n",
+			data, got < n ? r->ids[got] : 0);
+	else
+		fprintf(stderr, "kfp: the guest wrote 0x%llx after %zu of %zu registers\n",
+			(unsigned long long)run->mmio.phys_addr, got, n);
+	return KVM_GUEST_FAILED;
+}
+
+static void regs_progress(void *arg, char *buf, size_t size)
+{
+	const struct regs_run *r = arg;
+	snprintf(buf, size, "%zu of %zu registers read", r->got, r->n);
 }
 
 int arm64_guest_read(int kvm_fd, struct arm64_vm *vm, const uint64_t *ids, size_t n,
@@ -232,69 +281,15 @@ int arm64_guest_read(int kvm_fd, struct arm64_vm *vm, const uint64_t *ids, size_
 			ARM64_GUEST_MAX_READS);
 		return -1;
 	}
-	int size = kvm_ioctl_val(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(struct kvm_run))
-		return -1;
-	struct kvm_run *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				   vm->vcpu_fd, 0);
-	if (run == MAP_FAILED) {
-		fprintf(stderr, "kfp: mmap of the vCPU's kvm_run: %s\n", strerror(errno));
-		return -1;
-	}
-	if (set_reg(vm->vcpu_fd, KFP_ARM64_CORE_PC, ARM64_GUEST_GPA) < 0 ||
-	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_PSTATE, PSTATE_EL1H_MASKED) < 0 ||
-	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_X(1), ARM64_MMIO_VALUE) < 0 ||
-	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_X(2), ARM64_MMIO_DONE) < 0 ||
-	    set_reg(vm->vcpu_fd, KFP_ARM64_CORE_X(3), ARM64_MMIO_FAULT) < 0 ||
-	    set_reg(vm->vcpu_fd, VBAR_EL1, ARM64_GUEST_GPA + ARM64_GUEST_VECTORS) < 0) {
-		munmap(run, (size_t)size);
-		return -1;
-	}
-
-	/* An alarm interrupts KVM_RUN if the guest never ends. */
-	struct sigaction sa = { .sa_handler = on_alarm }, old;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old);
-	alarm(GUEST_TIMEOUT_S);
-
-	int status = -1;
-	size_t got = 0;
-	for (size_t iter = 0; iter < n + 16; iter++) {
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR)
-				fprintf(stderr, "kfp: the guest did not finish within %d s (%zu of %zu registers read)\n",
-					GUEST_TIMEOUT_S, got, n);
-			else
-				fprintf(stderr, "kfp: KVM_RUN: %s\n", strerror(errno));
-			goto out;
-		}
-		if (run->exit_reason != KVM_EXIT_MMIO || !run->mmio.is_write || run->mmio.len != 8) {
-			fprintf(stderr, "kfp: the guest stopped unexpectedly: exit reason %u after %zu of %zu registers\n",
-				run->exit_reason, got, n);
-			goto out;
-		}
-		uint64_t data = 0;
-		for (int i = 7; i >= 0; i--)
-			data = data << 8 | run->mmio.data[i];
-		if (run->mmio.phys_addr == ARM64_MMIO_VALUE && got < n) {
-			values[got++] = data;
-		} else if (run->mmio.phys_addr == ARM64_MMIO_DONE && got == n) {
-			status = 0;
-			goto out;
-		} else if (run->mmio.phys_addr == ARM64_MMIO_FAULT) {
-			fprintf(stderr, "kfp: the guest took an exception (ESR_EL1 0x%" PRIx64 ") reading register 0x%016" PRIx64 "\n",
-				data, got < n ? ids[got] : 0);
-			goto out;
-		} else {
-			fprintf(stderr, "kfp: the guest wrote 0x%llx after %zu of %zu registers\n",
-				(unsigned long long)run->mmio.phys_addr, got, n);
-			goto out;
-		}
-	}
-	fprintf(stderr, "kfp: the guest did not end after %zu exits\n", n + 16);
-out:
-	alarm(0);
-	sigaction(SIGALRM, &old, NULL);
-	munmap(run, (size_t)size);
-	return status;
+	struct regs_run r = { .vm = vm, .ids = ids, .n = n, .values = values };
+	const struct kvm_guest guest = {
+		.vcpu_fd = vm->vcpu_fd,
+		.max_exits = n + 16,
+		.end = "end",
+		.start = regs_start,
+		.exit = regs_exit,
+		.progress = regs_progress,
+		.arg = &r,
+	};
+	return kvm_run_guest(kvm_fd, &guest);
 }

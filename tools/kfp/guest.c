@@ -2,7 +2,6 @@
 #include "guest.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,7 +15,6 @@
 #define GUEST_TABLE 0x2000
 #define GUEST_PORT 0x10
 #define GUEST_TABLE_MAX ((GUEST_MEM_SIZE - GUEST_TABLE) / 8 - 1)
-#define GUEST_TIMEOUT_S 10
 /* Where real mode's TSS may live on Intel without unrestricted guest; far
  * above the guest's memory (QEMU's choice). */
 #define GUEST_TSS_ADDR 0xfffbd000
@@ -118,11 +116,6 @@ void guest_teardown(struct guest_mem *mem)
 	mem->host = NULL;
 }
 
-static void on_alarm(int sig)
-{
-	(void)sig; /* only interrupts KVM_RUN */
-}
-
 static const char *exit_reason_name(uint32_t r)
 {
 	switch (r) {
@@ -207,6 +200,50 @@ static int set_real_mode(int vcpu_fd)
 	return 0;
 }
 
+/* guest_run_cpuid's program, for kvm_run_guest. */
+struct cpuid_run {
+	int vcpu_fd;
+	struct guest_cpuid *q;
+	size_t n;
+	size_t got; /* values received: 4 per query */
+};
+
+static int cpuid_start(void *arg)
+{
+	const struct cpuid_run *r = arg;
+	return set_real_mode(r->vcpu_fd);
+}
+
+static enum kvm_guest_step cpuid_exit(const struct kvm_run *run, void *arg)
+{
+	struct cpuid_run *r = arg;
+	if (run->exit_reason == KVM_EXIT_HLT) {
+		if (r->got != 4 * r->n) {
+			fprintf(stderr, "kfp: the guest halted after %zu of %zu CPUID results\n",
+				r->got / 4, r->n);
+			return KVM_GUEST_FAILED;
+		}
+		return KVM_GUEST_DONE;
+	}
+	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
+	    run->io.port == GUEST_PORT && run->io.size == 4 && run->io.count == 1 &&
+	    r->got < 4 * r->n) {
+		uint32_t v;
+		memcpy(&v, (const uint8_t *)run + run->io.data_offset, sizeof(v));
+		r->q[r->got / 4].regs[r->got % 4] = v;
+		r->got++;
+		return KVM_GUEST_MORE;
+	}
+	print_exit(run, r->vcpu_fd);
+	return KVM_GUEST_FAILED;
+}
+
+static void cpuid_progress(void *arg, char *buf, size_t size)
+{
+	const struct cpuid_run *r = arg;
+	snprintf(buf, size, "%zu of %zu CPUID results", r->got / 4, r->n);
+}
+
 int guest_run_cpuid(int kvm_fd, int vcpu_fd, struct guest_mem *mem, struct guest_cpuid *q,
 		    size_t n)
 {
@@ -227,63 +264,16 @@ int guest_run_cpuid(int kvm_fd, int vcpu_fd, struct guest_mem *mem, struct guest
 	table[2 * n] = 0xffffffff;
 	table[2 * n + 1] = 0;
 
-	int size = kvm_ioctl_val(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(struct kvm_run))
-		return -1;
-	struct kvm_run *run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
-	if (run == MAP_FAILED) {
-		fprintf(stderr, "kfp: mmap of the vCPU's kvm_run: %s\n", strerror(errno));
-		return -1;
-	}
-	if (set_real_mode(vcpu_fd) < 0) {
-		munmap(run, (size_t)size);
-		return -1;
-	}
-
-	/* An alarm interrupts KVM_RUN if the guest never gets to hlt. */
-	struct sigaction sa = { .sa_handler = on_alarm }, old;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old);
-	alarm(GUEST_TIMEOUT_S);
-
-	int status = -1;
-	size_t got = 0; /* values received: 4 per query */
-	/* One exit per value, one for hlt, and a few spare. */
-	for (size_t iter = 0; iter < 4 * n + 16; iter++) {
-		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR) {
-				fprintf(stderr, "kfp: the guest did not finish within %d s (%zu of %zu CPUID results)\n",
-					GUEST_TIMEOUT_S, got / 4, n);
-				goto out;
-			}
-			fprintf(stderr, "kfp: KVM_RUN: %s\n", strerror(errno));
-			goto out;
-		}
-		if (run->exit_reason == KVM_EXIT_HLT) {
-			if (got != 4 * n) {
-				fprintf(stderr, "kfp: the guest halted after %zu of %zu CPUID results\n",
-					got / 4, n);
-				goto out;
-			}
-			status = 0;
-			goto out;
-		}
-		if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
-		    run->io.port == GUEST_PORT && run->io.size == 4 && run->io.count == 1 &&
-		    got < 4 * n) {
-			uint32_t v;
-			memcpy(&v, (const uint8_t *)run + run->io.data_offset, sizeof(v));
-			q[got / 4].regs[got % 4] = v;
-			got++;
-			continue;
-		}
-		print_exit(run, vcpu_fd);
-		goto out;
-	}
-	fprintf(stderr, "kfp: the guest did not halt after %zu exits\n", 4 * n + 16);
-out:
-	alarm(0);
-	sigaction(SIGALRM, &old, NULL);
-	munmap(run, (size_t)size);
-	return status;
+	struct cpuid_run r = { .vcpu_fd = vcpu_fd, .q = q, .n = n };
+	const struct kvm_guest guest = {
+		.vcpu_fd = vcpu_fd,
+		/* One exit per value, one for hlt, and a few spare. */
+		.max_exits = 4 * n + 16,
+		.end = "halt",
+		.start = cpuid_start,
+		.exit = cpuid_exit,
+		.progress = cpuid_progress,
+		.arg = &r,
+	};
+	return kvm_run_guest(kvm_fd, &guest);
 }

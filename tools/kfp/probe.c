@@ -253,7 +253,7 @@ static bool probe_hyperv(int kvm_fd, struct kfp_host_profile *p)
 	return ok;
 }
 
-static bool probe_arch(int kvm_fd, struct kfp_host_profile *p)
+bool probe_x86_64(int kvm_fd, struct kfp_host_profile *p)
 {
 	p->arch = KFP_ARCH_X86_64;
 	if (!probe_caps(kvm_fd, p) || !probe_cpuid(kvm_fd, p) || !probe_msrs(kvm_fd, p) ||
@@ -427,7 +427,7 @@ static bool probe_masks(int vm_fd, struct kfp_host_profile *p)
 	return true;
 }
 
-static bool probe_arch(int kvm_fd, struct kfp_host_profile *p)
+bool probe_arm64(int kvm_fd, struct kfp_host_profile *p)
 {
 	p->arch = KFP_ARCH_ARM64;
 	int vm_fd = kvm_create_vm(kvm_fd);
@@ -447,14 +447,9 @@ static bool probe_arch(int kvm_fd, struct kfp_host_profile *p)
 
 #endif
 
-struct kfp_host_profile *probe_host(int kvm_fd, const char *name)
+struct kfp_host_profile *probe_host(int kvm_fd, const char *name,
+				    bool (*probe_arch)(int kvm_fd, struct kfp_host_profile *p))
 {
-#if !defined(__x86_64__) && !defined(__aarch64__)
-	(void)kvm_fd;
-	(void)name;
-	fprintf(stderr, "kfp: probe: this architecture is not supported (x86_64 and arm64 only)\n");
-	return NULL;
-#else
 	struct utsname u;
 	if (uname(&u) != 0) {
 		fprintf(stderr, "kfp: uname: %s\n", strerror(errno));
@@ -483,5 +478,4 @@ struct kfp_host_profile *probe_host(int kvm_fd, const char *name)
 fail:
 	kfp_profile_free(p);
 	return NULL;
-#endif
 }
