@@ -650,7 +650,8 @@ bool fc_template_read(struct kfp_ctx *ctx, const struct kfp_source *src, struct 
 	bool ok = yaml_parser_load(&parser, &r.doc);
 	if (!ok) {
 		/* JSON that libyaml does not read: say so, where it stopped. */
-		size_t off = mark_off(src, &parser.problem_mark);
+		size_t off = parser.error == YAML_READER_ERROR ? parser.problem_offset :
+							       mark_off(src, &parser.problem_mark);
 		struct kfp_loc loc = byte_loc(src, off, off < src->len ? off + 1 : off);
 		kfp_error(ctx, &loc, "libyaml cannot read this JSON: %s",
 			  parser.problem ? parser.problem : "unknown error");
