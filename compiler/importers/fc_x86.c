@@ -102,23 +102,18 @@ static bool item_supported(const struct item *it)
 static struct item *x86_items(struct gen *g, size_t *count)
 {
 	const struct kfp_catalog *cat = g->cat;
-	size_t n = cat->ncpuid + cat->nkvm + cat->nxsave + cat->nvmx, i = 0;
-	for (size_t k = 0; k < cat->nmsrs; k++)
-		n += cat->msrs[k].nbits;
-	struct item *v = kfp_xcalloc(n + 1, sizeof(*v));
-#define ADD(K, E) v[i++] = (struct item){ .kind = (K), .c = &(E).c, .cat = &(E) }
-	for (size_t k = 0; k < cat->ncpuid; k++)
-		ADD(KFP_FEAT_CPUID, cat->cpuid[k]);
-	for (size_t k = 0; k < cat->nkvm; k++)
-		ADD(KFP_FEAT_KVM, cat->kvm[k]);
-	for (size_t k = 0; k < cat->nxsave; k++)
-		ADD(KFP_FEAT_XSAVE, cat->xsave[k]);
-	for (size_t k = 0; k < cat->nvmx; k++)
-		ADD(KFP_FEAT_VMX, cat->vmx[k]);
-	for (size_t k = 0; k < cat->nmsrs; k++)
-		for (size_t b = 0; b < cat->msrs[k].nbits; b++)
-			ADD(KFP_FEAT_MSR_BIT, cat->msrs[k].bits[b]);
-#undef ADD
+	/* The semantics' x86_64 features, in catalog order (CPUID bits first,
+	 * so items[i] is cat->cpuid[i]), less Hyper-V: a template has none. */
+	const struct kfp_sema_arch *arch = kfp_sema_arch(KFP_ARCH_X86_64);
+	size_t all = arch->feats(cat, NULL), n = 0, i;
+	struct kfp_feat *feats = kfp_xcalloc(all + 1, sizeof(*feats));
+	arch->feats(cat, feats);
+	struct item *v = kfp_xcalloc(all + 1, sizeof(*v));
+	for (size_t k = 0; k < all; k++)
+		if (feats[k].kind != KFP_FEAT_HYPERV)
+			v[n++] = (struct item){ .kind = feats[k].kind, .c = feats[k].c,
+						.cat = feats[k].cat };
+	free(feats);
 	char kb[16];
 	for (i = 0; i < n; i++) {
 		struct item *it = &v[i];
