@@ -7,9 +7,9 @@
 #ifndef KFP_COMPILER_IMPORT_FC_H
 #define KFP_COMPILER_IMPORT_FC_H
 
-#include <stdio.h>
-
 #include "compiler/catalog/catalog.h"
+
+struct kfp_ctx;
 
 struct kfp_import_opts {
 	const char *name;       /* the policy's and the fleet's name */
@@ -18,14 +18,15 @@ struct kfp_import_opts {
 };
 
 /*
- * Reads the template at path and sets *policy to an equivalent policy in
- * canonical form (malloc'd), which passes `kfpc check`.  What the policy
- * cannot express is printed on diag as "kfpc: warning: ..." lines and
- * explained in comments in the policy.  Returns 0; 1 if the template is
- * malformed or cannot be expressed (for the requested min_kernel), with the
- * reason on diag; 2 if it cannot be read.
+ * Reads the template at path, registered in ctx as a source, and sets
+ * *policy to an equivalent policy in canonical form (malloc'd), which passes
+ * `kfpc check`.  What the policy cannot express is queued on ctx as
+ * warnings, located at the template entry they are about, and explained in
+ * comments in the policy.  Returns 0; 1 if the template is malformed or
+ * cannot be expressed (for the requested min_kernel), with the reasons
+ * queued on ctx; 2 if it cannot be read.
  */
-int kfp_import_firecracker(const char *path, const struct kfp_catalog *cat,
-			   const struct kfp_import_opts *opts, char **policy, FILE *diag);
+int kfp_import_firecracker(struct kfp_ctx *ctx, const char *path, const struct kfp_catalog *cat,
+			   const struct kfp_import_opts *opts, char **policy);
 
 #endif

@@ -580,7 +580,7 @@ def cmd_cli(examples):
         f.write('{"cpuid_modifiers": [{"leaf": "0x1", "subleaf": "0x0", "flags": 0,\n'
                 ' "modifiers": [{"register": "eex", "bitmap": "0b1"}]}]}\n')
     expect(["import-firecracker", bad, "-o", out], 1,
-           'bad.json:2:29: register must be "eax", "ebx", "ecx" or "edx"')
+           'bad.json:2:29: error: register must be "eax", "ebx", "ecx" or "edx"')
     with open(bad, "w") as f:
         f.write('{"reg_modifiers": [], "cpuid_modifiers": []}\n')
     expect(["import-firecracker", bad, "-o", out], 1, "mixes x86_64 members")

@@ -691,7 +691,12 @@ static int cmd_import_firecracker(int argc, char **argv)
 	}
 	struct kfp_import_opts io = { .name = name, .min_kernel = o.min_kernel, .source = base };
 	char *text = NULL;
-	int status = kfp_import_firecracker(path, cat, &io, &text, stderr);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	ctx.max_errors = UINT_MAX;
+	int status = kfp_import_firecracker(&ctx, path, cat, &io, &text);
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
 	if (status == 0 && !kfp_output_write("kfpc", o.out, text, strlen(text)))
 		status = EXIT_USAGE;
 	free(text);
