@@ -350,7 +350,10 @@ static const char *sev_name(enum kfp_severity sev)
 static void print_one(const char *prog, enum kfp_severity sev, const struct kfp_loc *loc,
 		      const char *msg, FILE *out)
 {
-	if (loc) {
+	if (loc && !loc->line) {
+		/* The file as a whole: no line to show. */
+		fprintf(out, "%s: %s: %s\n", loc->src->path, sev_name(sev), msg);
+	} else if (loc) {
 		fprintf(out, "%s:%u:%u: %s: %s\n", loc->src->path, loc->line,
 			loc->col, sev_name(sev), msg);
 		print_excerpt(loc, out);

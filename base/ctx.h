@@ -19,10 +19,17 @@ struct kfp_source;
  * bytes.  end_col is the last column of the span (inclusive). */
 struct kfp_loc {
 	const struct kfp_source *src;
-	uint32_t line, col;
+	uint32_t line, col; /* line 0: the file as a whole (kfp_file_loc) */
 	uint32_t end_line, end_col;
 	uint32_t off, end_off; /* byte offsets, [off, end_off) */
 };
+
+/* A diagnostic about a file as a whole, printed "FILE: error: ..." with no
+ * excerpt. */
+static inline struct kfp_loc kfp_file_loc(const struct kfp_source *src)
+{
+	return (struct kfp_loc){ .src = src };
+}
 
 /* A comment kept by the scanner so that `kfpc fmt` can reprint it. */
 struct kfp_comment {

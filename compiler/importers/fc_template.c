@@ -64,7 +64,7 @@ static size_t mark_off(const struct kfp_source *src, const yaml_mark_t *m)
 
 struct kfp_loc fc_template_loc(const struct tpl *t)
 {
-	return byte_loc(t->src, 0, 0);
+	return kfp_file_loc(t->src);
 }
 
 /* ---- is it JSON? ---- */

@@ -222,8 +222,8 @@ static const struct kfp_loc *template_pos(const struct gen *g, const struct kfp_
 
 /* The compiler's diagnostics about the generated policy, which is not
  * written, queued on ctx: each at the template entry it comes from (or the
- * template as a whole), followed by a note that quotes the generated
- * statement. */
+ * template as a whole), with the generated statement quoted on a line of
+ * its own. */
 static void queue_template_diags(const struct gen *g, const struct kfp_ctx *cctx,
 				 struct kfp_ctx *ctx)
 {
@@ -231,19 +231,24 @@ static void queue_template_diags(const struct gen *g, const struct kfp_ctx *cctx
 	for (size_t i = 0; i < cctx->ndiags; i++) {
 		const struct kfp_diag *d = &cctx->diags[i];
 		const struct kfp_loc *at = d->has_loc ? template_pos(g, &d->loc) : NULL;
+		char *msg;
+		if (d->has_loc) {
+			const char *bol = d->loc.src->buf + d->loc.off;
+			while (bol > d->loc.src->buf && bol[-1] != '\n')
+				bol--;
+			bol += strspn(bol, " ");
+			msg = kfp_xasprintf("%s\n    in the generated policy: %.*s", d->msg,
+					    (int)strcspn(bol, "\n"), bol);
+		} else {
+			msg = kfp_xstrdup(d->msg);
+		}
 		if (d->sev == KFP_SEV_ERROR)
-			kfp_error(ctx, at ? at : &whole, "%s", d->msg);
+			kfp_error(ctx, at ? at : &whole, "%s", msg);
 		else if (d->sev == KFP_SEV_WARNING)
-			kfp_warning(ctx, at ? at : &whole, "%s", d->msg);
+			kfp_warning(ctx, at ? at : &whole, "%s", msg);
 		else
-			kfp_note(ctx, at ? at : &whole, "%s", d->msg);
-		if (!d->has_loc)
-			continue;
-		const char *bol = d->loc.src->buf + d->loc.off;
-		while (bol > d->loc.src->buf && bol[-1] != '\n')
-			bol--;
-		bol += strspn(bol, " ");
-		kfp_note(ctx, NULL, "in the generated policy: %.*s", (int)strcspn(bol, "\n"), bol);
+			kfp_note(ctx, at ? at : &whole, "%s", msg);
+		free(msg);
 	}
 }
 
