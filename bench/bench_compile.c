@@ -44,6 +44,7 @@
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "base/ctx.h"
+#include "compiler/importers/fingerprint.h"
 #include "compiler/profiles/profile.h"
 #include "compiler/pipeline.h"
 

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "compiler/importers/fingerprint.h"
 #include "compiler/profiles/profile.h"
 
 static void die(const char *what, const char *text)

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "compiler/importers/fingerprint.h"
 #include "compiler/profiles/profile.h"
 
 #ifndef KFP_FLEET_DATA

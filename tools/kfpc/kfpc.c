@@ -24,6 +24,7 @@
 #include "base/ctx.h"
 #include "compiler/emitters/emit.h"
 #include "grammar/fmt.h"
+#include "compiler/importers/fingerprint.h"
 #include "compiler/importers/import_fc.h"
 #include "compiler/pipeline.h"
 #include "base/output.h"
