@@ -2,8 +2,8 @@
 /*
  * The import of Firecracker cpu-template-helper fingerprints (JSON, read
  * through libyaml's event reader: JSON is YAML) into host profiles.  It
- * stops at the first problem and reports it as "FILE:LINE:COL: what is
- * wrong".
+ * stops at the first problem and queues it in the kfp_ctx, located in the
+ * file like a policy error.
  */
 #include "fingerprint.h"
 
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ctx.h"
 #include "base/kver.h"
 #include "base/util.h"
 #include "compiler/profiles/profile_internal.h"
@@ -504,17 +505,17 @@ static char *default_name(const char *path)
 	return kfp_xstrndup(base, n);
 }
 
-struct kfp_host_profile *kfp_profile_from_fingerprint(const char *path,
-						      const char *name, char **err)
+struct kfp_host_profile *kfp_profile_from_fingerprint(struct kfp_ctx *ctx, const char *path,
+						      const char *name)
 {
 	struct fingerprint f;
 	size_t len;
-	char *data = kfp_profile_read_file(path, &len, err);
+	char *data = kfp_profile_read_file(ctx, path, &len);
 	if (!data)
 		return NULL;
 
 	memset(&f, 0, sizeof(f));
-	yp_init(&f.y, path, data, len, true);
+	yp_init(&f.y, ctx, path, data, len, true);
 	f.p = kfp_xcalloc(1, sizeof(*f.p));
 	f.p->path = kfp_xstrdup(path);
 	f.p->name = name ? kfp_xstrdup(name) : default_name(path);
@@ -522,15 +523,13 @@ struct kfp_host_profile *kfp_profile_from_fingerprint(const char *path,
 	struct yp_pos top = yp_at(&f.y);
 	ok = ok && fp_top(&f) && yp_end(&f.y) && fp_finish(&f, top);
 	if (ok && (!*f.p->name || !kfp_utf8_valid(f.p->name))) {
-		f.y.err = kfp_xasprintf("%s: the host name must be non-empty UTF-8 text",
-					path);
+		kfp_error(ctx, NULL, "%s: the host name must be non-empty UTF-8 text", path);
 		ok = false;
+	} else if (!ok && !f.y.failed) {
+		kfp_error(ctx, NULL, "%s: cannot import the fingerprint", path);
 	}
 	struct kfp_host_profile *p = f.p;
 	if (!ok) {
-		kfp_profile_set_err(err, f.y.err ? f.y.err :
-			kfp_xasprintf("%s: cannot import the fingerprint", path));
-		f.y.err = NULL;
 		kfp_profile_free(p);
 		p = NULL;
 	}

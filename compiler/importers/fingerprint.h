@@ -10,8 +10,9 @@
 
 /* Converts a Firecracker cpu-template-helper fingerprint (JSON) into a
  * profile.  The host name is taken from `name`, else from the file name.
- * NULL and *err on failure. */
-struct kfp_host_profile *kfp_profile_from_fingerprint(const char *path,
-						      const char *name, char **err);
+ * NULL on failure, with the error queued in ctx (located in the file,
+ * which is then registered in ctx as a source). */
+struct kfp_host_profile *kfp_profile_from_fingerprint(struct kfp_ctx *ctx, const char *path,
+						      const char *name);
 
 #endif

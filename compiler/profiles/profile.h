@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/ctx.h"
 #include "base/kver.h"
 #include "grammar/ast.h"
 
@@ -86,13 +87,14 @@ static inline bool kfp_arm64_is_cache_reg(uint64_t id)
 }
 
 /*
- * Reads a profile.  On failure returns NULL and, if err is not NULL, sets
- * *err to a malloc'd message of the form "FILE:LINE:COL: what is wrong"
- * (the caller frees it).
+ * Reads a profile (from a file, or from memory under a name).  On failure
+ * returns NULL with the error queued in ctx, for the caller to print: the
+ * file is then registered in ctx as a source, so that the error is located
+ * and quoted like a policy error.
  */
-struct kfp_host_profile *kfp_profile_load(const char *path, char **err);
-struct kfp_host_profile *kfp_profile_parse(const char *name, const char *data,
-					   size_t len, char **err);
+struct kfp_host_profile *kfp_profile_load(struct kfp_ctx *ctx, const char *path);
+struct kfp_host_profile *kfp_profile_parse(struct kfp_ctx *ctx, const char *name,
+					   const char *data, size_t len);
 void kfp_profile_free(struct kfp_host_profile *p);
 
 /* Writes a profile in the YAML format kfp_profile_load reads back without

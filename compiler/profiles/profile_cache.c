@@ -7,6 +7,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "base/ctx.h"
 #include "base/util.h"
 
 struct cache_entry {
@@ -78,18 +79,18 @@ static void cache_grow(struct kfp_profile_cache *cache)
 }
 
 struct kfp_profile_cache_entry *kfp_profile_cache_load(struct kfp_profile_cache *cache,
-						       const char *path, char **name,
-						       char **err)
+						       struct kfp_ctx *ctx, const char *path,
+						       const struct kfp_loc *at, char **name)
 {
 	size_t len;
 	char *data = kfp_read_file(path, KFP_MAX_PROFILE_FILE, &len);
 	if (!data && errno == EFBIG) {
-		*err = kfp_xasprintf("%s: larger than %u MiB, which no host profile is",
-				     path, KFP_MAX_PROFILE_FILE >> 20);
+		kfp_error(ctx, at, "cannot use host profile %s: larger than %u MiB, which no host profile is",
+			  path, KFP_MAX_PROFILE_FILE >> 20);
 		return NULL;
 	}
 	if (!data) {
-		*err = kfp_xasprintf("%s: %s", path, strerror(errno));
+		kfp_error(ctx, at, "cannot use host profile %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	/* Hash everything but the `name:` line. */
@@ -114,7 +115,7 @@ struct kfp_profile_cache_entry *kfp_profile_cache_load(struct kfp_profile_cache 
 		free(data);
 		return &cache->v[*slot - 1].e;
 	}
-	struct kfp_host_profile *prof = kfp_profile_parse(path, data, len, err);
+	struct kfp_host_profile *prof = kfp_profile_parse(ctx, path, data, len);
 	free(data);
 	if (!prof)
 		return NULL;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "base/ctx.h"
 #include "compiler/profiles/profile.h"
 
 struct kfp_profile_cache;
@@ -27,10 +28,11 @@ void kfp_profile_cache_free(struct kfp_profile_cache *cache);
 /* The profile of the file at path, parsed only if no file with the same
  * content (but for its `name:` line) was.  *name is set to the file's
  * `name:` value, unquoted (malloc'd; NULL if none), unless it is already
- * set.  NULL and *err (malloc'd) on failure.  The entry is valid until the
- * next load. */
+ * set.  NULL on failure, with the error queued in ctx: located in the
+ * profile when it cannot be parsed, else at `at` (where the profile is
+ * named; NULL: no place).  The entry is valid until the next load. */
 struct kfp_profile_cache_entry *kfp_profile_cache_load(struct kfp_profile_cache *cache,
-						       const char *path, char **name,
-						       char **err);
+						       struct kfp_ctx *ctx, const char *path,
+						       const struct kfp_loc *at, char **name);
 
 #endif

@@ -60,9 +60,8 @@ const char *kfp_profile_arch_name(enum kfp_arch a);
 /* Whether s is valid UTF-8 as libyaml's reader accepts it. */
 bool kfp_utf8_valid(const char *s);
 
-/* Reads a whole profile or fingerprint; NULL and a message on failure. */
-char *kfp_profile_read_file(const char *path, size_t *len, char **err);
-/* *err = msg, or frees msg if err is NULL. */
-void kfp_profile_set_err(char **err, char *msg);
+/* Reads a whole profile or fingerprint; NULL and an error queued in ctx on
+ * failure. */
+char *kfp_profile_read_file(struct kfp_ctx *ctx, const char *path, size_t *len);
 
 #endif

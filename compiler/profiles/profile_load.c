@@ -2,8 +2,8 @@
 /*
  * The host profile loader: the YAML format of docs/host-profile.md, read
  * through the event reader (yaml_reader.h) straight into the profile and
- * validated.  It stops at the first problem and reports it as
- * "FILE:LINE:COL: what is wrong".
+ * validated.  It stops at the first problem and queues it in the kfp_ctx,
+ * located in the file like a policy error.
  */
 #include "profile_internal.h"
 
@@ -454,16 +454,8 @@ static bool load_finish(struct loader *l, struct yp_pos top)
 	       check_complete(l, top);
 }
 
-void kfp_profile_set_err(char **err, char *msg)
-{
-	if (err)
-		*err = msg;
-	else
-		free(msg);
-}
-
-struct kfp_host_profile *kfp_profile_parse(const char *name, const char *data,
-					   size_t len, char **err)
+struct kfp_host_profile *kfp_profile_parse(struct kfp_ctx *ctx, const char *name,
+					   const char *data, size_t len)
 {
 	struct loader l;
 	struct yp_pos top;
@@ -471,7 +463,7 @@ struct kfp_host_profile *kfp_profile_parse(const char *name, const char *data,
 	if (!name)
 		name = "<host profile>";
 	memset(&l, 0, sizeof(l));
-	yp_init(&l.y, name, data, len, false);
+	yp_init(&l.y, ctx, name, data, len, false);
 	l.p = kfp_xcalloc(1, sizeof(*l.p));
 	l.p->path = kfp_xstrdup(name);
 	bool ok = yp_begin(&l.y, "a host profile");
@@ -479,9 +471,8 @@ struct kfp_host_profile *kfp_profile_parse(const char *name, const char *data,
 	ok = ok && load_top(&l) && yp_end(&l.y) && load_finish(&l, top);
 	struct kfp_host_profile *p = l.p;
 	if (!ok) {
-		kfp_profile_set_err(err, l.y.err ? l.y.err :
-			kfp_xasprintf("%s: cannot parse the host profile", name));
-		l.y.err = NULL;
+		if (!l.y.failed)
+			kfp_error(ctx, NULL, "%s: cannot parse the host profile", name);
 		kfp_profile_free(p);
 		p = NULL;
 	}
@@ -489,12 +480,12 @@ struct kfp_host_profile *kfp_profile_parse(const char *name, const char *data,
 	return p;
 }
 
-/* Reads a whole file; NULL and a message on failure. */
-char *kfp_profile_read_file(const char *path, size_t *len, char **err)
+/* Reads a whole file; NULL and an error queued on failure. */
+char *kfp_profile_read_file(struct kfp_ctx *ctx, const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		kfp_profile_set_err(err, kfp_xasprintf("%s: cannot open: %s", path, strerror(errno)));
+		kfp_error(ctx, NULL, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
 	size_t cap = 16384, n = 0, k;
@@ -502,8 +493,8 @@ char *kfp_profile_read_file(const char *path, size_t *len, char **err)
 	while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += k;
 		if (n > KFP_PROFILE_MAX_FILE_SIZE) {
-			kfp_profile_set_err(err, kfp_xasprintf("%s: larger than %u MiB, not a host profile",
-						   path, KFP_PROFILE_MAX_FILE_SIZE >> 20));
+			kfp_error(ctx, NULL, "%s: larger than %u MiB, not a host profile", path,
+				  KFP_PROFILE_MAX_FILE_SIZE >> 20);
 			goto fail;
 		}
 		if (n == cap) {
@@ -512,7 +503,7 @@ char *kfp_profile_read_file(const char *path, size_t *len, char **err)
 		}
 	}
 	if (ferror(f)) {
-		kfp_profile_set_err(err, kfp_xasprintf("%s: cannot read: %s", path, strerror(errno)));
+		kfp_error(ctx, NULL, "%s: cannot read: %s", path, strerror(errno));
 		goto fail;
 	}
 	fclose(f);
@@ -525,13 +516,13 @@ fail:
 	return NULL;
 }
 
-struct kfp_host_profile *kfp_profile_load(const char *path, char **err)
+struct kfp_host_profile *kfp_profile_load(struct kfp_ctx *ctx, const char *path)
 {
 	size_t len;
-	char *data = kfp_profile_read_file(path, &len, err);
+	char *data = kfp_profile_read_file(ctx, path, &len);
 	if (!data)
 		return NULL;
-	struct kfp_host_profile *p = kfp_profile_parse(path, data, len, err);
+	struct kfp_host_profile *p = kfp_profile_parse(ctx, path, data, len);
 	free(data);
 	return p;
 }

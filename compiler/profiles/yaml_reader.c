@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ctx.h"
 #include "base/util.h"
 
 /* ------------------------------------------------------------------ */
@@ -82,18 +83,21 @@ const char *yp_excerpt(const char *s, size_t len, char buf[64])
 /* ------------------------------------------------------------------ */
 /* The libyaml event layer                                            */
 
-void yp_init(struct yp *y, const char *file, const char *data, size_t len, bool lenient)
+void yp_init(struct yp *y, struct kfp_ctx *ctx, const char *file, const char *data,
+	     size_t len, bool lenient)
 {
 	memset(y, 0, sizeof(*y));
-	if (!yaml_parser_initialize(&y->parser)) {
-		fputs("kfp: out of memory\n", stderr);
-		abort();
-	}
-	yaml_parser_set_input_string(&y->parser, (const unsigned char *)data, len);
+	y->ctx = ctx;
 	y->file = file;
 	y->data = data;
 	y->len = len;
 	y->lenient = lenient;
+	if (!yaml_parser_initialize(&y->parser)) {
+		kfp_error(ctx, NULL, "%s: out of memory while parsing YAML", file);
+		y->failed = true;
+		return;
+	}
+	yaml_parser_set_input_string(&y->parser, (const unsigned char *)data, len);
 }
 
 void yp_fini(struct yp *y)
@@ -104,14 +108,45 @@ void yp_fini(struct yp *y)
 }
 
 
+/* The byte offset of a position, whose column counts characters. */
+static size_t pos_off(const struct yp *y, struct yp_pos at)
+{
+	size_t off = 0;
+	for (size_t line = 0; line < at.line && off < y->len; off++)
+		line += y->data[off] == '\n';
+	for (size_t col = 0; col < at.col && off < y->len; col++)
+		do
+			off++;
+		while (off < y->len && ((unsigned char)y->data[off] & 0xc0) == 0x80);
+	return off;
+}
+
 static bool __attribute__((format(printf, 3, 0)))
 yp_vfail(struct yp *y, struct yp_pos at, const char *fmt, va_list ap)
 {
-	if (y->err)
+	if (y->failed)
 		return false;
+	y->failed = true;
+	/* The file becomes a source of the context only now: a run loads
+	 * thousands of good profiles, which need not stay in memory. */
+	char *buf = kfp_xmalloc(y->len + 1);
+	memcpy(buf, y->data, y->len);
+	buf[y->len] = 0;
+	const struct kfp_source *src = kfp_source_add(y->ctx, y->file, buf, y->len);
+	size_t off = pos_off(y, at), bol = off;
+	while (bol > 0 && y->data[bol - 1] != '\n')
+		bol--;
+	struct kfp_loc loc = {
+		.src = src,
+		.line = (uint32_t)at.line + 1,
+		.col = (uint32_t)(off - bol) + 1,
+		.end_line = (uint32_t)at.line + 1,
+		.end_col = (uint32_t)(off - bol) + 1,
+		.off = (uint32_t)off,
+		.end_off = (uint32_t)(off < y->len ? off + 1 : off),
+	};
 	char *msg = kfp_xvasprintf(fmt, ap);
-	y->err = kfp_xasprintf("%s:%zu:%zu: %s", y->file, at.line + 1,
-			       at.col + 1, msg);
+	kfp_error(y->ctx, &loc, "%s", msg);
 	free(msg);
 	return false;
 }
@@ -136,7 +171,8 @@ bool yp_fail(struct yp *y, const char *fmt, ...)
 	return false;
 }
 
-/* libyaml's reader reports a byte offset, not a mark: count lines. */
+/* libyaml's reader reports a byte offset, not a mark: count lines and
+ * characters. */
 static struct yp_pos offset_at(const struct yp *y, size_t off)
 {
 	struct yp_pos at = { 0, 0 };
@@ -146,7 +182,7 @@ static struct yp_pos offset_at(const struct yp *y, size_t off)
 		if (y->data[i] == '\n') {
 			at.line++;
 			at.col = 0;
-		} else {
+		} else if (((unsigned char)y->data[i] & 0xc0) != 0x80) {
 			at.col++;
 		}
 	}
@@ -225,7 +261,7 @@ static bool yp_check_node(struct yp *y)
 /* Moves to the next event. */
 bool yp_next(struct yp *y)
 {
-	if (y->err)
+	if (y->failed)
 		return false;
 	if (y->live) {
 		yaml_event_delete(&y->ev);

@@ -8,8 +8,9 @@
  * tree would cost an allocation per node for nothing.  Anchors, aliases and
  * tags are refused, so a hostile file cannot make us expand anything
  * (billion laughs) and there is exactly one way to spell a value.  A reader
- * stops at the first problem and keeps it as "FILE:LINE:COL: what is
- * wrong"; every call after it returns false.
+ * stops at the first problem and queues it in its kfp_ctx, located in the
+ * file (which it registers there as a source, so the error is shown with
+ * an excerpt like a policy error); every call after it returns false.
  */
 #ifndef KFP_COMPILER_PROFILES_YAML_READER_H
 #define KFP_COMPILER_PROFILES_YAML_READER_H
@@ -18,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <yaml.h>
+
+struct kfp_ctx;
 
 /* A position in the file. */
 struct yp_pos {
@@ -29,20 +32,21 @@ struct yp {
 	yaml_event_t ev;
 	bool live;     /* ev holds an event that must be deleted */
 	bool lenient;  /* fingerprints: integers may be quoted ("0x1f") */
+	struct kfp_ctx *ctx;
 	const char *file;
 	const char *data;
 	size_t len;
-	char *err;     /* the first error; later ones are dropped */
+	bool failed;   /* an error is queued: later ones are dropped */
 };
 
 /* Reads data[0..len) (which must outlive the reader), named file in
- * errors. */
-void yp_init(struct yp *y, const char *file, const char *data, size_t len,
-	     bool lenient);
+ * errors, which go to ctx. */
+void yp_init(struct yp *y, struct kfp_ctx *ctx, const char *file, const char *data,
+	     size_t len, bool lenient);
 void yp_fini(struct yp *y);
 
-/* Records an error at a position, or at the current event.  Always return
- * false. */
+/* Queues the reader's first error at a position, or at the current event;
+ * later ones are dropped.  Always return false. */
 bool yp_fail_at(struct yp *y, struct yp_pos at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool yp_fail(struct yp *y, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -224,13 +224,12 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 	struct host_file *hosts = kfp_xcalloc(n + 1, sizeof(*hosts));
 	size_t nhosts = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *err = NULL, *name = NULL;
-		struct kfp_profile_cache_entry *e = kfp_profile_cache_load(s->cache, paths[i], &name, &err);
+		char *name = NULL;
+		struct kfp_profile_cache_entry *e = kfp_profile_cache_load(
+			s->cache, ctx, paths[i], fl->hosts_loc.src ? &fl->hosts_loc : NULL, &name);
 		struct kfp_host_profile *p = e ? e->p : NULL;
 		if (!p) {
-			kfp_error(ctx, fl->hosts_loc.src ? &fl->hosts_loc : NULL,
-				  "cannot use host profile %s", err);
-			free(err);
+			/* queued by the cache */
 		} else if (p->arch != fl->arch) {
 			kfp_error(ctx, fl->hosts_loc.src ? &fl->hosts_loc : NULL,
 				  "host profile %s is for %s, but fleet \"%s\" is %s", paths[i],
