@@ -475,6 +475,42 @@ static void test_load_files(void **state)
 	free(err);
 }
 
+/* A profile's error goes to the kfp_ctx queue, located in the profile, which
+ * is registered as a source: it prints like a policy error, with the line.
+ * Good profiles are not kept as sources. */
+static void test_error_in_ctx(void **state)
+{
+	(void)state;
+	static const char text[] = "kfp_host_profile: 1\nname: h\ncpuids: []\n";
+	struct kfp_ctx ctx;
+	char *out = NULL;
+	size_t len = 0;
+
+	kfp_ctx_init(&ctx);
+	assert_null(kfp_profile_parse(&ctx, "h.yaml", text, strlen(text)));
+	assert_int_equal(ctx.errors, 1);
+	assert_int_equal(ctx.nsources, 1);
+	FILE *mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	kfp_diags_print(&ctx, mem);
+	fclose(mem);
+	assert_string_equal(out,
+			    "h.yaml:3:1: error: unknown key 'cpuids' in a host profile; did you mean 'cpuid'?\n"
+			    "    3 | cpuids: []\n"
+			    "      | ^\n");
+	free(out);
+	kfp_ctx_fini(&ctx);
+
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p =
+		kfp_profile_load(&ctx, KFP_SOURCE_DIR "/tests/data/profiles/x86_64.yaml");
+	assert_non_null(p);
+	assert_int_equal(ctx.nsources, 0);
+	assert_int_equal(ctx.ndiags, 0);
+	kfp_profile_free(p);
+	kfp_ctx_fini(&ctx);
+}
+
 /* Every complete example in docs/host-profile.md loads. */
 static void test_doc_examples(void **state)
 {
@@ -1279,6 +1315,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_empty),
 		cmocka_unit_test(test_round_trip_strings),
 		cmocka_unit_test(test_write_rejects),
+		cmocka_unit_test(test_error_in_ctx),
 		cmocka_unit_test(test_load_any_order_and_style),
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_doc_examples),
