@@ -44,6 +44,7 @@
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "base/ctx.h"
+#include "compiler/importers/fingerprint.h"
 #include "compiler/profiles/profile.h"
 #include "compiler/pipeline.h"
 
@@ -382,14 +383,15 @@ int main(int argc, char **argv)
 			free(path);
 			return 1;
 		}
-		char *err = NULL;
-		bases[b] = kfp_profile_from_fingerprint(path, fingerprints[b], &err);
+		struct kfp_ctx ctx;
+		kfp_ctx_init(&ctx);
+		ctx.prog = "bench_compile";
+		bases[b] = kfp_profile_from_fingerprint(&ctx, path, fingerprints[b]);
 		free(path);
-		if (!bases[b]) {
-			fprintf(stderr, "bench_compile: %s\n", err);
-			free(err);
+		kfp_diags_print(&ctx, stderr);
+		kfp_ctx_fini(&ctx);
+		if (!bases[b])
 			return 2;
-		}
 		leaf6[b] = leaf6_index(bases[b]);
 		if (leaf6[b] == SIZE_MAX) {
 			fprintf(stderr, "bench_compile: %s has no CPUID leaf 0x6\n", fingerprints[b]);

@@ -14,6 +14,7 @@
 #include <kfp/table.h>
 
 #include "base/ctx.h"
+#include "base/kver.h"
 
 enum kfp_node_kind {
 	/* top level */
@@ -79,13 +80,6 @@ struct kfp_names {
 struct kfp_number {
 	uint64_t value;
 	bool hex;
-	struct kfp_loc loc;
-};
-
-/* A kernel version such as 5.10 or 6.1.0. */
-struct kfp_kver {
-	uint32_t major, minor, patch;
-	unsigned parts; /* 2 or 3, as written */
 	struct kfp_loc loc;
 };
 

@@ -2,7 +2,7 @@
 /*
  * Host profiles: what one host's KVM offers, as `kfp probe` writes it (YAML,
  * documented in docs/host-profile.md) or as imported from a Firecracker
- * cpu-template-helper fingerprint.  The compiler checks policies against
+ * cpu-template-helper fingerprint (compiler/importers/fingerprint.h).  The compiler checks policies against
  * them; nothing here knows about policies.
  */
 #ifndef KFP_COMPILER_PROFILE_H
@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/ctx.h"
+#include "base/kver.h"
 #include "grammar/ast.h"
 
 #define KFP_PROFILE_FORMAT 1
@@ -85,27 +87,19 @@ static inline bool kfp_arm64_is_cache_reg(uint64_t id)
 }
 
 /*
- * Reads a profile.  On failure returns NULL and, if err is not NULL, sets
- * *err to a malloc'd message of the form "FILE:LINE:COL: what is wrong"
- * (the caller frees it).
+ * Reads a profile (from a file, or from memory under a name).  On failure
+ * returns NULL with the error queued in ctx, for the caller to print: the
+ * file is then registered in ctx as a source, so that the error is located
+ * and quoted like a policy error.
  */
-struct kfp_host_profile *kfp_profile_load(const char *path, char **err);
-struct kfp_host_profile *kfp_profile_parse(const char *name, const char *data,
-					   size_t len, char **err);
+struct kfp_host_profile *kfp_profile_load(struct kfp_ctx *ctx, const char *path);
+struct kfp_host_profile *kfp_profile_parse(struct kfp_ctx *ctx, const char *name,
+					   const char *data, size_t len);
 void kfp_profile_free(struct kfp_host_profile *p);
 
 /* Writes a profile in the YAML format kfp_profile_load reads back without
  * loss.  Returns 0 or -errno. */
 int kfp_profile_write(const struct kfp_host_profile *p, FILE *out);
-
-/* Converts a Firecracker cpu-template-helper fingerprint (JSON) into a
- * profile.  The host name is taken from `name`.  NULL and *err on failure. */
-struct kfp_host_profile *kfp_profile_from_fingerprint(const char *path,
-						      const char *name, char **err);
-
-/* Parses "6.1.172-216.amzn2023.x86_64" into 6.1.172.  Returns false if the
- * string does not start with MAJOR.MINOR. */
-bool kfp_kver_parse(const char *s, struct kfp_kver *out);
 
 /* Lookups (binary search); NULL if absent. */
 const struct kfp_cpuid_entry *kfp_profile_cpuid(const struct kfp_host_profile *p,

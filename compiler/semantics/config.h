@@ -22,6 +22,7 @@
 #include "grammar/ast.h"
 #include "compiler/catalog/catalog.h"
 #include "compiler/profiles/profile.h"
+#include "compiler/profiles/profile_cache.h"
 
 /* Where a feature ended up, and the reason. */
 enum kfp_verdict {
@@ -147,8 +148,6 @@ struct kfp_fleet {
 	uint8_t id[16]; /* identity: hash of the canonical content */
 };
 
-struct kfp_profile_cache;
-
 struct kfp_policy {
 	const char *name;
 	uint64_t version;
@@ -159,15 +158,10 @@ struct kfp_policy {
 	struct kfp_profile_cache *cache; /* owned when the caller gave none */
 };
 
-/* Shared across compilations, so that identical host profiles are parsed
- * once (see kfp_compile_opts). */
-struct kfp_profile_cache *kfp_profile_cache_new(void);
-void kfp_profile_cache_free(struct kfp_profile_cache *cache);
-
 struct kfp_compile_opts {
 	const char *fleet;    /* only this fleet (NULL: all) */
 	const char *hosts_dir; /* read every *.yaml here instead of `hosts` globs */
-	struct kfp_profile_cache *cache; /* optional */
+	struct kfp_profile_cache *cache; /* optional (profile_cache.h) */
 };
 
 /* Resolves a loaded, structurally checked policy against the catalog and

@@ -13,7 +13,6 @@
  */
 #include "sema.h"
 
-#include <errno.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,136 +129,19 @@ kfp_kv kfp_fleet_first_unhideable_shown(const struct kfp_fleet *fl, kfp_kv expos
 
 /* ---- host profiles ---- */
 
-struct cache_entry {
-	XXH128_hash_t hash;
-	struct kfp_host_profile *p;
-	/* The class this profile forms in the fleet being loaded, so that
-	 * adding a host is O(1). */
-	const struct kfp_fleet *fleet;
-	size_t class_idx;
-};
-
-/* Profiles by content hash: an open-addressing table of indexes into v. */
-struct kfp_profile_cache {
-	struct cache_entry *v;
-	size_t n, cap;
-	size_t *slots; /* index + 1, 0 = empty; size is a power of two */
-	size_t nslots;
-};
-
-struct kfp_profile_cache *kfp_profile_cache_new(void)
+static void add_host(struct kfp_fleet *fl, struct kfp_profile_cache_entry *e, const char *name)
 {
-	return kfp_xcalloc(1, sizeof(struct kfp_profile_cache));
-}
-
-void kfp_profile_cache_free(struct kfp_profile_cache *cache)
-{
-	if (!cache)
-		return;
-	for (size_t i = 0; i < cache->n; i++)
-		kfp_profile_free(cache->v[i].p);
-	free(cache->v);
-	free(cache->slots);
-	free(cache);
-}
-
-/* Host profiles are a few KiB; this bounds a wrong glob. */
-#define KFP_MAX_PROFILE_FILE (16u << 20)
-
-/* The value of a profile's top-level `name:` line, unquoted; NULL if none. */
-static char *name_line(const char *line, const char *end)
-{
-	const char *v = line + 5;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	const char *e = end;
-	while (e > v && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (e - v >= 2 && (*v == '"' || *v == '\'') && e[-1] == *v) {
-		v++;
-		e--;
-	}
-	return e > v ? kfp_xstrndup(v, (size_t)(e - v)) : NULL;
-}
-
-static size_t *cache_slot(struct kfp_profile_cache *cache, XXH128_hash_t h)
-{
-	size_t mask = cache->nslots - 1;
-	for (size_t i = (size_t)h.low64 & mask;; i = (i + 1) & mask) {
-		size_t *slot = &cache->slots[i];
-		if (!*slot || XXH128_isEqual(cache->v[*slot - 1].hash, h))
-			return slot;
-	}
-}
-
-static void cache_grow(struct kfp_profile_cache *cache)
-{
-	size_t n = cache->nslots ? cache->nslots * 2 : 64;
-	free(cache->slots);
-	cache->slots = kfp_xcalloc(n, sizeof(*cache->slots));
-	cache->nslots = n;
-	for (size_t i = 0; i < cache->n; i++)
-		*cache_slot(cache, cache->v[i].hash) = i + 1;
-}
-
-static struct cache_entry *load_profile(struct kfp_profile_cache *cache,
-					const char *path, char **name, char **err)
-{
-	size_t len;
-	char *data = kfp_read_file(path, KFP_MAX_PROFILE_FILE, &len);
-	if (!data && errno == EFBIG) {
-		*err = kfp_xasprintf("%s: larger than %u MiB, which no host profile is",
-				     path, KFP_MAX_PROFILE_FILE >> 20);
-		return NULL;
-	}
-	if (!data) {
-		*err = kfp_xasprintf("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	/* Hash everything but the `name:` line. */
-	XXH3_state_t *st = XXH3_createState();
-	XXH3_128bits_reset(st);
-	const char *p = data, *end = data + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *next = nl ? nl + 1 : end;
-		if (strncmp(p, "name:", 5) != 0)
-			XXH3_128bits_update(st, p, (size_t)(next - p));
-		else if (!*name)
-			*name = name_line(p, next);
-		p = next;
-	}
-	XXH128_hash_t h = XXH3_128bits_digest(st);
-	XXH3_freeState(st);
-	if (2 * (cache->n + 1) > cache->nslots)
-		cache_grow(cache);
-	size_t *slot = cache_slot(cache, h);
-	if (*slot) {
-		free(data);
-		return &cache->v[*slot - 1];
-	}
-	struct kfp_host_profile *prof = kfp_profile_parse(path, data, len, err);
-	free(data);
-	if (!prof)
-		return NULL;
-	struct cache_entry e = { .hash = h, .p = prof };
-	KFP_VEC_PUSH(cache->v, cache->n, cache->cap, e);
-	*slot = cache->n;
-	return &cache->v[cache->n - 1];
-}
-
-static void add_host(struct kfp_fleet *fl, struct cache_entry *e, const char *name)
-{
-	/* A cache outlives fleets: a new fleet can sit where a freed one
-	 * was, so check that the class really is this profile's. */
-	if (e->fleet != fl || e->class_idx >= fl->nclasses ||
-	    fl->classes[e->class_idx].p != e->p) {
+	/* The entry's owner is the fleet being loaded and its index the class
+	 * the profile forms there.  A cache outlives fleets: a new fleet can
+	 * sit where a freed one was, so check that the class really is this
+	 * profile's. */
+	if (e->owner != fl || e->index >= fl->nclasses || fl->classes[e->index].p != e->p) {
 		struct kfp_host_class nc = { .p = e->p };
 		KFP_VEC_PUSH(fl->classes, fl->nclasses, fl->classes_cap, nc);
-		e->fleet = fl;
-		e->class_idx = fl->nclasses - 1;
+		e->owner = fl;
+		e->index = fl->nclasses - 1;
 	}
-	struct kfp_host_class *c = &fl->classes[e->class_idx];
+	struct kfp_host_class *c = &fl->classes[e->index];
 	KFP_VEC_PUSH(c->names, c->n, c->cap, kfp_xstrdup(name));
 	fl->nhosts++;
 }
@@ -342,13 +224,12 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 	struct host_file *hosts = kfp_xcalloc(n + 1, sizeof(*hosts));
 	size_t nhosts = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *err = NULL, *name = NULL;
-		struct cache_entry *e = load_profile(s->cache, paths[i], &name, &err);
+		char *name = NULL;
+		struct kfp_profile_cache_entry *e = kfp_profile_cache_load(
+			s->cache, ctx, paths[i], fl->hosts_loc.src ? &fl->hosts_loc : NULL, &name);
 		struct kfp_host_profile *p = e ? e->p : NULL;
 		if (!p) {
-			kfp_error(ctx, fl->hosts_loc.src ? &fl->hosts_loc : NULL,
-				  "cannot use host profile %s", err);
-			free(err);
+			/* queued by the cache */
 		} else if (p->arch != fl->arch) {
 			kfp_error(ctx, fl->hosts_loc.src ? &fl->hosts_loc : NULL,
 				  "host profile %s is for %s, but fleet \"%s\" is %s", paths[i],
@@ -364,7 +245,7 @@ static void load_hosts(struct sema *s, struct kfp_fleet *fl)
 					    "host %s runs kernel %s, older than fleet \"%s\"'s min_kernel %s",
 					    hn, kfp_kv_str(hk, a), fl->name, kfp_kv_str(fl->min, b));
 			add_host(fl, e, hn);
-			const struct kfp_host_class *c = &fl->classes[e->class_idx];
+			const struct kfp_host_class *c = &fl->classes[e->index];
 			hosts[nhosts++] = (struct host_file){ c->names[c->n - 1], paths[i] };
 		}
 		free(name);

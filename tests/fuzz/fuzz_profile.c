@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/ctx.h"
+#include "compiler/importers/fingerprint.h"
 #include "compiler/profiles/profile.h"
 
 static void die(const char *what, const char *text)
@@ -83,11 +85,13 @@ static char *write_mem(const struct kfp_host_profile *p, size_t *len)
 static void check_round_trip(const struct kfp_host_profile *p)
 {
 	size_t len, len2;
-	char *err = NULL;
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
 	char *once = write_mem(p, &len);
-	struct kfp_host_profile *q = kfp_profile_parse("written.yaml", once, len, &err);
+	struct kfp_host_profile *q = kfp_profile_parse(&ctx, "written.yaml", once, len);
 	if (!q)
-		die(err, once);
+		die(ctx.ndiags ? ctx.diags[0].msg : "no error", once);
+	kfp_ctx_fini(&ctx);
 	if (!profiles_equal(p, q))
 		die("write -> parse changed the profile", once);
 	char *twice = write_mem(q, &len2);
@@ -100,17 +104,21 @@ static void check_round_trip(const struct kfp_host_profile *p)
 
 static void fuzz_fingerprint(const uint8_t *data, size_t size)
 {
-	char path[64], *err = NULL;
+	char path[64];
 	int fd = memfd_create("fingerprint.json", 0);
 	if (fd < 0)
 		return;
 	if (write(fd, data, size) == (ssize_t)size) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		struct kfp_host_profile *p = kfp_profile_from_fingerprint(path, NULL, &err);
+		struct kfp_ctx ctx;
+		kfp_ctx_init(&ctx);
+		struct kfp_host_profile *p = kfp_profile_from_fingerprint(&ctx, path, NULL);
 		if (p)
 			check_round_trip(p);
+		else if (ctx.errors != 1)
+			die("a refused fingerprint without exactly one error", NULL);
 		kfp_profile_free(p);
-		free(err);
+		kfp_ctx_fini(&ctx);
 	}
 	close(fd);
 }
@@ -119,15 +127,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *err = NULL;
-	struct kfp_host_profile *p =
-		kfp_profile_parse("fuzz.yaml", (const char *)data, size, &err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p = kfp_profile_parse(&ctx, "fuzz.yaml", (const char *)data, size);
 	if (p)
 		check_round_trip(p);
-	else if (!err || strncmp(err, "fuzz.yaml:", 10) != 0)
-		die("an error without a position", err);
+	else if (ctx.errors != 1 || !ctx.diags[0].has_loc ||
+		 strcmp(ctx.diags[0].loc.src->path, "fuzz.yaml") != 0)
+		die("an error without a position in the file", ctx.ndiags ? ctx.diags[0].msg : NULL);
 	kfp_profile_free(p);
-	free(err);
+	kfp_ctx_fini(&ctx);
 
 	if (size && data[0] == '{')
 		fuzz_fingerprint(data, size);

@@ -128,10 +128,11 @@ static struct kfp_host_profile *probe(void)
 		show("kfp probe", &r);
 	assert_int_equal(r.status, 0);
 	tk_result_free(&r);
-	char *err = NULL;
-	struct kfp_host_profile *p = kfp_profile_load(path, &err);
-	if (!p)
-		fprintf(stderr, "%s\n", err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p = kfp_profile_load(&ctx, path);
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
 	assert_non_null(p);
 	return p;
 }

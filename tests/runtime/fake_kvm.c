@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/src/kvm_arm64.h"
+#include "base/ctx.h"
 #include "compiler/profiles/profile.h"
 #include "runtime/src/sys.h"
 
@@ -515,13 +516,13 @@ void fake_kvm_add_vmx(struct fake_kvm *k)
 
 int fake_kvm_load_profile(struct fake_kvm *k, const char *path)
 {
-	char *err = NULL;
-	struct kfp_host_profile *p = kfp_profile_load(path, &err);
-	if (!p) {
-		fprintf(stderr, "%s\n", err ? err : path);
-		free(err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p = kfp_profile_load(&ctx, path);
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	if (!p)
 		return -1;
-	}
 	if (p->arch == KFP_ARCH_ARM64) {
 		k->nregs = 0;
 		memset(k->masks, 0, sizeof(k->masks));

@@ -19,6 +19,9 @@
 
 #include <cmocka.h>
 
+#include "base/ctx.h"
+#include "base/util.h"
+#include "compiler/importers/fingerprint.h"
 #include "compiler/profiles/profile.h"
 
 #ifndef KFP_FLEET_DATA
@@ -30,9 +33,65 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
 
+/* The readers queue their one error in a kfp_ctx, located in the file
+ * (registered as a source); the tests compare it as "FILE:LINE:COL: msg",
+ * or "msg" where it has no place. */
+static char *take_error(struct kfp_ctx *ctx, const struct kfp_host_profile *p)
+{
+	char *msg = NULL;
+	assert_int_equal(ctx->errors, p ? 0 : 1);
+	for (size_t i = 0; i < ctx->ndiags && !msg; i++) {
+		const struct kfp_diag *d = &ctx->diags[i];
+		if (d->sev != KFP_SEV_ERROR)
+			continue;
+		if (d->has_loc) {
+			assert_non_null(d->loc.src->buf);
+			msg = kfp_xasprintf("%s:%u:%u: %s", d->loc.src->path, d->loc.line,
+					    d->loc.col, d->msg);
+		} else {
+			msg = kfp_xstrdup(d->msg);
+		}
+	}
+	kfp_ctx_fini(ctx);
+	return msg;
+}
+
+static struct kfp_host_profile *profile_parse(const char *name, const char *data, size_t len,
+					      char **err)
+{
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p = kfp_profile_parse(&ctx, name, data, len);
+	char *msg = take_error(&ctx, p);
+	if (err)
+		*err = msg;
+	else
+		free(msg);
+	return p;
+}
+
+static struct kfp_host_profile *profile_load(const char *path, char **err)
+{
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p = kfp_profile_load(&ctx, path);
+	*err = take_error(&ctx, p);
+	return p;
+}
+
+static struct kfp_host_profile *fingerprint_load(const char *path, const char *name,
+						 char **err)
+{
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p = kfp_profile_from_fingerprint(&ctx, path, name);
+	*err = take_error(&ctx, p);
+	return p;
+}
+
 static struct kfp_host_profile *parse_str(const char *text, char **err)
 {
-	return kfp_profile_parse("t.yaml", text, strlen(text), err);
+	return profile_parse("t.yaml", text, strlen(text), err);
 }
 
 static void assert_regs_equal(const char *what, const struct kfp_reg_value *a,
@@ -377,7 +436,7 @@ static void test_load_files(void **state)
 	(void)state;
 	char *err = NULL;
 	struct kfp_host_profile *p =
-		kfp_profile_load(KFP_SOURCE_DIR "/tests/data/profiles/x86_64.yaml", &err);
+		profile_load(KFP_SOURCE_DIR "/tests/data/profiles/x86_64.yaml", &err);
 	if (!p)
 		print_error("%s\n", err);
 	assert_non_null(p);
@@ -392,7 +451,7 @@ static void test_load_files(void **state)
 	assert_round_trip(p);
 	kfp_profile_free(p);
 
-	p = kfp_profile_load(KFP_SOURCE_DIR "/tests/data/profiles/arm64.yaml", &err);
+	p = profile_load(KFP_SOURCE_DIR "/tests/data/profiles/arm64.yaml", &err);
 	if (!p)
 		print_error("%s\n", err);
 	assert_non_null(p);
@@ -410,10 +469,46 @@ static void test_load_files(void **state)
 	assert_round_trip(p);
 	kfp_profile_free(p);
 
-	assert_null(kfp_profile_load(KFP_SOURCE_DIR "/tests/data/profiles/missing.yaml",
+	assert_null(profile_load(KFP_SOURCE_DIR "/tests/data/profiles/missing.yaml",
 				     &err));
 	assert_string_equal(err, KFP_SOURCE_DIR "/tests/data/profiles/missing.yaml: cannot open: No such file or directory");
 	free(err);
+}
+
+/* A profile's error goes to the kfp_ctx queue, located in the profile, which
+ * is registered as a source: it prints like a policy error, with the line.
+ * Good profiles are not kept as sources. */
+static void test_error_in_ctx(void **state)
+{
+	(void)state;
+	static const char text[] = "kfp_host_profile: 1\nname: h\ncpuids: []\n";
+	struct kfp_ctx ctx;
+	char *out = NULL;
+	size_t len = 0;
+
+	kfp_ctx_init(&ctx);
+	assert_null(kfp_profile_parse(&ctx, "h.yaml", text, strlen(text)));
+	assert_int_equal(ctx.errors, 1);
+	assert_int_equal(ctx.nsources, 1);
+	FILE *mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	kfp_diags_print(&ctx, mem);
+	fclose(mem);
+	assert_string_equal(out,
+			    "h.yaml:3:1: error: unknown key 'cpuids' in a host profile; did you mean 'cpuid'?\n"
+			    "    3 | cpuids: []\n"
+			    "      | ^\n");
+	free(out);
+	kfp_ctx_fini(&ctx);
+
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p =
+		kfp_profile_load(&ctx, KFP_SOURCE_DIR "/tests/data/profiles/x86_64.yaml");
+	assert_non_null(p);
+	assert_int_equal(ctx.nsources, 0);
+	assert_int_equal(ctx.ndiags, 0);
+	kfp_profile_free(p);
+	kfp_ctx_fini(&ctx);
 }
 
 /* Every complete example in docs/host-profile.md loads. */
@@ -438,7 +533,7 @@ static void test_doc_examples(void **state)
 			if (strstr(block, "kfp_host_profile: 1")) {
 				char *err = NULL;
 				struct kfp_host_profile *p =
-					kfp_profile_parse("doc", block, len, &err);
+					profile_parse("doc", block, len, &err);
 				if (!p)
 					print_error("%s in:\n%s", err, block);
 				assert_non_null(p);
@@ -474,7 +569,7 @@ static void expect_errors(const struct bad *cases, size_t n, const char *prefix)
 		char *text = malloc(len + 1);
 		strcpy(text, prefix);
 		strcat(text, cases[i].text);
-		struct kfp_host_profile *p = kfp_profile_parse("t.yaml", text, len, &err);
+		struct kfp_host_profile *p = profile_parse("t.yaml", text, len, &err);
 		if (p) {
 			print_error("accepted:\n%s\n", text);
 			wrong++;
@@ -667,7 +762,7 @@ static void test_errors_arm64(void **state)
 static void expect_rejected(const char *text, size_t len, const char *what)
 {
 	char *err = NULL;
-	struct kfp_host_profile *p = kfp_profile_parse("t.yaml", text, len, &err);
+	struct kfp_host_profile *p = profile_parse("t.yaml", text, len, &err);
 	if (p)
 		print_error("%s: accepted\n", what);
 	assert_null(p);
@@ -690,7 +785,7 @@ static void test_truncated(void **state)
 	};
 	for (size_t i = 0; i < 2; i++) {
 		char *err = NULL;
-		struct kfp_host_profile *p = kfp_profile_load(files[i], &err);
+		struct kfp_host_profile *p = profile_load(files[i], &err);
 		if (!p)
 			fail_msg("%s", err);
 		char *text = NULL;
@@ -701,7 +796,7 @@ static void test_truncated(void **state)
 		kfp_profile_free(p);
 		unsigned truncated = 0;
 		for (size_t n = 0; n + 1 < len; n++) {
-			p = kfp_profile_parse("t.yaml", text, n, &err);
+			p = profile_parse("t.yaml", text, n, &err);
 			if (p)
 				fail_msg("%s cut to %zu of %zu bytes loads", files[i], n, len);
 			if (strncmp(err, "t.yaml", 6) != 0)
@@ -711,7 +806,7 @@ static void test_truncated(void **state)
 		}
 		/* Past the required common keys, the message says why. */
 		assert_true(truncated > len / 2);
-		p = kfp_profile_parse("t.yaml", text, len - 1, &err);
+		p = profile_parse("t.yaml", text, len - 1, &err);
 		assert_non_null(p);
 		kfp_profile_free(p);
 		free(text);
@@ -789,7 +884,7 @@ static void test_many_entries(void **state)
 	fputs("]\nid_regs: {}\nfirmware_regs: {}\nvcpu_features: []\n", mem);
 	fclose(mem);
 	char *err = NULL;
-	struct kfp_host_profile *p = kfp_profile_parse("t.yaml", text, len, &err);
+	struct kfp_host_profile *p = profile_parse("t.yaml", text, len, &err);
 	if (!p)
 		print_error("%s\n", err);
 	assert_non_null(p);
@@ -882,7 +977,7 @@ static struct kfp_host_profile *import_text(const char *text, char **err,
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-	return kfp_profile_from_fingerprint(path, "host", err);
+	return fingerprint_load(path, "host", err);
 }
 
 static const char fp_x86_head[] =
@@ -927,7 +1022,7 @@ static void test_fingerprint_small(void **state)
 	kfp_profile_free(p);
 
 	/* without a name, the file's base name */
-	p = kfp_profile_from_fingerprint(path, NULL, &err);
+	p = fingerprint_load(path, NULL, &err);
 	assert_non_null(p);
 	assert_non_null(strstr(path, p->name));
 	assert_null(strstr(p->name, ".json"));
@@ -1016,7 +1111,7 @@ static void test_fingerprint_errors(void **state)
 
 	assert_int_equal(fp_wrong, 0);
 	char *err = NULL;
-	assert_null(kfp_profile_from_fingerprint("/nonexistent/fp.json", NULL, &err));
+	assert_null(fingerprint_load("/nonexistent/fp.json", NULL, &err));
 	assert_string_equal(err, "/nonexistent/fp.json: cannot open: No such file or directory");
 	free(err);
 }
@@ -1037,7 +1132,7 @@ static struct kfp_host_profile *import_fleet(const char *file)
 {
 	char path[512], *err = NULL;
 	snprintf(path, sizeof(path), "%s/%s", FLEET_DIR, file);
-	struct kfp_host_profile *p = kfp_profile_from_fingerprint(path, file, &err);
+	struct kfp_host_profile *p = fingerprint_load(path, file, &err);
 	if (!p)
 		print_error("%s\n", err);
 	assert_non_null(p);
@@ -1202,7 +1297,7 @@ static void test_fleet_load_time(void **state)
 	const int n = 1000;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < n; i++) {
-		struct kfp_host_profile *q = kfp_profile_parse("t.yaml", text, len, NULL);
+		struct kfp_host_profile *q = profile_parse("t.yaml", text, len, NULL);
 		assert_non_null(q);
 		kfp_profile_free(q);
 	}
@@ -1220,6 +1315,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_empty),
 		cmocka_unit_test(test_round_trip_strings),
 		cmocka_unit_test(test_write_rejects),
+		cmocka_unit_test(test_error_in_ctx),
 		cmocka_unit_test(test_load_any_order_and_style),
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_doc_examples),

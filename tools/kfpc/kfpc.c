@@ -24,6 +24,7 @@
 #include "base/ctx.h"
 #include "compiler/emitters/emit.h"
 #include "grammar/fmt.h"
+#include "compiler/importers/fingerprint.h"
 #include "compiler/importers/import_fc.h"
 #include "compiler/pipeline.h"
 #include "tools/output.h"
@@ -637,14 +638,14 @@ static int cmd_import_fingerprint(int argc, char **argv)
 		if (dot)
 			*dot = 0;
 	}
-	char *err = NULL;
-	struct kfp_host_profile *p = kfp_profile_from_fingerprint(path, name, &err);
+	struct kfp_ctx ctx;
+	kfp_ctx_init(&ctx);
+	struct kfp_host_profile *p = kfp_profile_from_fingerprint(&ctx, path, name);
 	free(name);
-	if (!p) {
-		fprintf(stderr, "kfpc: %s\n", err);
-		free(err);
+	kfp_diags_print(&ctx, stderr);
+	kfp_ctx_fini(&ctx);
+	if (!p)
 		return EXIT_POLICY;
-	}
 	struct kfp_output out;
 	int status = EXIT_CLEAN, r;
 	if (!kfp_output_open(&out, "kfpc", o.out)) {
