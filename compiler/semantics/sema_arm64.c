@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "sema.h"
 #include "base/util.h"
 
@@ -21,19 +23,17 @@
 
 static uint64_t field_mask(const struct kfp_cat_field *f)
 {
-	return f->width >= 64 ? ~0ull : (1ull << f->width) - 1;
+	return kfp_arm64_field_mask(f->width);
 }
 
 uint64_t kfp_field_get(const struct kfp_cat_field *f, uint64_t reg)
 {
-	return reg >> f->shift & field_mask(f);
+	return kfp_arm64_field_get(reg, f->shift, f->width);
 }
 
 int64_t kfp_field_signed(const struct kfp_cat_field *f, uint64_t raw)
 {
-	if (!f->is_signed || f->width >= 64 || !(raw >> (f->width - 1) & 1))
-		return (int64_t)raw;
-	return (int64_t)raw - (int64_t)(1ull << f->width);
+	return kfp_arm64_field_value(raw, f->width, f->is_signed);
 }
 
 const char *kfp_field_str(const struct kfp_cat_field *f, uint64_t raw, char buf[48])
@@ -54,11 +54,7 @@ const char *kfp_field_str(const struct kfp_cat_field *f, uint64_t raw, char buf[
 
 int kfp_field_cmp(const struct kfp_cat_field *f, uint64_t a, uint64_t b)
 {
-	if (f->is_signed) {
-		int64_t x = kfp_field_signed(f, a), y = kfp_field_signed(f, b);
-		return x < y ? -1 : x > y;
-	}
-	return a < b ? -1 : a > b;
+	return kfp_arm64_field_cmp(a, b, f->width, f->is_signed);
 }
 
 uint64_t kfp_field_hidden(const struct kfp_cat_field *f)
@@ -735,7 +731,6 @@ static void check_fields(struct sema *s, struct kfp_fleet *fl, struct kfp_reg_pl
  *    (arch/arm64/kvm/psci.c), 1.1 from 5.18 (6.1 hypercalls.c has it, 5.10
  *    not), 1.2 and 1.3 from 6.13 (upstream; not in the checked sources),
  *    with vcpu_init psci_0_2 on. */
-#define PSCI_VERSION_ID 0x6030000000140000ull
 #define CACHE_WRITABLE_SINCE KFP_KV(6, 3)
 
 static const char *const ccsidr_names[KFP_ARM64_NCSSELR] = {
@@ -768,7 +763,7 @@ static kfp_kv host_kv(const struct kfp_host_profile *p)
 
 static const struct kfp_reg_value *pin_value(const struct kfp_host_profile *p, uint64_t id)
 {
-	return id == PSCI_VERSION_ID ? kfp_profile_fw_reg(p, id) : kfp_profile_cache_reg(p, id);
+	return id == KFP_ARM64_PSCI_VERSION ? kfp_profile_fw_reg(p, id) : kfp_profile_cache_reg(p, id);
 }
 
 /* Where errors about the hosts' values point: the `hosts` line, else the
@@ -915,11 +910,11 @@ static void pin_psci(struct sema *s, struct kfp_fleet *fl, size_t *cap)
 	const struct kfp_host_class *low = NULL;
 	bool differ = false;
 	for (size_t i = 0; i < fl->nclasses; i++) {
-		const struct kfp_reg_value *rv = kfp_profile_fw_reg(fl->classes[i].p, PSCI_VERSION_ID);
+		const struct kfp_reg_value *rv = kfp_profile_fw_reg(fl->classes[i].p, KFP_ARM64_PSCI_VERSION);
 		if (!rv)
 			continue;
 		if (low) {
-			uint64_t lv = kfp_profile_fw_reg(low->p, PSCI_VERSION_ID)->value;
+			uint64_t lv = kfp_profile_fw_reg(low->p, KFP_ARM64_PSCI_VERSION)->value;
 			differ |= rv->value != lv;
 			if (rv->value > lv ||
 			    (rv->value == lv && host_kv(fl->classes[i].p) >= host_kv(low->p)))
@@ -929,9 +924,9 @@ static void pin_psci(struct sema *s, struct kfp_fleet *fl, size_t *cap)
 	}
 	if (!differ)
 		return;
-	uint64_t v = kfp_profile_fw_reg(low->p, PSCI_VERSION_ID)->value;
+	uint64_t v = kfp_profile_fw_reg(low->p, KFP_ARM64_PSCI_VERSION)->value;
 	struct kfp_pin pin = {
-		.name = "PSCI_VERSION", .id = PSCI_VERSION_ID, .value = v,
+		.name = "PSCI_VERSION", .id = KFP_ARM64_PSCI_VERSION, .value = v,
 		.writable_since = psci_writable_since(v), .from = host_kv(low->p),
 		.from_host = low->names[0],
 	};

@@ -46,8 +46,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "internal.h"
-#include "kvm_arm64.h"
 #include "sys.h"
 
 /* What plan_* share: the configuration, the plan and the kernel. */
@@ -137,36 +138,18 @@ static int one_reg_set(int vcpu_fd, uint64_t id, uint64_t value)
 
 static uint64_t field_mask(const struct kfp_id_field_row *f)
 {
-	return f->width >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << f->width) - 1;
+	return kfp_arm64_field_mask(f->width);
 }
 
 static uint64_t field_get(const struct kfp_id_field_row *f, uint64_t reg)
 {
-	return reg >> f->shift & field_mask(f);
-}
-
-static uint64_t field_put(const struct kfp_id_field_row *f, uint64_t reg, uint64_t v)
-{
-	uint64_t m = field_mask(f) << f->shift;
-	return (reg & ~m) | (v << f->shift & m);
-}
-
-/* A signed field (FP, AdvSIMD: 0xf is "not implemented") sign-extended. */
-static int64_t field_signed(const struct kfp_id_field_row *f, uint64_t raw)
-{
-	if (!f->is_signed || f->width >= 64 || !(raw >> (f->width - 1) & 1))
-		return (int64_t)raw;
-	return (int64_t)(raw | ~field_mask(f));
+	return kfp_arm64_field_get(reg, f->shift, f->width);
 }
 
 /* -1, 0, 1 comparing two raw values in the field's order. */
 static int field_cmp(const struct kfp_id_field_row *f, uint64_t a, uint64_t b)
 {
-	if (f->is_signed) {
-		int64_t x = field_signed(f, a), y = field_signed(f, b);
-		return x < y ? -1 : x > y;
-	}
-	return a < b ? -1 : a > b;
+	return kfp_arm64_field_cmp(a, b, f->width, f->is_signed);
 }
 
 static bool row_valid(const struct kfp_id_reg_row *row)
@@ -445,7 +428,7 @@ static int plan_id_reg(struct planner *p, const struct kfp_id_reg_row *row)
 		const struct kfp_id_field_row *f = &row->fields[i];
 		uint64_t t;
 		if (field_target(p, row, f, present, cur, &t))
-			target = field_put(f, target, t);
+			target = kfp_arm64_field_put(target, f->shift, f->width, t);
 		else
 			ok = false;
 	}

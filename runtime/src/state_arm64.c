@@ -24,8 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "internal.h"
-#include "kvm_arm64.h"
 #include "sys.h"
 
 /* KVM_REG_SIZE_U2048: an SVE Z register, the largest ONE_REG. */

@@ -24,12 +24,12 @@
 
 #include <cmocka.h>
 
+#include <kfp/arm64_regs.h>
 #include <kfp/kfp.h>
 
 #include "compiler/catalog/catalog.h"
 #include "compiler/semantics/config.h"
 #include "fake_kvm.h"
-#include "runtime/src/kvm_arm64.h"
 #include "grammar/parse.h"
 #include "policy.h"
 #include "compiler/semantics/structure.h"

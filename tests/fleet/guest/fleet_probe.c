@@ -46,6 +46,8 @@
 
 #include <linux/kvm.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "fleet_init.h"
 
 #ifndef __aarch64__
@@ -74,13 +76,7 @@ struct reg_mask_range {
 #define KVM_ARM_GET_REG_WRITABLE_MASKS _IOR(KVMIO, 0xb6, struct reg_mask_range)
 #endif
 
-#define SYSREG(op0, op1, crn, crm, op2)                                       \
-	(UINT64_C(0x6030000000130000) | (uint64_t)(op0) << 14 |               \
-	 (uint64_t)(op1) << 11 | (uint64_t)(crn) << 7 | (uint64_t)(crm) << 3 | \
-	 (uint64_t)(op2))
-#define ID_AA64ISAR0_EL1 SYSREG(3, 0, 0, 6, 0)
-#define FW_REG(n) (UINT64_C(0x6030000000140000) | (n))
-#define FW_BMAP(n) (UINT64_C(0x6030000000160000) | (n))
+#define ID_AA64ISAR0_EL1 KFP_ARM64_SYSREG(3, 0, 0, 6, 0)
 
 /* Guest physical layout of the run check. */
 #define GUEST_CODE_GPA UINT64_C(0x10000000)
@@ -142,14 +138,14 @@ static const struct {
 	uint64_t id;
 	const char *name;
 } fw_regs[] = {
-	{ FW_REG(0), "PSCI_VERSION" },
-	{ FW_REG(1), "SMCCC_ARCH_WORKAROUND_1" },
-	{ FW_REG(2), "SMCCC_ARCH_WORKAROUND_2" },
-	{ FW_REG(3), "SMCCC_ARCH_WORKAROUND_3" },
-	{ FW_BMAP(0), "STD_BMAP" },
-	{ FW_BMAP(1), "STD_HYP_BMAP" },
-	{ FW_BMAP(2), "VENDOR_HYP_BMAP" },
-	{ FW_BMAP(3), "VENDOR_HYP_BMAP_2" },
+	{ KFP_ARM64_FW_REG(0), "PSCI_VERSION" },
+	{ KFP_ARM64_FW_REG(1), "SMCCC_ARCH_WORKAROUND_1" },
+	{ KFP_ARM64_FW_REG(2), "SMCCC_ARCH_WORKAROUND_2" },
+	{ KFP_ARM64_FW_REG(3), "SMCCC_ARCH_WORKAROUND_3" },
+	{ KFP_ARM64_FW_BMAP(0), "STD_BMAP" },
+	{ KFP_ARM64_FW_BMAP(1), "STD_HYP_BMAP" },
+	{ KFP_ARM64_FW_BMAP(2), "VENDOR_HYP_BMAP" },
+	{ KFP_ARM64_FW_BMAP(3), "VENDOR_HYP_BMAP_2" },
 };
 
 static const struct {
@@ -301,13 +297,13 @@ static void write_checks(int vcpu, const char *when)
 	}
 	/* The PV_TIME bit of the standard hypervisor service bitmap: the
 	 * rollback rule writes 0 to bitmaps the VMM does not know. */
-	e = get_reg(vcpu, FW_BMAP(1), &back);
+	e = get_reg(vcpu, KFP_ARM64_FW_BMAP(1), &back);
 	if (e) {
 		out("KFP-WRITE STD_HYP_BMAP=0 %s %s (read failed)\n", when,
 		    errname(e));
 		return;
 	}
-	e = set_reg(vcpu, FW_BMAP(1), 0);
+	e = set_reg(vcpu, KFP_ARM64_FW_BMAP(1), 0);
 	out("KFP-WRITE STD_HYP_BMAP=0 %s %s was=0x%" PRIx64 "\n", when,
 	    errname(e), back);
 }
@@ -344,7 +340,7 @@ static int facts(int kvm)
 	unsigned nid = 0;
 	for (unsigned crm = 0; crm < 8; crm++) {
 		for (unsigned op2 = 0; op2 < 8; op2++) {
-			uint64_t id = SYSREG(3, 0, 0, crm, op2), val = 0;
+			uint64_t id = KFP_ARM64_SYSREG(3, 0, 0, crm, op2), val = 0;
 			if (!in_list(l, id))
 				continue;
 			e = get_reg(v.vcpu, id, &val);
@@ -370,7 +366,7 @@ static int facts(int kvm)
 	for (uint64_t i = 0; i < l->n; i++) {
 		uint64_t id = l->reg[i], val = 0;
 		char name[32];
-		if (id == SYSREG(3, 1, 0, 0, 1)) {
+		if (id == KFP_ARM64_SYSREG(3, 1, 0, 0, 1)) {
 			snprintf(name, sizeof(name), "CLIDR_EL1");
 			e = get_reg(v.vcpu, id, &val);
 		} else if ((id & ~UINT64_C(0xf)) == UINT64_C(0x6020000000110000)) {
@@ -426,7 +422,7 @@ static int facts(int kvm)
 			uint64_t id;
 			if (op1 == 2)
 				op1 = 3;
-			id = SYSREG(3, op1, 0, crm, op2);
+			id = KFP_ARM64_SYSREG(3, op1, 0, crm, op2);
 			if (masks[idx] == 0 && !(op1 == 0 && in_list(l, id)))
 				continue;
 			out("KFP-MASK 0x%016" PRIx64 " 0x%016" PRIx64 " %s\n", id,
