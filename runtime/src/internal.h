@@ -39,6 +39,34 @@ uint32_t kfp_kernel_version(const char *release);
 uint32_t kfp_x86_runtime_bits(uint32_t function, uint32_t index, unsigned reg);
 uint64_t kfp_load_le64(const uint8_t *p);
 
+/* Register reg (0 EAX, 1 EBX, 2 ECX, 3 EDX) of a CPUID entry, and its name. */
+static inline uint32_t kfp_cpuid_reg(const struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+	switch (reg) {
+	case 0:
+		return e->eax;
+	case 1:
+		return e->ebx;
+	case 2:
+		return e->ecx;
+	}
+	return e->edx;
+}
+extern const char *const kfp_cpuid_reg_names[4];
+
+/* The xfeatures CPUID leaf 0xD offers, from d, its entry of subleaf 0 or
+ * 1: those XCR0 may enable from subleaf 0 EDX:EAX, those IA32_XSS may
+ * enable from subleaf 1 EDX:ECX.  0 if d is NULL or of another subleaf. */
+static inline uint64_t kfp_x86_xfeatures(const struct kvm_cpuid_entry2 *d, uint32_t subleaf)
+{
+	if (!d || d->index != subleaf)
+		return 0;
+	return (uint64_t)d->edx << 32 | (subleaf ? d->ecx : d->eax);
+}
+
+/* A name for an MSR the runtime restricts ("IA32_VMX_MISC"), else "MSR". */
+const char *kfp_x86_msr_name(uint32_t index);
+
 /* The index of the first supported CPUID entry of `function` (entries are
  * sorted by function, then index), or host->ncpuid. */
 uint32_t kfp_host_first_of(const struct kfp_host *host, uint32_t function);
@@ -57,5 +85,12 @@ const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uin
 /* The hypercall row for bit `bit` of firmware register `id`, or NULL. */
 const struct kfp_feature_row *kfp_feature_find_hypercall(const struct kfp_config *cfg, uint64_t id,
 							 uint8_t bit);
+
+/* The feature's own line if the policy mentions it, else fallback. */
+static inline const struct kfp_src *kfp_feature_src(const struct kfp_feature_row *f,
+						    const struct kfp_src *fallback)
+{
+	return f && f->src.file ? &f->src : fallback;
+}
 
 #endif

@@ -24,22 +24,6 @@ static const struct kvm_cpuid_entry2 *state_cpuid(const struct kfp_x86_state *st
 	return NULL;
 }
 
-static uint32_t reg_of(const struct kvm_cpuid_entry2 *e, unsigned reg)
-{
-	switch (reg) {
-	case 0:
-		return e->eax;
-	case 1:
-		return e->ebx;
-	case 2:
-		return e->ecx;
-	default:
-		return e->edx;
-	}
-}
-
-static const char *const reg_names[4] = { "EAX", "EBX", "ECX", "EDX" };
-
 /* One item per differing bit: the feature's name, or the bit's address. */
 static unsigned cpuid_bits(const struct kfp_config *cfg, const struct kfp_cpuid_row *row,
 			   uint32_t bits, bool extra, struct kfp_report *rep)
@@ -58,7 +42,7 @@ static unsigned cpuid_bits(const struct kfp_config *cfg, const struct kfp_cpuid_
 				       "which fleet \"%s\" hides"
 				     : "the state lacks CPUID 0x%" PRIx32 ".%" PRIx32 " %s bit %u, "
 				       "which fleet \"%s\" exposes",
-			       row->leaf, row->subleaf, reg_names[row->reg & 3], bit, cfg->fleet);
+			       row->leaf, row->subleaf, kfp_cpuid_reg_names[row->reg & 3], bit, cfg->fleet);
 	}
 	return n;
 }
@@ -118,7 +102,7 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 		if (x->hv_evmcs && row->leaf == 0x4000000a && row->reg == 0)
 			ignore |= 0xffffu;
 		const struct kvm_cpuid_entry2 *e = state_cpuid(st, row->leaf, row->subleaf);
-		uint32_t have = e ? reg_of(e, row->reg) & ~ignore : 0;
+		uint32_t have = e ? kfp_cpuid_reg(e, row->reg) & ~ignore : 0;
 		uint32_t want = row->expose & ~ignore;
 		/* Bits the policy forces to 1 belong to the register too. */
 		for (uint32_t k = 0; k < x->ncpuid; k++) {
@@ -135,9 +119,9 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 	const struct kvm_cpuid_entry2 *d0 = state_cpuid(st, 0xd, 0);
 	const struct kvm_cpuid_entry2 *d1 = state_cpuid(st, 0xd, 1);
 	if (d0)
-		bad += xfeatures(cfg, (uint64_t)d0->edx << 32 | d0->eax, x->xcr0, "CPUID 0xd.0", rep);
+		bad += xfeatures(cfg, kfp_x86_xfeatures(d0, 0), x->xcr0, "CPUID 0xd.0", rep);
 	if (d1)
-		bad += xfeatures(cfg, (uint64_t)d1->edx << 32 | d1->ecx, x->xss, "CPUID 0xd.1", rep);
+		bad += xfeatures(cfg, kfp_x86_xfeatures(d1, 1), x->xss, "CPUID 0xd.1", rep);
 
 	/* Feature MSRs: inside the fleet's bits.  For VMX control MSRs only
 	 * the allowed-1 half is a set of features. */
