@@ -528,11 +528,10 @@ static const struct kfp_src *hypercall_src(const struct kfp_feature_row *f,
 static void report_hypercalls_missing(struct planner *p, const struct kfp_fw_reg_row *row,
 				      uint64_t missing, bool absent)
 {
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(missing >> bit & 1))
-			continue;
-		const struct kfp_feature_row *f =
-			kfp_feature_find_hypercall(p->cfg, row->id, (uint8_t)bit);
+	const struct kfp_bit_site site = { .kind = KFP_KIND_HYPERCALL, .id = row->id };
+	const struct kfp_feature_row *f;
+	unsigned bit;
+	for (uint64_t left = missing; kfp_feature_next_bit(p->cfg, &site, &left, &bit, &f);) {
 		if (absent && p->kver && p->kver < KFP_KV_5_19)
 			kfp_report_add(p->rep, KFP_ITEM_MISSING, f ? f->name : row->name,
 				       hypercall_src(f, row), 0,

@@ -3,6 +3,7 @@
 #ifndef KFP_RUNTIME_INTERNAL_H
 #define KFP_RUNTIME_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <kfp/kfp.h>
@@ -85,6 +86,30 @@ const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uin
 /* The hypercall row for bit `bit` of firmware register `id`, or NULL. */
 const struct kfp_feature_row *kfp_feature_find_hypercall(const struct kfp_config *cfg, uint64_t id,
 							 uint8_t bit);
+
+/* Where the bits of a register live, to find their feature rows: kind
+ * KFP_KIND_CPUID (leaf, subleaf, reg), KFP_KIND_MSR_BIT (leaf is the MSR),
+ * KFP_KIND_XSAVE (xss 0 for XCR0, 1 for IA32_XSS, KFP_XSS_EITHER for XCR0's
+ * row, else IA32_XSS's) or KFP_KIND_HYPERCALL (id, the firmware register),
+ * as kfp_feature_find and kfp_feature_find_hypercall take them. */
+struct kfp_bit_site {
+	uint8_t kind;
+	uint8_t reg;
+	uint8_t xss;
+	uint32_t leaf, subleaf;
+	uint64_t id;
+};
+#define KFP_XSS_EITHER 2
+
+/* For each set bit of a register, lowest first, the feature it is:
+ *
+ *	for (uint64_t left = bits; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);)
+ *		report bit, whose row is f (NULL if cfg has none);
+ *
+ * clears the lowest set bit of *bits, stores it in *bit and its row in *f;
+ * false once *bits is 0. */
+bool kfp_feature_next_bit(const struct kfp_config *cfg, const struct kfp_bit_site *site,
+			  uint64_t *bits, unsigned *bit, const struct kfp_feature_row **f);
 
 /* The feature's own line if the policy mentions it, else fallback. */
 static inline const struct kfp_src *kfp_feature_src(const struct kfp_feature_row *f,

@@ -28,16 +28,14 @@ static const struct kvm_cpuid_entry2 *state_cpuid(const struct kfp_x86_state *st
 static unsigned cpuid_bits(const struct kfp_config *cfg, const struct kfp_cpuid_row *row,
 			   uint32_t bits, bool extra, struct kfp_report *rep)
 {
-	unsigned n = 0;
-	for (unsigned bit = 0; bit < 32; bit++) {
-		if (!(bits >> bit & 1))
-			continue;
+	const struct kfp_bit_site site = { .kind = KFP_KIND_CPUID, .reg = row->reg,
+					   .leaf = row->leaf, .subleaf = row->subleaf };
+	const struct kfp_feature_row *f;
+	unsigned n = 0, bit;
+	for (uint64_t left = bits; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 		n++;
-		const struct kfp_feature_row *f = kfp_feature_find(cfg, KFP_KIND_CPUID, row->leaf,
-								   row->subleaf, row->reg,
-								   (uint8_t)bit, 0);
 		kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "cpuid",
-			       f && f->src.file ? &f->src : &row->src, 0,
+			       kfp_feature_src(f, &row->src), 0,
 			       extra ? "the state exposes CPUID 0x%" PRIx32 ".%" PRIx32 " %s bit %u, "
 				       "which fleet \"%s\" hides"
 				     : "the state lacks CPUID 0x%" PRIx32 ".%" PRIx32 " %s bit %u, "
@@ -51,18 +49,13 @@ static unsigned cpuid_bits(const struct kfp_config *cfg, const struct kfp_cpuid_
 static unsigned xfeatures(const struct kfp_config *cfg, uint64_t present, uint64_t allowed,
 			  const char *where, struct kfp_report *rep)
 {
-	unsigned n = 0;
-	uint64_t extra = present & ~allowed;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(extra >> bit & 1))
-			continue;
+	const struct kfp_bit_site site = { .kind = KFP_KIND_XSAVE, .xss = KFP_XSS_EITHER };
+	const struct kfp_feature_row *f;
+	unsigned n = 0, bit;
+	for (uint64_t left = present & ~allowed; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 		n++;
-		const struct kfp_feature_row *f =
-			kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)bit, 0);
-		if (!f)
-			f = kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)bit, 1);
 		kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "xsave",
-			       f && f->src.file ? &f->src : &cfg->x86->xsave_src, 0,
+			       kfp_feature_src(f, &cfg->x86->xsave_src), 0,
 			       "the state's %s carries xsave component %u, which fleet \"%s\" does "
 			       "not allow",
 			       where, bit, cfg->fleet);
@@ -133,14 +126,15 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 			uint64_t v = st->msrs[k].data;
 			uint64_t extra = row->kind == KFP_MSR_VMX ? (v & ~row->expose) & ~0xffffffffull
 								 : v & ~row->expose;
-			for (unsigned bit = 0; bit < 64; bit++) {
-				if (!(extra >> bit & 1))
-					continue;
+			const struct kfp_bit_site site = { .kind = KFP_KIND_MSR_BIT,
+							   .leaf = row->index };
+			const struct kfp_feature_row *f;
+			unsigned bit;
+			for (uint64_t left = extra;
+			     kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 				bad++;
-				const struct kfp_feature_row *f = kfp_feature_find(
-					cfg, KFP_KIND_MSR_BIT, row->index, 0, 0, (uint8_t)bit, 0);
 				kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "MSR",
-					       f && f->src.file ? &f->src : &row->src, 0,
+					       kfp_feature_src(f, &row->src), 0,
 					       "the state's MSR 0x%" PRIx32 " has bit %u, which fleet \"%s\" "
 					       "hides",
 					       row->index, bit, cfg->fleet);

@@ -98,14 +98,12 @@ static uint32_t *cpuid_reg_ptr(struct kvm_cpuid_entry2 *e, unsigned reg)
 static unsigned report_cpuid_missing(const struct kfp_config *cfg, const struct kfp_cpuid_row *row,
 				     uint32_t subleaf, uint32_t missing, struct kfp_report *rep)
 {
-	unsigned n = 0;
-	for (unsigned bit = 0; bit < 32; bit++) {
-		if (!(missing >> bit & 1))
-			continue;
+	const struct kfp_bit_site site = { .kind = KFP_KIND_CPUID, .reg = row->reg,
+					   .leaf = row->leaf, .subleaf = subleaf };
+	const struct kfp_feature_row *f;
+	unsigned n = 0, bit;
+	for (uint64_t left = missing; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 		n++;
-		const struct kfp_feature_row *f =
-			kfp_feature_find(cfg, KFP_KIND_CPUID, row->leaf, subleaf, row->reg,
-					 (uint8_t)bit, 0);
 		if (f)
 			kfp_report_add(rep, KFP_ITEM_MISSING, f->name, kfp_feature_src(f, &row->src), 0,
 				       "the policy exposes it; this host's KVM does not offer "
@@ -123,13 +121,11 @@ static unsigned report_cpuid_missing(const struct kfp_config *cfg, const struct 
 static unsigned report_xsave_missing(const struct kfp_config *cfg, uint64_t missing, uint8_t xss,
 				     struct kfp_report *rep)
 {
-	unsigned n = 0;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(missing >> bit & 1))
-			continue;
+	const struct kfp_bit_site site = { .kind = KFP_KIND_XSAVE, .xss = xss };
+	const struct kfp_feature_row *f;
+	unsigned n = 0, bit;
+	for (uint64_t left = missing; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 		n++;
-		const struct kfp_feature_row *f =
-			kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)bit, xss);
 		kfp_report_add(rep, KFP_ITEM_MISSING, f ? f->name : "xsave",
 			       kfp_feature_src(f, &cfg->x86->xsave_src), 0,
 			       "the policy allows xsave component %u (%s); this host's KVM does "
@@ -142,13 +138,11 @@ static unsigned report_xsave_missing(const struct kfp_config *cfg, uint64_t miss
 static unsigned report_msr_missing(const struct kfp_config *cfg, const struct kfp_msr_row *row,
 				   uint64_t missing, struct kfp_report *rep)
 {
-	unsigned n = 0;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(missing >> bit & 1))
-			continue;
+	const struct kfp_bit_site site = { .kind = KFP_KIND_MSR_BIT, .leaf = row->index };
+	const struct kfp_feature_row *f;
+	unsigned n = 0, bit;
+	for (uint64_t left = missing; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 		n++;
-		const struct kfp_feature_row *f =
-			kfp_feature_find(cfg, KFP_KIND_MSR_BIT, row->index, 0, 0, (uint8_t)bit, 0);
 		if (f)
 			kfp_report_add(rep, KFP_ITEM_MISSING, f->name, kfp_feature_src(f, &row->src), 0,
 				       "the policy exposes it; this host's KVM does not offer "

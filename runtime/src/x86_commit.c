@@ -53,16 +53,12 @@ static int check_xsave(struct kfp_x86_plan *plan, int vcpu_fd, struct kfp_report
 	uint64_t present = kfp_load_le64(plan->xsave + XSTATE_BV_OFFSET) |
 			   (kfp_load_le64(plan->xsave + XCOMP_BV_OFFSET) & ~XCOMP_BV_COMPACTED);
 	uint64_t extra = present & ~allowed;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(extra >> bit & 1))
-			continue;
-		const struct kfp_feature_row *f = kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0,
-								   (uint8_t)bit, 0);
-		if (!f)
-			f = kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)bit, 1);
+	const struct kfp_bit_site site = { .kind = KFP_KIND_XSAVE, .xss = KFP_XSS_EITHER };
+	const struct kfp_feature_row *f;
+	unsigned bit;
+	for (uint64_t left = extra; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);)
 		kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "xsave", kfp_feature_src(f, src), 0,
 			       "initial xsave state carries component %u outside the policy", bit);
-	}
 	return extra ? -EIO : 0;
 }
 
