@@ -104,7 +104,7 @@ static int probe_vm(int kvm, const struct kfp_config *cfg, const char *what,
 
 static unsigned field(uint64_t v, unsigned shift)
 {
-	return (unsigned)(v >> shift) & 0xf;
+	return (unsigned)kfp_arm64_field_get(v, shift, 4);
 }
 
 /* 6.12: the guest sees AES = 0. */

@@ -54,26 +54,13 @@
 #error "fleet_probe is an arm64 guest program: build it with cmake/aarch64-linux-gnu.cmake"
 #endif
 
-/* Fallbacks for cross headers older than 6.7 (Debian bookworm ships 6.1). */
-#ifndef KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES
-#define KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES 230
-#endif
+/* Fallbacks for cross headers older than 6.7 (Debian bookworm ships 6.1);
+ * the masks ioctl is kfp/arm64_regs.h's. */
 #ifndef KVM_CAP_ARM_WRITABLE_IMP_ID_REGS
 #define KVM_CAP_ARM_WRITABLE_IMP_ID_REGS 239
 #endif
 #ifndef KVM_ARM_FEATURE_ID_RANGE
 #define KVM_ARM_FEATURE_ID_RANGE 0
-#endif
-#ifndef KVM_ARM_FEATURE_ID_RANGE_SIZE
-#define KVM_ARM_FEATURE_ID_RANGE_SIZE (3 * 8 * 8)
-#endif
-#ifndef KVM_ARM_GET_REG_WRITABLE_MASKS
-struct reg_mask_range {
-	__u64 addr;     /* pointer to the mask array */
-	__u32 range;    /* requested range */
-	__u32 reserved[13];
-};
-#define KVM_ARM_GET_REG_WRITABLE_MASKS _IOR(KVMIO, 0xb6, struct reg_mask_range)
 #endif
 
 #define ID_AA64ISAR0_EL1 KFP_ARM64_SYSREG(3, 0, 0, 6, 0)
@@ -314,7 +301,7 @@ static int facts(int kvm)
 	struct vm v;
 	struct kvm_vcpu_init init;
 	struct kvm_reg_list *l;
-	static uint64_t masks[KVM_ARM_FEATURE_ID_RANGE_SIZE];
+	static uint64_t masks[KFP_ARM64_FEATURE_ID_RANGE_SIZE];
 	int rc = 0, e, cap;
 
 	if (vm_create(kvm, &v, &init) < 0) {
@@ -409,15 +396,15 @@ static int facts(int kvm)
 	/* Writable masks: ask even when the capability says no, to record
 	 * what the ioctl does on that kernel. */
 	cap = ioctl(v.vm, KVM_CHECK_EXTENSION,
-		    KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES);
-	struct reg_mask_range range = {
+		    KFP_CAP_ARM_SUPPORTED_REG_MASK_RANGES);
+	struct kfp_reg_mask_range range = {
 		.addr = (uint64_t)(uintptr_t)masks,
 		.range = KVM_ARM_FEATURE_ID_RANGE,
 	};
-	e = ioctl(v.vm, KVM_ARM_GET_REG_WRITABLE_MASKS, &range) < 0 ? errno : 0;
+	e = ioctl(v.vm, KFP_ARM_GET_REG_WRITABLE_MASKS, &range) < 0 ? errno : 0;
 	out("KFP-FACT masks cap=%d ioctl=%s\n", cap, errname(e));
 	if (e == 0) {
-		for (unsigned idx = 0; idx < KVM_ARM_FEATURE_ID_RANGE_SIZE; idx++) {
+		for (unsigned idx = 0; idx < KFP_ARM64_FEATURE_ID_RANGE_SIZE; idx++) {
 			unsigned op1 = idx >> 6, crm = (idx >> 3) & 7, op2 = idx & 7;
 			uint64_t id;
 			if (op1 == 2)
