@@ -37,6 +37,7 @@
  * (ID_AA64PFR0_EL1.EL2 on 5.10 to 6.12), it is written like any other.
  *
  * kfp_arm64_plan reads and kfp_arm64_commit writes; neither allocates.
+ * The firmware registers and the pins are planned in arm64_fw.c.
  * Commit order: ID registers, pinned registers, firmware registers (the
  * bitmaps and PSCI_VERSION).
  */
@@ -46,20 +47,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
-#include "kvm_arm64.h"
-#include "sys.h"
+#include <kfp/arm64_regs.h>
 
-/* What plan_* share: the configuration, the plan and the kernel. */
-struct planner {
-	const struct kfp_config *cfg;
-	struct kfp_arm64_plan *plan;
-	int vcpu_fd;
-	struct kfp_report *rep;
-	char kernel[65]; /* uname -r, for reports */
-	uint32_t kver;   /* its version as in kfp_config.min_kernel; 0 if unknown */
-	unsigned problems;
-};
+#include "arm64_planner.h"
+#include "internal.h"
+#include "sys.h"
 
 uint32_t kfp_kernel_version(const char *release)
 {
@@ -80,7 +72,7 @@ uint32_t kfp_kernel_version(const char *release)
 
 /* KVM copies KVM_REG_SIZE(id) bytes: 8 for system and firmware registers,
  * 4 for the CCSIDR_EL1 demux registers. */
-static unsigned reg_bytes(uint64_t id)
+unsigned kfp_arm64_reg_bytes(uint64_t id)
 {
 	return 1u << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
 }
@@ -110,15 +102,15 @@ static void buf_put(union reg_buf *b, unsigned bytes, uint64_t v)
 		b->u64 = v;
 }
 
-static int one_reg_get(int vcpu_fd, uint64_t id, uint64_t *value, struct kfp_report *rep,
-		       const char *name, const struct kfp_src *src)
+int kfp_arm64_one_reg_get(int vcpu_fd, uint64_t id, uint64_t *value, struct kfp_report *rep,
+			  const char *name, const struct kfp_src *src)
 {
 	union reg_buf b = { 0 };
 	struct kvm_one_reg one = { .id = id, .addr = (uint64_t)(uintptr_t)&b };
-	if (reg_bytes(id) > sizeof(b))
+	if (kfp_arm64_reg_bytes(id) > sizeof(b))
 		return -EINVAL;
 	int r = KFP_IOCTL(vcpu_fd, KVM_GET_ONE_REG, &one, rep, name, src);
-	*value = buf_get(&b, reg_bytes(id));
+	*value = buf_get(&b, kfp_arm64_reg_bytes(id));
 	return r < 0 ? r : 0;
 }
 
@@ -126,9 +118,9 @@ static int one_reg_set(int vcpu_fd, uint64_t id, uint64_t value)
 {
 	union reg_buf b;
 	struct kvm_one_reg one = { .id = id, .addr = (uint64_t)(uintptr_t)&b };
-	if (reg_bytes(id) > sizeof(b))
+	if (kfp_arm64_reg_bytes(id) > sizeof(b))
 		return -EINVAL;
-	buf_put(&b, reg_bytes(id), value);
+	buf_put(&b, kfp_arm64_reg_bytes(id), value);
 	int r = KFP_IOCTL(vcpu_fd, KVM_SET_ONE_REG, &one, NULL, NULL, NULL);
 	return r < 0 ? r : 0;
 }
@@ -137,36 +129,18 @@ static int one_reg_set(int vcpu_fd, uint64_t id, uint64_t value)
 
 static uint64_t field_mask(const struct kfp_id_field_row *f)
 {
-	return f->width >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << f->width) - 1;
+	return kfp_arm64_field_mask(f->width);
 }
 
 static uint64_t field_get(const struct kfp_id_field_row *f, uint64_t reg)
 {
-	return reg >> f->shift & field_mask(f);
-}
-
-static uint64_t field_put(const struct kfp_id_field_row *f, uint64_t reg, uint64_t v)
-{
-	uint64_t m = field_mask(f) << f->shift;
-	return (reg & ~m) | (v << f->shift & m);
-}
-
-/* A signed field (FP, AdvSIMD: 0xf is "not implemented") sign-extended. */
-static int64_t field_signed(const struct kfp_id_field_row *f, uint64_t raw)
-{
-	if (!f->is_signed || f->width >= 64 || !(raw >> (f->width - 1) & 1))
-		return (int64_t)raw;
-	return (int64_t)(raw | ~field_mask(f));
+	return kfp_arm64_field_get(reg, f->shift, f->width);
 }
 
 /* -1, 0, 1 comparing two raw values in the field's order. */
 static int field_cmp(const struct kfp_id_field_row *f, uint64_t a, uint64_t b)
 {
-	if (f->is_signed) {
-		int64_t x = field_signed(f, a), y = field_signed(f, b);
-		return x < y ? -1 : x > y;
-	}
-	return a < b ? -1 : a > b;
+	return kfp_arm64_field_cmp(a, b, f->width, f->is_signed);
 }
 
 static bool row_valid(const struct kfp_id_reg_row *row)
@@ -193,7 +167,7 @@ static const struct kfp_src *field_src(const struct kfp_id_field_row *f,
 
 /* ---- register list ------------------------------------------------------- */
 
-static bool listed(const struct kfp_arm64_plan *plan, uint64_t id)
+bool kfp_arm64_listed(const struct kfp_arm64_plan *plan, uint64_t id)
 {
 	for (uint64_t i = 0; i < plan->nregs; i++)
 		if (plan->regs[i] == id)
@@ -228,10 +202,10 @@ static int read_reg_list(struct planner *p)
 	return 0;
 }
 
-static int get_reg(struct planner *p, uint64_t id, uint64_t *value, const char *name,
-		   const struct kfp_src *src)
+int kfp_arm64_get_reg(struct planner *p, uint64_t id, uint64_t *value, const char *name,
+		      const struct kfp_src *src)
 {
-	return one_reg_get(p->vcpu_fd, id, value, p->rep, name, src);
+	return kfp_arm64_one_reg_get(p->vcpu_fd, id, value, p->rep, name, src);
 }
 
 /* KVM_CHECK_EXTENSION says whether range 0 (the feature ID space) is
@@ -261,8 +235,8 @@ static uint64_t writable(const struct kfp_arm64_plan *plan, uint64_t id)
 	return plan->masks[kfp_arm64_mask_index(id)];
 }
 
-static int add_write(struct planner *p, uint64_t id, uint64_t value, uint64_t old,
-		     const char *name, const struct kfp_src *src)
+int kfp_arm64_add_write(struct planner *p, uint64_t id, uint64_t value, uint64_t old,
+			const char *name, const struct kfp_src *src)
 {
 	struct kfp_arm64_plan *plan = p->plan;
 	if (plan->nwrites == KFP_MAX_ARM64_WRITES) {
@@ -427,10 +401,10 @@ static void report_unwritable(struct planner *p, const struct kfp_id_reg_row *ro
 static int plan_id_reg(struct planner *p, const struct kfp_id_reg_row *row)
 {
 	const struct kfp_arm64_config *a = p->cfg->arm64;
-	bool present = listed(p->plan, row->id);
+	bool present = kfp_arm64_listed(p->plan, row->id);
 	uint64_t cur = 0;
 	if (present) {
-		int r = get_reg(p, row->id, &cur, row->name, row->src.file ? &row->src : NULL);
+		int r = kfp_arm64_get_reg(p, row->id, &cur, row->name, row->src.file ? &row->src : NULL);
 		if (r < 0)
 			return r;
 	}
@@ -445,7 +419,7 @@ static int plan_id_reg(struct planner *p, const struct kfp_id_reg_row *row)
 		const struct kfp_id_field_row *f = &row->fields[i];
 		uint64_t t;
 		if (field_target(p, row, f, present, cur, &t))
-			target = field_put(f, target, t);
+			target = kfp_arm64_field_put(target, f->shift, f->width, t);
 		else
 			ok = false;
 	}
@@ -485,7 +459,7 @@ static int plan_id_reg(struct planner *p, const struct kfp_id_reg_row *row)
 			break;
 		}
 	}
-	return add_write(p, row->id, target, cur, row->name, src);
+	return kfp_arm64_add_write(p, row->id, target, cur, row->name, src);
 }
 
 static const struct kfp_id_reg_row *find_id_row(const struct kfp_arm64_config *a, uint64_t id)
@@ -504,7 +478,7 @@ static int plan_unknown_id_regs(struct planner *p)
 		uint64_t id = p->plan->regs[i], cur;
 		if (!kfp_arm64_is_feature_id_reg(id) || find_id_row(a, id))
 			continue;
-		int r = get_reg(p, id, &cur, "ID register", NULL);
+		int r = kfp_arm64_get_reg(p, id, &cur, "ID register", NULL);
 		if (r < 0)
 			return r;
 		if (!cur)
@@ -523,187 +497,9 @@ static int plan_unknown_id_regs(struct planner *p)
 				       id, e.op0, e.op1, e.crn, e.crm, e.op2, cur, p->kernel,
 				       cannot_change(p->plan));
 			p->problems++;
-		} else if ((r = add_write(p, id, 0, cur, "ID register", NULL)) < 0) {
+		} else if ((r = kfp_arm64_add_write(p, id, 0, cur, "ID register", NULL)) < 0) {
 			return r;
 		}
-	}
-	return 0;
-}
-
-/* ---- firmware registers -------------------------------------------------- */
-
-static const struct kfp_src *hypercall_src(const struct kfp_feature_row *f,
-					   const struct kfp_fw_reg_row *row)
-{
-	if (f && f->src.file)
-		return &f->src;
-	return row->src.file ? &row->src : NULL;
-}
-
-/* Each bit of `missing`: a hypercall the policy turns on that this host
- * does not offer. */
-static void report_hypercalls_missing(struct planner *p, const struct kfp_fw_reg_row *row,
-				      uint64_t missing, bool absent)
-{
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(missing >> bit & 1))
-			continue;
-		const struct kfp_feature_row *f =
-			kfp_feature_find_hypercall(p->cfg, row->id, (uint8_t)bit);
-		if (absent && p->kver && p->kver < KFP_KV_5_19)
-			kfp_report_add(p->rep, KFP_ITEM_MISSING, f ? f->name : row->name,
-				       hypercall_src(f, row), 0,
-				       "the policy turns it on; kernel %s (older than min_kernel "
-				       "%u.%u) has no %s",
-				       p->kernel, p->cfg->min_kernel >> 16,
-				       p->cfg->min_kernel >> 8 & 0xff, row->name);
-		else if (absent)
-			kfp_report_add(p->rep, KFP_ITEM_MISSING, f ? f->name : row->name,
-				       hypercall_src(f, row), 0,
-				       "the policy turns it on; kernel %s has no %s (hypercall "
-				       "bitmaps need 5.19)",
-				       p->kernel, row->name);
-		else
-			kfp_report_add(p->rep, KFP_ITEM_MISSING, f ? f->name : row->name,
-				       hypercall_src(f, row), 0,
-				       "the policy turns it on; this host's KVM does not offer it "
-				       "(%s bit %u)",
-				       row->name, bit);
-		p->problems++;
-	}
-}
-
-static int plan_fw_reg(struct planner *p, const struct kfp_fw_reg_row *row)
-{
-	const struct kfp_src *src = row->src.file ? &row->src : NULL;
-	uint64_t cur = 0;
-	int r = -ENOENT;
-	if (listed(p->plan, row->id)) {
-		r = one_reg_get(p->vcpu_fd, row->id, &cur, NULL, NULL, NULL);
-		if (r < 0 && r != -ENOENT) {
-			kfp_report_add(p->rep, KFP_ITEM_REFUSED, row->name, src, r,
-				       "KVM_GET_ONE_REG: %s", strerror(-r));
-			return r;
-		}
-	}
-	if (r == -ENOENT) {
-		/* No bitmap register.  Before 5.19 there are none, and the
-		 * hypercalls are fixed: the compiler's kernel rules cover
-		 * every kernel from min_kernel on.  An older kernel, or one
-		 * that lacks a bitmap newer than 5.19, lacks the services the
-		 * policy turns on. */
-		if (row->value && p->kver && p->kver < KFP_KV_5_19 &&
-		    p->kver >= p->cfg->min_kernel) {
-			kfp_report_add(p->rep, KFP_ITEM_APPLIED, row->name, src, 0,
-				       "kernel %s has no hypercall bitmaps (before 5.19): its "
-				       "hypercalls are fixed; kernel rules cover them",
-				       p->kernel);
-			return 0;
-		}
-		report_hypercalls_missing(p, row, row->value, true);
-		return 0;
-	}
-	uint64_t missing = row->value & ~cur;
-	report_hypercalls_missing(p, row, missing, false);
-	uint64_t unknown = cur & ~row->known;
-	if (unknown && p->cfg->arm64->fw_unknown != KFP_UNKNOWN_POLICY_ZERO) {
-		kfp_report_add(p->rep, KFP_ITEM_UNSETTABLE, row->name, src, 0,
-			       "reads 0x%" PRIx64 ": bits 0x%" PRIx64 " are hypercalls the catalog "
-			       "does not know (firmware_regs unknown deny)",
-			       cur, unknown);
-		p->problems++;
-	}
-	/* The services the policy turns on; everything else off. */
-	uint64_t target = row->value & cur;
-	if (missing || target == cur)
-		return 0;
-	return add_write(p, row->id, target, cur, row->name, src);
-}
-
-static const struct kfp_fw_reg_row *find_fw_row(const struct kfp_arm64_config *a, uint64_t id)
-{
-	for (uint32_t i = 0; i < a->nfw_regs; i++)
-		if (a->fw_regs[i].id == id)
-			return &a->fw_regs[i];
-	return NULL;
-}
-
-/* Hypercall bitmaps KVM lists that the catalog does not know: services a
- * newer kernel added. */
-static int plan_unknown_fw_regs(struct planner *p)
-{
-	const struct kfp_arm64_config *a = p->cfg->arm64;
-	for (uint64_t i = 0; i < p->plan->nregs; i++) {
-		uint64_t id = p->plan->regs[i], cur;
-		if (!kfp_arm64_is_fw_bitmap(id) || find_fw_row(a, id))
-			continue;
-		int r = get_reg(p, id, &cur, "firmware register", NULL);
-		if (r < 0)
-			return r;
-		if (!cur)
-			continue;
-		if (a->fw_unknown == KFP_UNKNOWN_POLICY_ZERO) {
-			if ((r = add_write(p, id, 0, cur, "firmware register", NULL)) < 0)
-				return r;
-			continue;
-		}
-		kfp_report_add(p->rep, KFP_ITEM_UNSETTABLE, "firmware register", NULL, 0,
-			       "hypercall bitmap 0x%016" PRIx64 " reads 0x%" PRIx64
-			       ": not in the catalog (firmware_regs unknown deny)",
-			       id, cur);
-		p->problems++;
-	}
-	return 0;
-}
-
-/* ---- pinned registers ---------------------------------------------------- */
-
-static bool is_fw_reg(uint64_t id)
-{
-	return (id & ~UINT64_C(0xffff)) == KFP_ARM64_FW_REG_BASE || kfp_arm64_is_fw_bitmap(id);
-}
-
-static bool pin_valid(const struct kfp_pin_row *pin)
-{
-	unsigned bytes = reg_bytes(pin->id);
-	return pin->name && bytes <= 8 && (bytes == 8 || !(pin->value >> (8 * bytes)));
-}
-
-static const struct kfp_pin_row *find_pin(const struct kfp_arm64_config *a, uint64_t id)
-{
-	for (uint32_t i = 0; i < a->npins; i++)
-		if (a->pins[i].id == id)
-			return &a->pins[i];
-	return NULL;
-}
-
-/* The pins of one kind (firmware registers or not): a write where this
- * kernel shows another value.  Whether KVM takes it is known only when it
- * is written (6.3 and later take the cache description; before, only the
- * value the kernel shows). */
-static int plan_pins(struct planner *p, bool firmware)
-{
-	const struct kfp_arm64_config *a = p->cfg->arm64;
-	for (uint32_t i = 0; i < a->npins; i++) {
-		const struct kfp_pin_row *pin = &a->pins[i];
-		const struct kfp_src *src = pin->src.file ? &pin->src : NULL;
-		if (is_fw_reg(pin->id) != firmware)
-			continue;
-		if (!listed(p->plan, pin->id)) {
-			kfp_report_add(p->rep, KFP_ITEM_MISSING, pin->name, src, 0,
-				       "the fleet pins it to 0x%" PRIx64 "; kernel %s does not list it",
-				       pin->value, p->kernel);
-			p->problems++;
-			continue;
-		}
-		uint64_t cur;
-		int r = get_reg(p, pin->id, &cur, pin->name, src);
-		if (r < 0)
-			return r;
-		if (cur == pin->value)
-			continue;
-		if ((r = add_write(p, pin->id, pin->value, cur, pin->name, src)) < 0)
-			return r;
 	}
 	return 0;
 }
@@ -731,7 +527,7 @@ KFP_API int kfp_arm64_plan(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
 		if (!row_valid(&a->id_regs[i]))
 			return -EINVAL;
 	for (uint32_t i = 0; i < a->npins; i++)
-		if (!pin_valid(&a->pins[i]))
+		if (!kfp_arm64_pin_valid(&a->pins[i]))
 			return -EINVAL;
 
 	struct planner p = { .cfg = cfg, .plan = plan, .vcpu_fd = vcpu_fd, .rep = rep };
@@ -751,13 +547,13 @@ KFP_API int kfp_arm64_plan(const struct kfp_config *cfg, int vm_fd, int vcpu_fd,
 	if (r == 0)
 		r = plan_unknown_id_regs(&p);
 	if (r == 0)
-		r = plan_pins(&p, false);
+		r = kfp_arm64_plan_pins(&p, false);
 	for (uint32_t i = 0; i < a->nfw_regs && r == 0; i++)
-		r = plan_fw_reg(&p, &a->fw_regs[i]);
+		r = kfp_arm64_plan_fw_reg(&p, &a->fw_regs[i]);
 	if (r == 0)
-		r = plan_pins(&p, true);
+		r = kfp_arm64_plan_pins(&p, true);
 	if (r == 0)
-		r = plan_unknown_fw_regs(&p);
+		r = kfp_arm64_plan_unknown_fw_regs(&p);
 	if (r < 0 || p.problems) {
 		plan->nwrites = 0; /* a failed plan writes nothing */
 		return r < 0 ? r : -ENOTSUP;
@@ -773,7 +569,7 @@ static void refused(const struct kfp_arm64_plan *plan, const struct kfp_reg_writ
 	const struct kfp_src *src = w->src.file ? &w->src : NULL;
 	const struct kfp_id_reg_row *row = find_id_row(plan->cfg->arm64, w->id);
 	char list[80], kernel[65];
-	if (find_pin(plan->cfg->arm64, w->id))
+	if (kfp_arm64_find_pin(plan->cfg->arm64, w->id))
 		kfp_report_add(rep, KFP_ITEM_REFUSED, w->name, src, err,
 			       "KVM_SET_ONE_REG: %s: kernel %s does not take the fleet's 0x%" PRIx64
 			       " (it shows 0x%" PRIx64 ")",
@@ -810,7 +606,7 @@ KFP_API int kfp_arm64_commit(struct kfp_arm64_plan *plan, int vcpu_fd, struct kf
 			return -EIO;
 		}
 		/* KVM must hold what it accepted. */
-		r = one_reg_get(vcpu_fd, w->id, &back, NULL, NULL, NULL);
+		r = kfp_arm64_one_reg_get(vcpu_fd, w->id, &back, NULL, NULL, NULL);
 		if (r < 0) {
 			kfp_report_add(rep, KFP_ITEM_REFUSED, w->name, src, r,
 				       "KVM_GET_ONE_REG 0x%016" PRIx64 " after the write: %s", w->id,

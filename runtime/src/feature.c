@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The feature rows of a configuration, by where a feature lives: reports
- * name what a host lacks or what KVM refused by these rows. */
+ * name what a host lacks or what KVM refused by these rows, one set bit of
+ * a register at a time (kfp_feature_next_bit). */
 #include "internal.h"
 
 const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uint8_t kind,
@@ -40,4 +41,27 @@ const struct kfp_feature_row *kfp_feature_find_hypercall(const struct kfp_config
 			return f;
 	}
 	return NULL;
+}
+
+bool kfp_feature_next_bit(const struct kfp_config *cfg, const struct kfp_bit_site *site,
+			  uint64_t *bits, unsigned *bit, const struct kfp_feature_row **f)
+{
+	if (!*bits)
+		return false;
+	unsigned b = 0;
+	while (!(*bits >> b & 1))
+		b++;
+	*bits &= ~(UINT64_C(1) << b);
+	*bit = b;
+	if (site->kind == KFP_KIND_HYPERCALL) {
+		*f = kfp_feature_find_hypercall(cfg, site->id, (uint8_t)b);
+	} else if (site->kind == KFP_KIND_XSAVE && site->xss == KFP_XSS_EITHER) {
+		*f = kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)b, 0);
+		if (!*f)
+			*f = kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)b, 1);
+	} else {
+		*f = kfp_feature_find(cfg, site->kind, site->leaf, site->subleaf, site->reg,
+				      (uint8_t)b, site->xss);
+	}
+	return true;
 }

@@ -3,6 +3,7 @@
 #ifndef KFP_RUNTIME_INTERNAL_H
 #define KFP_RUNTIME_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <kfp/kfp.h>
@@ -39,6 +40,34 @@ uint32_t kfp_kernel_version(const char *release);
 uint32_t kfp_x86_runtime_bits(uint32_t function, uint32_t index, unsigned reg);
 uint64_t kfp_load_le64(const uint8_t *p);
 
+/* Register reg (0 EAX, 1 EBX, 2 ECX, 3 EDX) of a CPUID entry, and its name. */
+static inline uint32_t kfp_cpuid_reg(const struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+	switch (reg) {
+	case 0:
+		return e->eax;
+	case 1:
+		return e->ebx;
+	case 2:
+		return e->ecx;
+	}
+	return e->edx;
+}
+extern const char *const kfp_cpuid_reg_names[4];
+
+/* The xfeatures CPUID leaf 0xD offers, from d, its entry of subleaf 0 or
+ * 1: those XCR0 may enable from subleaf 0 EDX:EAX, those IA32_XSS may
+ * enable from subleaf 1 EDX:ECX.  0 if d is NULL or of another subleaf. */
+static inline uint64_t kfp_x86_xfeatures(const struct kvm_cpuid_entry2 *d, uint32_t subleaf)
+{
+	if (!d || d->index != subleaf)
+		return 0;
+	return (uint64_t)d->edx << 32 | (subleaf ? d->ecx : d->eax);
+}
+
+/* A name for an MSR the runtime restricts ("IA32_VMX_MISC"), else "MSR". */
+const char *kfp_x86_msr_name(uint32_t index);
+
 /* The index of the first supported CPUID entry of `function` (entries are
  * sorted by function, then index), or host->ncpuid. */
 uint32_t kfp_host_first_of(const struct kfp_host *host, uint32_t function);
@@ -57,5 +86,36 @@ const struct kfp_feature_row *kfp_feature_find(const struct kfp_config *cfg, uin
 /* The hypercall row for bit `bit` of firmware register `id`, or NULL. */
 const struct kfp_feature_row *kfp_feature_find_hypercall(const struct kfp_config *cfg, uint64_t id,
 							 uint8_t bit);
+
+/* Where the bits of a register live, to find their feature rows: kind
+ * KFP_KIND_CPUID (leaf, subleaf, reg), KFP_KIND_MSR_BIT (leaf is the MSR),
+ * KFP_KIND_XSAVE (xss 0 for XCR0, 1 for IA32_XSS, KFP_XSS_EITHER for XCR0's
+ * row, else IA32_XSS's) or KFP_KIND_HYPERCALL (id, the firmware register),
+ * as kfp_feature_find and kfp_feature_find_hypercall take them. */
+struct kfp_bit_site {
+	uint8_t kind;
+	uint8_t reg;
+	uint8_t xss;
+	uint32_t leaf, subleaf;
+	uint64_t id;
+};
+#define KFP_XSS_EITHER 2
+
+/* For each set bit of a register, lowest first, the feature it is:
+ *
+ *	for (uint64_t left = bits; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);)
+ *		report bit, whose row is f (NULL if cfg has none);
+ *
+ * clears the lowest set bit of *bits, stores it in *bit and its row in *f;
+ * false once *bits is 0. */
+bool kfp_feature_next_bit(const struct kfp_config *cfg, const struct kfp_bit_site *site,
+			  uint64_t *bits, unsigned *bit, const struct kfp_feature_row **f);
+
+/* The feature's own line if the policy mentions it, else fallback. */
+static inline const struct kfp_src *kfp_feature_src(const struct kfp_feature_row *f,
+						    const struct kfp_src *fallback)
+{
+	return f && f->src.file ? &f->src : fallback;
+}
 
 #endif

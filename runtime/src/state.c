@@ -24,41 +24,23 @@ static const struct kvm_cpuid_entry2 *state_cpuid(const struct kfp_x86_state *st
 	return NULL;
 }
 
-static uint32_t reg_of(const struct kvm_cpuid_entry2 *e, unsigned reg)
-{
-	switch (reg) {
-	case 0:
-		return e->eax;
-	case 1:
-		return e->ebx;
-	case 2:
-		return e->ecx;
-	default:
-		return e->edx;
-	}
-}
-
-static const char *const reg_names[4] = { "EAX", "EBX", "ECX", "EDX" };
-
 /* One item per differing bit: the feature's name, or the bit's address. */
 static unsigned cpuid_bits(const struct kfp_config *cfg, const struct kfp_cpuid_row *row,
 			   uint32_t bits, bool extra, struct kfp_report *rep)
 {
-	unsigned n = 0;
-	for (unsigned bit = 0; bit < 32; bit++) {
-		if (!(bits >> bit & 1))
-			continue;
+	const struct kfp_bit_site site = { .kind = KFP_KIND_CPUID, .reg = row->reg,
+					   .leaf = row->leaf, .subleaf = row->subleaf };
+	const struct kfp_feature_row *f;
+	unsigned n = 0, bit;
+	for (uint64_t left = bits; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 		n++;
-		const struct kfp_feature_row *f = kfp_feature_find(cfg, KFP_KIND_CPUID, row->leaf,
-								   row->subleaf, row->reg,
-								   (uint8_t)bit, 0);
 		kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "cpuid",
-			       f && f->src.file ? &f->src : &row->src, 0,
+			       kfp_feature_src(f, &row->src), 0,
 			       extra ? "the state exposes CPUID 0x%" PRIx32 ".%" PRIx32 " %s bit %u, "
 				       "which fleet \"%s\" hides"
 				     : "the state lacks CPUID 0x%" PRIx32 ".%" PRIx32 " %s bit %u, "
 				       "which fleet \"%s\" exposes",
-			       row->leaf, row->subleaf, reg_names[row->reg & 3], bit, cfg->fleet);
+			       row->leaf, row->subleaf, kfp_cpuid_reg_names[row->reg & 3], bit, cfg->fleet);
 	}
 	return n;
 }
@@ -67,18 +49,13 @@ static unsigned cpuid_bits(const struct kfp_config *cfg, const struct kfp_cpuid_
 static unsigned xfeatures(const struct kfp_config *cfg, uint64_t present, uint64_t allowed,
 			  const char *where, struct kfp_report *rep)
 {
-	unsigned n = 0;
-	uint64_t extra = present & ~allowed;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(extra >> bit & 1))
-			continue;
+	const struct kfp_bit_site site = { .kind = KFP_KIND_XSAVE, .xss = KFP_XSS_EITHER };
+	const struct kfp_feature_row *f;
+	unsigned n = 0, bit;
+	for (uint64_t left = present & ~allowed; kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 		n++;
-		const struct kfp_feature_row *f =
-			kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)bit, 0);
-		if (!f)
-			f = kfp_feature_find(cfg, KFP_KIND_XSAVE, 0, 0, 0, (uint8_t)bit, 1);
 		kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "xsave",
-			       f && f->src.file ? &f->src : &cfg->x86->xsave_src, 0,
+			       kfp_feature_src(f, &cfg->x86->xsave_src), 0,
 			       "the state's %s carries xsave component %u, which fleet \"%s\" does "
 			       "not allow",
 			       where, bit, cfg->fleet);
@@ -118,7 +95,7 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 		if (x->hv_evmcs && row->leaf == 0x4000000a && row->reg == 0)
 			ignore |= 0xffffu;
 		const struct kvm_cpuid_entry2 *e = state_cpuid(st, row->leaf, row->subleaf);
-		uint32_t have = e ? reg_of(e, row->reg) & ~ignore : 0;
+		uint32_t have = e ? kfp_cpuid_reg(e, row->reg) & ~ignore : 0;
 		uint32_t want = row->expose & ~ignore;
 		/* Bits the policy forces to 1 belong to the register too. */
 		for (uint32_t k = 0; k < x->ncpuid; k++) {
@@ -135,9 +112,9 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 	const struct kvm_cpuid_entry2 *d0 = state_cpuid(st, 0xd, 0);
 	const struct kvm_cpuid_entry2 *d1 = state_cpuid(st, 0xd, 1);
 	if (d0)
-		bad += xfeatures(cfg, (uint64_t)d0->edx << 32 | d0->eax, x->xcr0, "CPUID 0xd.0", rep);
+		bad += xfeatures(cfg, kfp_x86_xfeatures(d0, 0), x->xcr0, "CPUID 0xd.0", rep);
 	if (d1)
-		bad += xfeatures(cfg, (uint64_t)d1->edx << 32 | d1->ecx, x->xss, "CPUID 0xd.1", rep);
+		bad += xfeatures(cfg, kfp_x86_xfeatures(d1, 1), x->xss, "CPUID 0xd.1", rep);
 
 	/* Feature MSRs: inside the fleet's bits.  For VMX control MSRs only
 	 * the allowed-1 half is a set of features. */
@@ -149,14 +126,15 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 			uint64_t v = st->msrs[k].data;
 			uint64_t extra = row->kind == KFP_MSR_VMX ? (v & ~row->expose) & ~0xffffffffull
 								 : v & ~row->expose;
-			for (unsigned bit = 0; bit < 64; bit++) {
-				if (!(extra >> bit & 1))
-					continue;
+			const struct kfp_bit_site site = { .kind = KFP_KIND_MSR_BIT,
+							   .leaf = row->index };
+			const struct kfp_feature_row *f;
+			unsigned bit;
+			for (uint64_t left = extra;
+			     kfp_feature_next_bit(cfg, &site, &left, &bit, &f);) {
 				bad++;
-				const struct kfp_feature_row *f = kfp_feature_find(
-					cfg, KFP_KIND_MSR_BIT, row->index, 0, 0, (uint8_t)bit, 0);
 				kfp_report_add(rep, KFP_ITEM_REFUSED, f ? f->name : "MSR",
-					       f && f->src.file ? &f->src : &row->src, 0,
+					       kfp_feature_src(f, &row->src), 0,
 					       "the state's MSR 0x%" PRIx32 " has bit %u, which fleet \"%s\" "
 					       "hides",
 					       row->index, bit, cfg->fleet);

@@ -24,8 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "internal.h"
-#include "kvm_arm64.h"
 #include "sys.h"
 
 /* KVM_REG_SIZE_U2048: an SVE Z register, the largest ONE_REG. */
@@ -242,21 +243,16 @@ static uint8_t check_pin(const struct checker *c, const struct kfp_pin_row *pin,
 	return KFP_STATE_LISTED;
 }
 
-/* The name of bit `bit` of a bitmap: the hypercall the catalog knows. */
-static const char *service(const struct checker *c, uint64_t id, unsigned bit,
-			   const struct kfp_feature_row **f)
-{
-	*f = kfp_feature_find_hypercall(c->cfg, id, (uint8_t)bit);
-	return *f ? (*f)->name : "hypercall";
-}
-
 /* A hypercall bitmap: the services the guest could call travel with it. */
 static int check_fw(const struct checker *c, uint64_t id, uint64_t have, uint8_t *rule)
 {
 	const struct kfp_fw_reg_row *row = fw_row(c->cfg->arm64, id);
 	const char *name = row ? row->name : "hypercall bitmap";
 	const struct kfp_src *src = row ? src_or_null(&row->src) : NULL;
+	/* Each bit is the hypercall the catalog knows, if it does. */
+	const struct kfp_bit_site site = { .kind = KFP_KIND_HYPERCALL, .id = id };
 	const struct kfp_feature_row *f;
+	unsigned bit;
 	*rule = KFP_STATE_REFUSED;
 	if (row && have != row->value) {
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, name, src, 0,
@@ -268,10 +264,9 @@ static int check_fw(const struct checker *c, uint64_t id, uint64_t have, uint8_t
 		int r = planned(c, id, &want);
 		if (r < 0)
 			return r;
-		for (unsigned bit = 0; bit < 64; bit++) {
-			if (!((have ^ want) >> bit & 1))
-				continue;
-			const char *s = service(c, id, bit, &f);
+		for (uint64_t left = have ^ want;
+		     kfp_feature_next_bit(c->cfg, &site, &left, &bit, &f);) {
+			const char *s = f ? f->name : "hypercall";
 			kfp_report_add(c->rep, KFP_ITEM_REFUSED, s, f ? src_or_null(&f->src) : src, 0,
 				       "%s bit %u: %s in the state, %s on kernel %s", name, bit,
 				       have >> bit & 1 ? "on" : "off", have >> bit & 1 ? "off" : "on",
@@ -289,10 +284,8 @@ static int check_fw(const struct checker *c, uint64_t id, uint64_t have, uint8_t
 	 * hypercalls are fixed: safe only if it offers every service the
 	 * state turns on.  A newer kernel without it lacks those services. */
 	bool ok = true;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(have >> bit & 1))
-			continue;
-		const char *s = service(c, id, bit, &f);
+	for (uint64_t left = have; kfp_feature_next_bit(c->cfg, &site, &left, &bit, &f);) {
+		const char *s = f ? f->name : "hypercall";
 		if (c->kver && c->kver < KFP_KV_5_19 && f && f->since && f->since <= c->kver)
 			continue;
 		ok = false;

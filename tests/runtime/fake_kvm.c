@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/src/kvm_arm64.h"
+#include <kfp/arm64_regs.h>
+
 #include "base/ctx.h"
 #include "compiler/profiles/profile.h"
 #include "runtime/src/sys.h"

@@ -14,6 +14,8 @@
 
 #include <linux/kvm.h>
 
+#include <kfp/arm64_regs.h>
+
 #define FAKE_KVM_FD 100
 #define FAKE_VM_FD 101
 #define FAKE_VCPU_FD 102
@@ -159,7 +161,7 @@ void fake_kvm_qemu_arm64_5_10(struct fake_kvm *k);
 /* The cache description: CLIDR_EL1 and the U32 CCSIDR_EL1 demux
  * registers.  6.12 fabricates them and takes any value (CLIDR_EL1 within
  * its writable mask); 6.1 shows the hardware's and takes nothing else. */
-#define FAKE_CLIDR_EL1 0x603000000013c801ull
+#define FAKE_CLIDR_EL1 KFP_ARM64_SYSREG(3, 1, 0, 0, 1)
 #define FAKE_CCSIDR(csselr) (0x6020000000110000ull | (csselr))
 /* The value written for a register with KVM_SET_ONE_REG (the last one);
  * false if none. */

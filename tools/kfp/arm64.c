@@ -12,7 +12,7 @@
 #include <kfp/kfp.h>
 
 #include "kvm.h"
-#include "runtime/src/kvm_arm64.h"
+#include <kfp/arm64_regs.h>
 #include "verify_arm64.h"
 
 #ifndef __aarch64__

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
-#include "runtime/src/kvm_arm64.h"
+#include <kfp/arm64_regs.h>
 #include "base/util.h"
 
 #if defined(__x86_64__)

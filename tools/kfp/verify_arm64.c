@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "runtime/src/kvm_arm64.h"
+#include <kfp/arm64_regs.h>
 #include "base/util.h"
 
 /* ---- the guest program --------------------------------------------------- */
@@ -60,19 +60,12 @@ int arm64_guest_program(void *mem, const uint64_t *ids, size_t n)
 
 static uint64_t field_mask(const struct kfp_id_field_row *f)
 {
-	return f->width >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << f->width) - 1;
+	return kfp_arm64_field_mask(f->width);
 }
 
 static uint64_t field_get(const struct kfp_id_field_row *f, uint64_t reg)
 {
-	return reg >> f->shift & field_mask(f);
-}
-
-static int64_t field_signed(const struct kfp_id_field_row *f, uint64_t raw)
-{
-	if (!f->is_signed || f->width >= 64 || !(raw >> (f->width - 1) & 1))
-		return (int64_t)raw;
-	return (int64_t)(raw | ~field_mask(f));
+	return kfp_arm64_field_get(reg, f->shift, f->width);
 }
 
 /* The value the policy gives the field on a host with value `host`. */
@@ -83,9 +76,7 @@ static uint64_t field_expected(const struct kfp_id_field_row *f, uint64_t host)
 	case KFP_RULE_FIXED:
 		return v;
 	case KFP_RULE_AT_MOST:
-		if (f->is_signed)
-			return field_signed(f, host) <= field_signed(f, v) ? host : v;
-		return host <= v ? host : v;
+		return kfp_arm64_field_le(host, v, f->width, f->is_signed) ? host : v;
 	case KFP_RULE_VCPU_OFF:
 		return 0;
 	}

@@ -399,9 +399,8 @@ const char *reg_name(uint64_t id)
 		return buf;
 	}
 	if (arch_coproc == (KVM_REG_ARM64 | KVM_REG_ARM64_SYSREG)) {
-		unsigned op0 = (unsigned)(low >> 14) & 3, op1 = (unsigned)(low >> 11) & 7,
-			 crn = (unsigned)(low >> 7) & 15, crm = (unsigned)(low >> 3) & 15,
-			 op2 = (unsigned)low & 7;
+		struct kfp_sysreg_enc e = kfp_arm64_sysreg_enc(id);
+		unsigned op0 = e.op0, op1 = e.op1, crn = e.crn, crm = e.crm, op2 = e.op2;
 		if (op0 == 3 && op1 == 0 && crn == 0 && crm < 8 &&
 		    id_names[crm][op2])
 			return id_names[crm][op2];

@@ -13,16 +13,12 @@
 
 #include <linux/kvm.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "fleet_el1.h"
 #include "fleet_init.h"
 
-#define SYSREG(op0, op1, crn, crm, op2)                                       \
-	(UINT64_C(0x6030000000130000) | (uint64_t)(op0) << 14 |               \
-	 (uint64_t)(op1) << 11 | (uint64_t)(crn) << 7 | (uint64_t)(crm) << 3 | \
-	 (uint64_t)(op2))
-#define FW_REG(n) (UINT64_C(0x6030000000140000) | (n))
-#define FW_BMAP(n) (UINT64_C(0x6030000000160000) | (n))
-#define REG_ID_AA64ISAR0_EL1 SYSREG(3, 0, 0, 6, 0)
+#define REG_ID_AA64ISAR0_EL1 KFP_ARM64_SYSREG(3, 0, 0, 6, 0)
 
 #define GUEST_GPA UINT64_C(0x10000000)
 #define GUEST_MEM 0x10000

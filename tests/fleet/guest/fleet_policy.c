@@ -104,7 +104,7 @@ static int probe_vm(int kvm, const struct kfp_config *cfg, const char *what,
 
 static unsigned field(uint64_t v, unsigned shift)
 {
-	return (unsigned)(v >> shift) & 0xf;
+	return (unsigned)kfp_arm64_field_get(v, shift, 4);
 }
 
 /* 6.12: the guest sees AES = 0. */
@@ -198,8 +198,8 @@ static void aes_refused(int kvm, const char *release)
 	for (uint64_t i = 0; i < n0; i++)
 		if (l0[i] != l1[i] ||
 		    (memcmp(v0[i], v1[i], reg_size(l0[i])) != 0 &&
-		     l0[i] != SYSREG(3, 3, 14, 3, 2) /* the virtual counter moves */ &&
-		     l0[i] != SYSREG(3, 3, 14, 0, 1) /* the physical one too */)) {
+		     l0[i] != KFP_ARM64_SYSREG(3, 3, 14, 3, 2) /* the virtual counter moves */ &&
+		     l0[i] != KFP_ARM64_SYSREG(3, 3, 14, 0, 1) /* the physical one too */)) {
 			out("KFP-SEEN aes-6.12 changed %s\n", reg_name(l0[i]));
 			changed++;
 		}
@@ -254,9 +254,9 @@ static void hypercalls_off(int kvm, const struct kfp_config *cfg, const char *wh
 		vm_destroy(&v);
 		return;
 	}
-	reg_get64(v.vcpu, FW_BMAP(0), &std);
-	reg_get64(v.vcpu, FW_BMAP(1), &hyp);
-	reg_get64(v.vcpu, FW_BMAP(2), &vend);
+	reg_get64(v.vcpu, KFP_ARM64_FW_BMAP(0), &std);
+	reg_get64(v.vcpu, KFP_ARM64_FW_BMAP(1), &hyp);
+	reg_get64(v.vcpu, KFP_ARM64_FW_BMAP(2), &vend);
 	out("KFP-SEEN %s one_reg STD_BMAP=0x%" PRIx64 " STD_HYP_BMAP=0x%" PRIx64
 	    " VENDOR_HYP_BMAP=0x%" PRIx64 "\n", what, std, hyp, vend);
 	out("KFP-SEEN %s guest TRNG_VERSION=0x%" PRIx64 " KVM_FEATURES=0x%" PRIx64

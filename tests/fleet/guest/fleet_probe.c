@@ -46,41 +46,24 @@
 
 #include <linux/kvm.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "fleet_init.h"
 
 #ifndef __aarch64__
 #error "fleet_probe is an arm64 guest program: build it with cmake/aarch64-linux-gnu.cmake"
 #endif
 
-/* Fallbacks for cross headers older than 6.7 (Debian bookworm ships 6.1). */
-#ifndef KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES
-#define KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES 230
-#endif
+/* Fallbacks for cross headers older than 6.7 (Debian bookworm ships 6.1);
+ * the masks ioctl is kfp/arm64_regs.h's. */
 #ifndef KVM_CAP_ARM_WRITABLE_IMP_ID_REGS
 #define KVM_CAP_ARM_WRITABLE_IMP_ID_REGS 239
 #endif
 #ifndef KVM_ARM_FEATURE_ID_RANGE
 #define KVM_ARM_FEATURE_ID_RANGE 0
 #endif
-#ifndef KVM_ARM_FEATURE_ID_RANGE_SIZE
-#define KVM_ARM_FEATURE_ID_RANGE_SIZE (3 * 8 * 8)
-#endif
-#ifndef KVM_ARM_GET_REG_WRITABLE_MASKS
-struct reg_mask_range {
-	__u64 addr;     /* pointer to the mask array */
-	__u32 range;    /* requested range */
-	__u32 reserved[13];
-};
-#define KVM_ARM_GET_REG_WRITABLE_MASKS _IOR(KVMIO, 0xb6, struct reg_mask_range)
-#endif
 
-#define SYSREG(op0, op1, crn, crm, op2)                                       \
-	(UINT64_C(0x6030000000130000) | (uint64_t)(op0) << 14 |               \
-	 (uint64_t)(op1) << 11 | (uint64_t)(crn) << 7 | (uint64_t)(crm) << 3 | \
-	 (uint64_t)(op2))
-#define ID_AA64ISAR0_EL1 SYSREG(3, 0, 0, 6, 0)
-#define FW_REG(n) (UINT64_C(0x6030000000140000) | (n))
-#define FW_BMAP(n) (UINT64_C(0x6030000000160000) | (n))
+#define ID_AA64ISAR0_EL1 KFP_ARM64_SYSREG(3, 0, 0, 6, 0)
 
 /* Guest physical layout of the run check. */
 #define GUEST_CODE_GPA UINT64_C(0x10000000)
@@ -142,14 +125,14 @@ static const struct {
 	uint64_t id;
 	const char *name;
 } fw_regs[] = {
-	{ FW_REG(0), "PSCI_VERSION" },
-	{ FW_REG(1), "SMCCC_ARCH_WORKAROUND_1" },
-	{ FW_REG(2), "SMCCC_ARCH_WORKAROUND_2" },
-	{ FW_REG(3), "SMCCC_ARCH_WORKAROUND_3" },
-	{ FW_BMAP(0), "STD_BMAP" },
-	{ FW_BMAP(1), "STD_HYP_BMAP" },
-	{ FW_BMAP(2), "VENDOR_HYP_BMAP" },
-	{ FW_BMAP(3), "VENDOR_HYP_BMAP_2" },
+	{ KFP_ARM64_FW_REG(0), "PSCI_VERSION" },
+	{ KFP_ARM64_FW_REG(1), "SMCCC_ARCH_WORKAROUND_1" },
+	{ KFP_ARM64_FW_REG(2), "SMCCC_ARCH_WORKAROUND_2" },
+	{ KFP_ARM64_FW_REG(3), "SMCCC_ARCH_WORKAROUND_3" },
+	{ KFP_ARM64_FW_BMAP(0), "STD_BMAP" },
+	{ KFP_ARM64_FW_BMAP(1), "STD_HYP_BMAP" },
+	{ KFP_ARM64_FW_BMAP(2), "VENDOR_HYP_BMAP" },
+	{ KFP_ARM64_FW_BMAP(3), "VENDOR_HYP_BMAP_2" },
 };
 
 static const struct {
@@ -301,13 +284,13 @@ static void write_checks(int vcpu, const char *when)
 	}
 	/* The PV_TIME bit of the standard hypervisor service bitmap: the
 	 * rollback rule writes 0 to bitmaps the VMM does not know. */
-	e = get_reg(vcpu, FW_BMAP(1), &back);
+	e = get_reg(vcpu, KFP_ARM64_FW_BMAP(1), &back);
 	if (e) {
 		out("KFP-WRITE STD_HYP_BMAP=0 %s %s (read failed)\n", when,
 		    errname(e));
 		return;
 	}
-	e = set_reg(vcpu, FW_BMAP(1), 0);
+	e = set_reg(vcpu, KFP_ARM64_FW_BMAP(1), 0);
 	out("KFP-WRITE STD_HYP_BMAP=0 %s %s was=0x%" PRIx64 "\n", when,
 	    errname(e), back);
 }
@@ -318,7 +301,7 @@ static int facts(int kvm)
 	struct vm v;
 	struct kvm_vcpu_init init;
 	struct kvm_reg_list *l;
-	static uint64_t masks[KVM_ARM_FEATURE_ID_RANGE_SIZE];
+	static uint64_t masks[KFP_ARM64_FEATURE_ID_RANGE_SIZE];
 	int rc = 0, e, cap;
 
 	if (vm_create(kvm, &v, &init) < 0) {
@@ -344,7 +327,7 @@ static int facts(int kvm)
 	unsigned nid = 0;
 	for (unsigned crm = 0; crm < 8; crm++) {
 		for (unsigned op2 = 0; op2 < 8; op2++) {
-			uint64_t id = SYSREG(3, 0, 0, crm, op2), val = 0;
+			uint64_t id = KFP_ARM64_SYSREG(3, 0, 0, crm, op2), val = 0;
 			if (!in_list(l, id))
 				continue;
 			e = get_reg(v.vcpu, id, &val);
@@ -370,7 +353,7 @@ static int facts(int kvm)
 	for (uint64_t i = 0; i < l->n; i++) {
 		uint64_t id = l->reg[i], val = 0;
 		char name[32];
-		if (id == SYSREG(3, 1, 0, 0, 1)) {
+		if (id == KFP_ARM64_SYSREG(3, 1, 0, 0, 1)) {
 			snprintf(name, sizeof(name), "CLIDR_EL1");
 			e = get_reg(v.vcpu, id, &val);
 		} else if ((id & ~UINT64_C(0xf)) == UINT64_C(0x6020000000110000)) {
@@ -413,20 +396,20 @@ static int facts(int kvm)
 	/* Writable masks: ask even when the capability says no, to record
 	 * what the ioctl does on that kernel. */
 	cap = ioctl(v.vm, KVM_CHECK_EXTENSION,
-		    KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES);
-	struct reg_mask_range range = {
+		    KFP_CAP_ARM_SUPPORTED_REG_MASK_RANGES);
+	struct kfp_reg_mask_range range = {
 		.addr = (uint64_t)(uintptr_t)masks,
 		.range = KVM_ARM_FEATURE_ID_RANGE,
 	};
-	e = ioctl(v.vm, KVM_ARM_GET_REG_WRITABLE_MASKS, &range) < 0 ? errno : 0;
+	e = ioctl(v.vm, KFP_ARM_GET_REG_WRITABLE_MASKS, &range) < 0 ? errno : 0;
 	out("KFP-FACT masks cap=%d ioctl=%s\n", cap, errname(e));
 	if (e == 0) {
-		for (unsigned idx = 0; idx < KVM_ARM_FEATURE_ID_RANGE_SIZE; idx++) {
+		for (unsigned idx = 0; idx < KFP_ARM64_FEATURE_ID_RANGE_SIZE; idx++) {
 			unsigned op1 = idx >> 6, crm = (idx >> 3) & 7, op2 = idx & 7;
 			uint64_t id;
 			if (op1 == 2)
 				op1 = 3;
-			id = SYSREG(3, op1, 0, crm, op2);
+			id = KFP_ARM64_SYSREG(3, op1, 0, crm, op2);
 			if (masks[idx] == 0 && !(op1 == 0 && in_list(l, id)))
 				continue;
 			out("KFP-MASK 0x%016" PRIx64 " 0x%016" PRIx64 " %s\n", id,

@@ -255,8 +255,8 @@ static void print_report(const char *what, const struct kfp_report *rep)
 
 static int is_counter(uint64_t id)
 {
-	return id == SYSREG(3, 3, 14, 3, 2) /* KVM_REG_ARM_TIMER_CNT */ ||
-	       id == SYSREG(3, 3, 14, 0, 1) /* CNTPCT_EL0 (PTIMER_CNT) */;
+	return id == KFP_ARM64_SYSREG(3, 3, 14, 3, 2) /* KVM_REG_ARM_TIMER_CNT */ ||
+	       id == KFP_ARM64_SYSREG(3, 3, 14, 0, 1) /* CNTPCT_EL0 (PTIMER_CNT) */;
 }
 
 /* ---- one mode -------------------------------------------------------------- */

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The arm64 KVM interface the runtime and the kfp tool use, spelled out so
- * that it compiles on every architecture (arm64.c is unit-tested on x86_64
- * against a fake KVM): ONE_REG ids, the feature ID space and the writable
- * masks ioctl.  <asm/kvm.h> of arm64 has most of these, but only on arm64,
- * and headers before 6.7 lack the masks ioctl.  Values are checked against
- * the arm64 headers where they exist.
+ * The arm64 KVM vocabulary that the compiler, the runtime, the kfp tool and
+ * the fleet's guest programs share, spelled out so that it compiles on
+ * every architecture (arm64.c is unit-tested on x86_64 against a fake KVM):
+ * ONE_REG ids, the feature ID space, the writable masks ioctl and the
+ * arithmetic of ID register fields.  <asm/kvm.h> of arm64 has most of the
+ * ids, but only on arm64, and headers before 6.7 lack the masks ioctl.
+ * Values are checked against the arm64 headers where they exist.
+ *
+ * libc and <linux/kvm.h> only; everything here is a macro or static inline.
  */
-#ifndef KFP_RUNTIME_KVM_ARM64_H
-#define KFP_RUNTIME_KVM_ARM64_H
+#ifndef KFP_ARM64_REGS_H
+#define KFP_ARM64_REGS_H
 
 #include <stdbool.h>
+#include <stddef.h> /* offsetof, in arm64's KVM_REG_ARM_CORE_REG */
 #include <stdint.h>
 
 #include <linux/ioctl.h>
@@ -22,6 +26,12 @@
 #define KFP_ARM64_SYSREG(op0, op1, crn, crm, op2)                                 \
 	(KFP_ARM64_SYSREG_BASE | (uint64_t)(op0) << 14 | (uint64_t)(op1) << 11 | \
 	 (uint64_t)(crn) << 7 | (uint64_t)(crm) << 3 | (uint64_t)(op2))
+/* A firmware pseudo-register (KVM_REG_ARM_FW_REG(n): PSCI version,
+ * workarounds) and a hypercall bitmap (KVM_REG_ARM_FW_FEAT_BMAP_REG(n)). */
+#define KFP_ARM64_FW_REG(n) (KFP_ARM64_FW_REG_BASE | (uint64_t)(n))
+#define KFP_ARM64_FW_BMAP(n) (KFP_ARM64_FW_BMAP_BASE | (uint64_t)(n))
+/* KVM_REG_ARM_PSCI_VERSION */
+#define KFP_ARM64_PSCI_VERSION KFP_ARM64_FW_REG(0)
 /* Firmware pseudo-registers (PSCI version, workarounds) and the hypercall
  * bitmaps (KVM_REG_ARM_FW_FEAT_BMAP_REG(n), since 5.19). */
 #define KFP_ARM64_FW_REG_BASE UINT64_C(0x6030000000140000)
@@ -130,6 +140,64 @@ static inline bool kfp_arm64_is_feature_id_reg(uint64_t id)
 static inline bool kfp_arm64_is_fw_bitmap(uint64_t id)
 {
 	return (id & ~UINT64_C(0xffff)) == KFP_ARM64_FW_BMAP_BASE;
+}
+
+/* ---- ID register fields ----------------------------------------------------
+ * A field is `width` bits at `shift` (the Arm ARM's ID fields are 4 bits
+ * wide; the catalog also describes wider ones).  A signed field is two's
+ * complement, so 0xf of a 4-bit field is -1, "not implemented" (FP,
+ * AdvSIMD, TGran4); an unsigned one counts up from 0.  As the kernel's
+ * cpuid_feature_extract_{signed,unsigned}_field_width()
+ * (arch/arm64/include/asm/cpufeature.h). */
+
+/* The `width` low bits set. */
+static inline uint64_t kfp_arm64_field_mask(unsigned width)
+{
+	return width >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << width) - 1;
+}
+
+/* The raw value of the field at shift/width of register value reg. */
+static inline uint64_t kfp_arm64_field_get(uint64_t reg, unsigned shift, unsigned width)
+{
+	return reg >> shift & kfp_arm64_field_mask(width);
+}
+
+/* reg with the field at shift/width replaced by v (cut to the field). */
+static inline uint64_t kfp_arm64_field_put(uint64_t reg, unsigned shift, unsigned width,
+					   uint64_t v)
+{
+	uint64_t m = kfp_arm64_field_mask(width) << shift;
+	return (reg & ~m) | (v << shift & m);
+}
+
+/* The value of a raw field: sign-extended from bit width - 1 when the
+ * field is signed, else as it is.  Only the `width` low bits of raw count. */
+static inline int64_t kfp_arm64_field_value(uint64_t raw, unsigned width, bool is_signed)
+{
+	uint64_t m = kfp_arm64_field_mask(width);
+	if (width >= 64)
+		return (int64_t)raw;
+	raw &= m;
+	if (is_signed && (raw >> (width - 1) & 1))
+		return (int64_t)(raw | ~m);
+	return (int64_t)raw;
+}
+
+/* -1, 0 or 1 comparing two raw values of a field in the field's order. */
+static inline int kfp_arm64_field_cmp(uint64_t a, uint64_t b, unsigned width, bool is_signed)
+{
+	int64_t x, y;
+	if (!is_signed)
+		return a < b ? -1 : a > b;
+	x = kfp_arm64_field_value(a, width, true);
+	y = kfp_arm64_field_value(b, width, true);
+	return x < y ? -1 : x > y;
+}
+
+/* Whether raw value a of a field is lower than or equal to b. */
+static inline bool kfp_arm64_field_le(uint64_t a, uint64_t b, unsigned width, bool is_signed)
+{
+	return kfp_arm64_field_cmp(a, b, width, is_signed) <= 0;
 }
 
 #endif
