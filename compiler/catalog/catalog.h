@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <kfp/arm64_regs.h>
 #include <kfp/table.h>
 
 struct kfp_ctx;
@@ -276,8 +277,7 @@ bool kfp_cat_leaf_owner(const struct kfp_catalog *cat, uint32_t leaf, uint32_t s
 static inline uint64_t kfp_arm64_sysreg_id(unsigned op0, unsigned op1, unsigned crn,
 					   unsigned crm, unsigned op2)
 {
-	return 0x6030000000130000ull | (uint64_t)op0 << 14 | (uint64_t)op1 << 11 |
-	       (uint64_t)crn << 7 | (uint64_t)crm << 3 | op2;
+	return KFP_ARM64_SYSREG(op0, op1, crn, crm, op2);
 }
 
 const char *kfp_cpuid_reg_name(enum kfp_cpuid_reg reg);

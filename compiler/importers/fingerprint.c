@@ -12,20 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "base/ctx.h"
 #include "base/kver.h"
 #include "base/util.h"
 #include "compiler/profiles/profile_internal.h"
 
-/* ONE_REG id spaces used to sort arm64 registers (include/uapi/linux/kvm.h,
- * arch/arm64/include/uapi/asm/kvm.h). */
-#define ONE_REG_ARM64		0x6000000000000000ull
-#define ONE_REG_ARCH_MASK	0xff00000000000000ull
-#define ONE_REG_SIZE_SHIFT	52
+/* The arch, size and group of a ONE_REG id (<kfp/arm64_regs.h>): the
+ * spaces arm64 registers are sorted by. */
 #define ONE_REG_SPACE_MASK	0xffffffffffff0000ull
-#define ONE_REG_SYSREG_U64	0x6030000000130000ull
-#define ONE_REG_FW_U64		0x6030000000140000ull
-#define ONE_REG_FW_BMAP_U64	0x6030000000160000ull
 
 static const char *const cpuid_regs[] = { "eax", "ebx", "ecx", "edx" };
 
@@ -298,16 +294,15 @@ static bool fp_msr(struct fingerprint *f)
  * cache type register that the catalog describes with them. */
 static bool is_id_reg(uint64_t id)
 {
-	unsigned enc = id & 0xffff;
-	unsigned op0 = enc >> 14 & 3, op1 = enc >> 11 & 7, crn = enc >> 7 & 15;
-	return (id & ONE_REG_SPACE_MASK) == ONE_REG_SYSREG_U64 && op0 == 3 && crn == 0 &&
-	       (op1 == 0 || (op1 == 3 && (enc & 0x7ff) == 1)); /* CTR_EL0: CRm 0, op2 1 */
+	struct kfp_sysreg_enc e = kfp_arm64_sysreg_enc(id);
+	return kfp_arm64_is_sysreg(id) && e.op0 == 3 && e.crn == 0 &&
+	       (e.op1 == 0 || (e.op1 == 3 && e.crm == 0 && e.op2 == 1)); /* CTR_EL0 */
 }
 
 static bool is_fw_reg(uint64_t id)
 {
 	uint64_t space = id & ONE_REG_SPACE_MASK;
-	return space == ONE_REG_FW_U64 || space == ONE_REG_FW_BMAP_U64;
+	return space == KFP_ARM64_FW_REG_BASE || space == KFP_ARM64_FW_BMAP_BASE;
 }
 
 /* arm64 register: every id goes to reg_list, ID, firmware and cache
@@ -323,10 +318,10 @@ static bool fp_reg(struct fingerprint *f)
 	snprintf(entry, sizeof(entry), "register 0x%" PRIx64, r.id);
 	if (!check_bitmap(&f->y, &b, entry, 32, 64, 128))
 		return false;
-	if ((r.id & ONE_REG_ARCH_MASK) != ONE_REG_ARM64)
+	if ((r.id & KVM_REG_ARCH_MASK) != KVM_REG_ARM64)
 		return yp_fail_at(&f->y, r.at, "%s is not an arm64 ONE_REG id",
 				  entry);
-	unsigned size_bits = 8u << (r.id >> ONE_REG_SIZE_SHIFT & 0xf);
+	unsigned size_bits = 8u << ((r.id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
 	if ((size_bits < 128 && b.hi) || (size_bits < 64 && b.lo >> size_bits))
 		return yp_fail_at(&f->y, b.at, "%s: the value does not fit the register's %u bits",
 				  entry, size_bits);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <kfp/arm64_regs.h>
+
 #include "base/ctx.h"
 #include "base/kver.h"
 #include "grammar/ast.h"
@@ -72,18 +74,12 @@ struct kfp_host_profile {
 };
 
 /* arm64 registers of the cache description (profile key cache_regs):
- * CLIDR_EL1 (3,1,0,0,1), and CCSIDR_EL1 of each cache level, which KVM
- * gives as the U32 demux registers KVM_REG_ARM64 | KVM_REG_SIZE_U32 |
- * KVM_REG_ARM_DEMUX | KVM_REG_ARM_DEMUX_ID_CCSIDR | CSSELR (CSSELR 0..13;
- * the 4-bit space is accepted). */
-#define KFP_ARM64_CLIDR_EL1 0x603000000013c801ull
-#define KFP_ARM64_CCSIDR_BASE 0x6020000000110000ull
-#define KFP_ARM64_NCSSELR 16
-
+ * CLIDR_EL1 and CCSIDR_EL1 of each of the 16 CSSELR_EL1 values
+ * (<kfp/arm64_regs.h>). */
 static inline bool kfp_arm64_is_cache_reg(uint64_t id)
 {
 	return id == KFP_ARM64_CLIDR_EL1 ||
-	       (id & ~0xfull) == KFP_ARM64_CCSIDR_BASE;
+	       (kfp_arm64_is_ccsidr(id) && (id & 0xff) < KFP_ARM64_NCSSELR);
 }
 
 /*

@@ -395,7 +395,7 @@ static bool check_cache_regs(struct yp *y, const struct regs_b *b)
 		const struct reg_at *r = &b->v[i];
 		if (!kfp_arm64_is_cache_reg(r->id))
 			return yp_fail_at(y, r->at,
-					  "cache register 0x%" PRIx64 " is neither CLIDR_EL1 (0x%llx) nor a CCSIDR_EL1 demux register (0x%llx + CSSELR)",
+					  "cache register 0x%" PRIx64 " is neither CLIDR_EL1 (0x%" PRIx64 ") nor a CCSIDR_EL1 demux register (0x%" PRIx64 " + CSSELR)",
 					  r->id, KFP_ARM64_CLIDR_EL1, KFP_ARM64_CCSIDR_BASE);
 		if (r->id != KFP_ARM64_CLIDR_EL1 && r->value >> 32)
 			return yp_fail_at(y, r->at,

@@ -306,15 +306,6 @@ static int check_fw(const struct checker *c, uint64_t id, uint64_t have, uint8_t
 
 /* ---- the cache description ---------------------------------------------- */
 
-/* KVM_REG_ARM_DEMUX_ID_CCSIDR: a U32 CCSIDR_EL1 per CSSELR_EL1 value. */
-#define CCSIDR_DEMUX UINT64_C(0x6020000000110000)
-#define CLIDR_EL1 KFP_ARM64_SYSREG(3, 1, 0, 0, 1)
-
-static bool is_ccsidr(uint64_t id)
-{
-	return (id & ~UINT64_C(0xff)) == CCSIDR_DEMUX;
-}
-
 /* Whether CLIDR_EL1 describes the cache CSSELR_EL1 value `csselr` selects
  * (Ctype<n>: 1 instruction, 2 data, 3 separate, 4 unified; InD, bit 0,
  * selects the instruction cache).  For any other CSSELR_EL1 the
@@ -371,9 +362,9 @@ static bool at_reset(const struct kfp_arm64_reg_row *row, uint64_t id, const voi
 static uint8_t check_dropped(const struct checker *c, const struct kfp_arm64_saved_reg *r)
 {
 	const struct kfp_arm64_reg_row *row = reg_row(c->cfg->arm64, r->id);
-	const struct kfp_arm64_saved_reg *clidr = saved(c->st, CLIDR_EL1);
+	const struct kfp_arm64_saved_reg *clidr = saved(c->st, KFP_ARM64_CLIDR_EL1);
 	char enc[24];
-	if (is_ccsidr(r->id) && clidr && !cache_described(low64(CLIDR_EL1, clidr->value), r->id & 0xff))
+	if (kfp_arm64_is_ccsidr(r->id) && clidr && !cache_described(low64(KFP_ARM64_CLIDR_EL1, clidr->value), r->id & 0xff))
 		return KFP_STATE_NO_CACHE;
 	if (!row) {
 		kfp_report_add(c->rep, KFP_ITEM_REFUSED, "register", NULL, 0,
@@ -451,9 +442,9 @@ static int check_added(const struct checker *c, uint64_t id, unsigned *bad)
 		}
 		return 0;
 	}
-	if (is_ccsidr(id)) {
+	if (kfp_arm64_is_ccsidr(id)) {
 		uint64_t clidr;
-		if ((r = planned(c, CLIDR_EL1, &clidr)) < 0)
+		if ((r = planned(c, KFP_ARM64_CLIDR_EL1, &clidr)) < 0)
 			return r;
 		if (!cache_described(clidr, id & 0xff))
 			return 0;

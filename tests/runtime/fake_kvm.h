@@ -161,8 +161,8 @@ void fake_kvm_qemu_arm64_5_10(struct fake_kvm *k);
 /* The cache description: CLIDR_EL1 and the U32 CCSIDR_EL1 demux
  * registers.  6.12 fabricates them and takes any value (CLIDR_EL1 within
  * its writable mask); 6.1 shows the hardware's and takes nothing else. */
-#define FAKE_CLIDR_EL1 KFP_ARM64_SYSREG(3, 1, 0, 0, 1)
-#define FAKE_CCSIDR(csselr) (0x6020000000110000ull | (csselr))
+#define FAKE_CLIDR_EL1 KFP_ARM64_CLIDR_EL1
+#define FAKE_CCSIDR(csselr) KFP_ARM64_CCSIDR(csselr)
 /* The value written for a register with KVM_SET_ONE_REG (the last one);
  * false if none. */
 bool fake_kvm_written_reg(const struct fake_kvm *k, uint64_t id, uint64_t *value);

@@ -42,6 +42,20 @@
 #define KFP_ARM64_CORE_X(n) KFP_ARM64_CORE_REG(2 * (n))
 #define KFP_ARM64_CORE_PC KFP_ARM64_CORE_REG(2 * 32)
 #define KFP_ARM64_CORE_PSTATE KFP_ARM64_CORE_REG(2 * 33)
+/* The cache description: CLIDR_EL1 (3,1,0,0,1), and the U32 CCSIDR_EL1
+ * of each CSSELR_EL1 value, which KVM gives as the demux registers
+ * KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_DEMUX |
+ * KVM_REG_ARM_DEMUX_ID_CCSIDR | CSSELR (KVM_REG_ARM_DEMUX_VAL_MASK, 8 bits;
+ * the architecture's CSSELR_EL1 has 4 of them that matter). */
+#define KFP_ARM64_CLIDR_EL1 KFP_ARM64_SYSREG(3, 1, 0, 0, 1)
+#define KFP_ARM64_CCSIDR_BASE UINT64_C(0x6020000000110000)
+#define KFP_ARM64_CCSIDR(csselr) (KFP_ARM64_CCSIDR_BASE | (uint64_t)(csselr))
+#define KFP_ARM64_NCSSELR 16
+
+static inline bool kfp_arm64_is_ccsidr(uint64_t id)
+{
+	return (id & ~UINT64_C(0xff)) == KFP_ARM64_CCSIDR_BASE;
+}
 
 /* KVM_ARM_VCPU_INIT feature bits (uapi asm/kvm.h). */
 #define KFP_ARM64_VCPU_POWER_OFF 0
@@ -84,6 +98,9 @@ _Static_assert(KFP_ARM64_FW_BMAP_BASE ==
 _Static_assert(KFP_ARM64_CORE_PC == (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
 				     KVM_REG_ARM_CORE_REG(regs.pc)),
 	       "core register pc");
+_Static_assert(KFP_ARM64_CCSIDR(0) == (KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_DEMUX |
+				       KVM_REG_ARM_DEMUX_ID_CCSIDR),
+	       "CCSIDR_EL1 demux registers");
 _Static_assert(KFP_ARM64_CORE_PSTATE == (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
 					 KVM_REG_ARM_CORE_REG(regs.pstate)),
 	       "core register pstate");
