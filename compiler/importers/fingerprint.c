@@ -478,14 +478,7 @@ static bool fp_finish(struct fingerprint *f, struct yp_pos top)
 	    !kfp_regs_finish(y, &f->cache_regs, "cache register", &p->cache_regs,
 			 &p->ncache_regs))
 		return false;
-	/* The xfeatures KVM lets a guest enable: CPUID.(0xD,0) EDX:EAX for
-	 * XCR0, CPUID.(0xD,1) EDX:ECX for IA32_XSS. */
-	const struct kfp_cpuid_entry *d0 = kfp_profile_cpuid(p, 0xd, 0);
-	const struct kfp_cpuid_entry *d1 = kfp_profile_cpuid(p, 0xd, 1);
-	if (d0)
-		p->xcr0 = (uint64_t)d0->edx << 32 | d0->eax;
-	if (d1)
-		p->xss = (uint64_t)d1->edx << 32 | d1->ecx;
+	kfp_profile_set_xfeatures(p);
 	return true;
 }
 

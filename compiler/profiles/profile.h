@@ -98,6 +98,10 @@ void kfp_profile_free(struct kfp_host_profile *p);
 int kfp_profile_write(const struct kfp_host_profile *p, FILE *out);
 
 /* Lookups (binary search); NULL if absent. */
+/* Sets p->xcr0 and p->xss from the profile's CPUID leaf 0xD, as KVM
+ * offers them to a guest (kfp_x86_xsave_mask). */
+void kfp_profile_set_xfeatures(struct kfp_host_profile *p);
+
 const struct kfp_cpuid_entry *kfp_profile_cpuid(const struct kfp_host_profile *p,
 						uint32_t function, uint32_t index);
 /* A Hyper-V leaf (index 0). */

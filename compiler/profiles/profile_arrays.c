@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include <kfp/x86_regs.h>
+
 #include "base/util.h"
 
 const char *const kfp_vcpu_feature_names[KFP_NVCPU_FEATURE_NAMES] = {
@@ -138,6 +140,18 @@ const struct kfp_cpuid_entry *kfp_profile_hv_cpuid(const struct kfp_host_profile
 		if (p->hv_cpuid[i].function == function)
 			return &p->hv_cpuid[i];
 	return NULL;
+}
+
+void kfp_profile_set_xfeatures(struct kfp_host_profile *p)
+{
+	const struct kfp_cpuid_entry *d0 =
+		kfp_profile_cpuid(p, KFP_X86_CPUID_XSAVE, KFP_X86_XSAVE_SUBLEAF_XCR0);
+	const struct kfp_cpuid_entry *d1 =
+		kfp_profile_cpuid(p, KFP_X86_CPUID_XSAVE, KFP_X86_XSAVE_SUBLEAF_XSS);
+	if (d0)
+		p->xcr0 = kfp_x86_xsave_mask(d0->index, d0->eax, d0->ecx, d0->edx);
+	if (d1)
+		p->xss = kfp_x86_xsave_mask(d1->index, d1->eax, d1->ecx, d1->edx);
 }
 
 const struct kfp_cpuid_entry *kfp_profile_cpuid(const struct kfp_host_profile *p,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <kfp/kfp.h>
+#include <kfp/x86_regs.h>
 
 /* The library is built with -fvisibility=hidden: only what kfp.h declares
  * is exported, so a shared build keeps the same ABI as the static one. */
@@ -62,7 +63,7 @@ static inline uint64_t kfp_x86_xfeatures(const struct kvm_cpuid_entry2 *d, uint3
 {
 	if (!d || d->index != subleaf)
 		return 0;
-	return (uint64_t)d->edx << 32 | (subleaf ? d->ecx : d->eax);
+	return kfp_x86_xsave_mask(subleaf, d->eax, d->ecx, d->edx);
 }
 
 /* A name for an MSR the runtime restricts ("IA32_VMX_MISC"), else "MSR". */

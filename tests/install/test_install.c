@@ -136,6 +136,8 @@ static void test_install_files(void **state)
 	expect_file(includedir, "kfp/kfp.h");
 	expect_file(includedir, "kfp/table.h");
 	expect_file(includedir, "kfp/kvm_ioctl.h");
+	expect_file(includedir, "kfp/arm64_regs.h");
+	expect_file(includedir, "kfp/x86_regs.h");
 	expect_file(libdir, "pkgconfig/libkfp.pc");
 	expect_file(libdir, "cmake/kfp/kfpConfig.cmake");
 	expect_file(libdir, "cmake/kfp/kfpConfigVersion.cmake");

@@ -259,14 +259,7 @@ bool probe_x86_64(int kvm_fd, struct kfp_host_profile *p)
 	if (!probe_caps(kvm_fd, p) || !probe_cpuid(kvm_fd, p) || !probe_msrs(kvm_fd, p) ||
 	    !probe_hyperv(kvm_fd, p))
 		return false;
-	/* The xfeatures a guest may enable: CPUID.(0xD,0) EDX:EAX for XCR0,
-	 * CPUID.(0xD,1) EDX:ECX for IA32_XSS. */
-	const struct kfp_cpuid_entry *d0 = kfp_profile_cpuid(p, 0xd, 0);
-	const struct kfp_cpuid_entry *d1 = kfp_profile_cpuid(p, 0xd, 1);
-	if (d0)
-		p->xcr0 = (uint64_t)d0->edx << 32 | d0->eax;
-	if (d1)
-		p->xss = (uint64_t)d1->edx << 32 | d1->ecx;
+	kfp_profile_set_xfeatures(p);
 	return true;
 }
 

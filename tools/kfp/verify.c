@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kfp/x86_regs.h>
+
 #include "json.h"
 #include "base/util.h"
 
@@ -115,7 +117,8 @@ static const struct guest_cpuid *seen_at(const struct guest_cpuid *seen, size_t 
  * EDX:EAX, XSS from subleaf 1 EDX:ECX. */
 static uint64_t xfeatures(const uint32_t regs[4], bool xss)
 {
-	return (uint64_t)regs[3] << 32 | (xss ? regs[2] : regs[0]);
+	return kfp_x86_xsave_mask(xss ? KFP_X86_XSAVE_SUBLEAF_XSS : KFP_X86_XSAVE_SUBLEAF_XCR0,
+				  regs[0], regs[2], regs[3]);
 }
 
 static int bit_of(uint64_t v, unsigned bit)
@@ -143,7 +146,7 @@ static int host_value(const struct kfp_feature_row *r, const struct kfp_host *ho
 		e = kfp_host_cpuid(host, 0xd, r->xss ? 1 : 0);
 		if (!e)
 			return 0;
-		return bit_of((uint64_t)e->edx << 32 | (r->xss ? e->ecx : e->eax), r->bit);
+		return bit_of(kfp_x86_xsave_mask(e->index, e->eax, e->ecx, e->edx), r->bit);
 	case KFP_KIND_VMX:
 	case KFP_KIND_MSR_BIT:
 		return kfp_host_msr(host, r->leaf, &msr) == 0 ? bit_of(msr, r->bit) : 0;
@@ -204,7 +207,7 @@ void verify(struct verdict *v, const struct kfp_config *cfg, const struct kfp_ho
 	const struct kvm_cpuid_entry2 *d0 = table_entry(planned, 0xd, 0);
 	if (x && d0) {
 		v->xcr0_read = true;
-		v->xcr0_planned = (uint64_t)d0->edx << 32 | d0->eax;
+		v->xcr0_planned = kfp_x86_xsave_mask(0, d0->eax, d0->ecx, d0->edx);
 		v->xcr0_guest = (uint64_t)x->regs[3] << 32 | x->regs[0];
 		v->xcr0_mismatch = v->xcr0_guest != v->xcr0_planned;
 	}
