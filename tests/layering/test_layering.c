@@ -20,7 +20,8 @@
  * file's own folder.
  *
  * The tree also keeps its files small: a hand-written source file in those
- * folders may not exceed KFP_MAX_LINES lines.
+ * folders, and in tests/, bench/ and examples/, may not exceed
+ * KFP_MAX_LINES lines.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -37,7 +38,7 @@
 
 #include <cmocka.h>
 
-#define KFP_MAX_LINES 850
+#define KFP_MAX_LINES 800
 
 /* The units of the tree, most specific first: a path belongs to the first
  * unit whose prefix it starts with. */
@@ -339,7 +340,10 @@ static int visit(const char *full, const struct stat *st, int type, struct FTW *
 
 static void test_tree(void **state)
 {
-	static const char *const dirs[] = { "base", "grammar", "compiler", "runtime", "tools" };
+	/* Includes are checked in the pipeline's folders; the length of
+	 * every hand-written source file everywhere. */
+	static const char *const dirs[] = { "base",  "grammar", "compiler", "runtime",
+					    "tools", "tests",   "bench",    "examples" };
 	char dir[4096];
 
 	(void)state;
