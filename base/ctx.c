@@ -70,6 +70,41 @@ void kfp_source_add_comment(struct kfp_source *src, const struct kfp_loc *loc)
 	KFP_VEC_PUSH(src->comments, src->ncomments, src->comments_cap, c);
 }
 
+size_t kfp_source_offset(const struct kfp_source *src, size_t line, size_t column)
+{
+	size_t off = 0;
+	for (size_t l = 0; l < line && off < src->len; off++)
+		l += src->buf[off] == '\n';
+	for (size_t col = 0; col < column && off < src->len; col++)
+		do
+			off++;
+		while (off < src->len && ((unsigned char)src->buf[off] & 0xc0) == 0x80);
+	return off;
+}
+
+struct kfp_loc kfp_source_span(const struct kfp_source *src, size_t off, size_t end_off)
+{
+	size_t bol = off, end_bol = end_off;
+	uint32_t line = 1, end_line = 1;
+	for (size_t i = 0; i < end_off && i < src->len; i++) {
+		line += i < off && src->buf[i] == '\n';
+		end_line += src->buf[i] == '\n';
+	}
+	while (bol > 0 && src->buf[bol - 1] != '\n')
+		bol--;
+	while (end_bol > 0 && src->buf[end_bol - 1] != '\n')
+		end_bol--;
+	return (struct kfp_loc){
+		.src = src,
+		.line = line,
+		.col = (uint32_t)(off - bol) + 1,
+		.end_line = end_line,
+		.end_col = (uint32_t)(end_off > end_bol ? end_off - end_bol : off - bol + 1),
+		.off = (uint32_t)off,
+		.end_off = (uint32_t)end_off,
+	};
+}
+
 char *kfp_loc_text(const struct kfp_loc *loc)
 {
 	if (!loc->src || loc->end_off < loc->off)

@@ -96,6 +96,15 @@ struct kfp_source *kfp_source_add(struct kfp_ctx *ctx, const char *path,
 /* Reads a whole file.  Returns NULL and sets errno on failure. */
 struct kfp_source *kfp_source_load(struct kfp_ctx *ctx, const char *path);
 
+/* The byte offset in src of a position given as a 0-based line and a
+ * column counted in characters (UTF-8), as libyaml's marks give it;
+ * src->len at most. */
+size_t kfp_source_offset(const struct kfp_source *src, size_t line, size_t column);
+
+/* The bytes [off, end_off) of src as a location (an empty span: the
+ * character at off). */
+struct kfp_loc kfp_source_span(const struct kfp_source *src, size_t off, size_t end_off);
+
 void kfp_source_add_comment(struct kfp_source *src, const struct kfp_loc *loc);
 
 /* Brackets the diagnostics of one fleet (see struct kfp_ctx).  name must

@@ -36,14 +36,7 @@ char *ld_strdup(struct loader *ld, const char *s)
 /* The byte offset of a libyaml mark, whose column counts characters. */
 static size_t mark_off(const struct kfp_source *src, const yaml_mark_t *m)
 {
-	size_t off = 0;
-	for (size_t line = 0; line < m->line && off < src->len; off++)
-		line += src->buf[off] == '\n';
-	for (size_t col = 0; col < m->column && off < src->len; col++)
-		do
-			off++;
-		while (off < src->len && ((unsigned char)src->buf[off] & 0xc0) == 0x80);
-	return off;
+	return kfp_source_offset(src, m->line, m->column);
 }
 
 static struct kfp_loc mark_loc(const struct kfp_source *src, const yaml_mark_t *start,

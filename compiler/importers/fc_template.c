@@ -26,40 +26,10 @@
 
 /* ---- locations ---- */
 
-static struct kfp_loc byte_loc(const struct kfp_source *src, size_t off, size_t end_off)
-{
-	size_t bol = off, end_bol = end_off;
-	uint32_t line = 1, end_line = 1;
-	for (size_t i = 0; i < end_off && i < src->len; i++) {
-		line += i < off && src->buf[i] == '\n';
-		end_line += src->buf[i] == '\n';
-	}
-	while (bol > 0 && src->buf[bol - 1] != '\n')
-		bol--;
-	while (end_bol > 0 && src->buf[end_bol - 1] != '\n')
-		end_bol--;
-	return (struct kfp_loc){
-		.src = src,
-		.line = line,
-		.col = (uint32_t)(off - bol) + 1,
-		.end_line = end_line,
-		.end_col = (uint32_t)(end_off > end_bol ? end_off - end_bol : off - bol + 1),
-		.off = (uint32_t)off,
-		.end_off = (uint32_t)end_off,
-	};
-}
-
 /* The byte offset of a libyaml mark, whose column counts characters. */
 static size_t mark_off(const struct kfp_source *src, const yaml_mark_t *m)
 {
-	size_t off = 0;
-	for (size_t line = 0; line < m->line && off < src->len; off++)
-		line += src->buf[off] == '\n';
-	for (size_t col = 0; col < m->column && off < src->len; col++)
-		do
-			off++;
-		while (off < src->len && ((unsigned char)src->buf[off] & 0xc0) == 0x80);
-	return off;
+	return kfp_source_offset(src, m->line, m->column);
 }
 
 struct kfp_loc fc_template_loc(const struct tpl *t)
@@ -83,7 +53,7 @@ static bool jc_fail(struct jc *c, size_t at, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	struct kfp_loc loc = byte_loc(c->src, at, at < c->src->len ? at + 1 : at);
+	struct kfp_loc loc = kfp_source_span(c->src, at, at < c->src->len ? at + 1 : at);
 	kfp_vdiag(c->ctx, KFP_SEV_ERROR, &loc, fmt, ap);
 	va_end(ap);
 	return false;
@@ -292,7 +262,7 @@ typedef yaml_node_t node;
 static struct kfp_loc node_loc(const struct rd *r, const node *n)
 {
 	size_t off = mark_off(r->t->src, &n->start_mark), end = mark_off(r->t->src, &n->end_mark);
-	return byte_loc(r->t->src, off, end > off ? end : off);
+	return kfp_source_span(r->t->src, off, end > off ? end : off);
 }
 
 static bool verr(struct rd *r, const node *n, const char *fmt, ...)
@@ -652,7 +622,7 @@ bool fc_template_read(struct kfp_ctx *ctx, const struct kfp_source *src, struct 
 		/* JSON that libyaml does not read: say so, where it stopped. */
 		size_t off = parser.error == YAML_READER_ERROR ? parser.problem_offset :
 							       mark_off(src, &parser.problem_mark);
-		struct kfp_loc loc = byte_loc(src, off, off < src->len ? off + 1 : off);
+		struct kfp_loc loc = kfp_source_span(src, off, off < src->len ? off + 1 : off);
 		kfp_error(ctx, &loc, "libyaml cannot read this JSON: %s",
 			  parser.problem ? parser.problem : "unknown error");
 	} else {
