@@ -13,7 +13,6 @@ void kfp_ctx_init(struct kfp_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->max_errors = KFP_DEFAULT_MAX_ERRORS;
-	ctx->prog = "kfpc";
 }
 
 static void diag_free(struct kfp_diag *d)
@@ -392,8 +391,10 @@ static void print_one(const char *prog, enum kfp_severity sev, const struct kfp_
 		fprintf(out, "%s:%u:%u: %s: %s\n", loc->src->path, loc->line,
 			loc->col, sev_name(sev), msg);
 		print_excerpt(loc, out);
-	} else {
+	} else if (prog) {
 		fprintf(out, "%s: %s: %s\n", prog, sev_name(sev), msg);
+	} else {
+		fprintf(out, "%s: %s\n", sev_name(sev), msg);
 	}
 }
 
@@ -401,7 +402,7 @@ static void print_one(const char *prog, enum kfp_severity sev, const struct kfp_
  * when there are several. */
 static void print_fleets(const struct kfp_ctx *ctx, const struct kfp_diag *d, FILE *out)
 {
-	fprintf(out, "%s: in fleet%s ", d->has_loc ? d->loc.src->path : ctx->prog,
+	fprintf(out, "%s: in fleet%s ", d->has_loc ? d->loc.src->path : ctx->prog ? ctx->prog : "",
 		d->nfleets > 1 ? "s" : "");
 	for (size_t i = 0; i < d->nfleets; i++)
 		fprintf(out, "%s\"%s\"", !i ? "" : i + 1 == d->nfleets ? " and " : ", ",

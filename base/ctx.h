@@ -71,7 +71,8 @@ struct kfp_ctx {
 	unsigned max_errors; /* cap; 0 means KFP_DEFAULT_MAX_ERRORS */
 	bool too_many;       /* the cap was hit: stop as soon as possible */
 	bool last_dropped;   /* the last error was dropped: drop its notes */
-	const char *prog;    /* prefix of diagnostics without a place ("kfpc") */
+	const char *prog;    /* the tool that prints the queue ("kfpc"): the prefix
+			      * of diagnostics without a place; NULL: none */
 
 	/* While a fleet is resolved, an error or warning outside its block
 	 * comes from what the fleets share (a common section, a group): it is

@@ -83,6 +83,13 @@ static const char usage_text[] =
 	"2 usage or I/O error.  The language is described in kfp(5) and\n"
 	"docs/language.md.\n";
 
+/* A diagnostics queue whose place-less diagnostics say they are kfpc's. */
+static void kfpc_ctx_init(struct kfp_ctx *ctx)
+{
+	kfp_ctx_init(ctx);
+	ctx->prog = "kfpc";
+}
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
@@ -168,7 +175,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 static struct kfp_catalog *load_catalog(const struct opts *o)
 {
 	struct kfp_ctx ctx;
-	kfp_ctx_init(&ctx);
+	kfpc_ctx_init(&ctx);
 	const char *dir = o->catalog ? o->catalog : kfp_catalog_default_dir();
 	struct kfp_catalog *cat = kfp_catalog_load(&ctx, dir);
 	kfp_diags_print(&ctx, stderr);
@@ -187,7 +194,7 @@ struct session {
 static int compile_policy(struct session *s, const char *path, const struct opts *o,
 			  const struct kfp_catalog *cat)
 {
-	kfp_ctx_init(&s->ctx);
+	kfpc_ctx_init(&s->ctx);
 	if (o->max_errors)
 		s->ctx.max_errors = o->max_errors;
 	struct kfp_compile_opts co = { .fleet = o->fleet, .hosts_dir = o->hosts };
@@ -367,7 +374,7 @@ static int compile_vmm(const struct opts *o, enum kfp_vmm_format fmt, const char
 	 * diagnostics.  It has a queue of its own: --max-errors caps the
 	 * policy's errors, not these. */
 	struct kfp_ctx notes;
-	kfp_ctx_init(&notes);
+	kfpc_ctx_init(&notes);
 	notes.max_errors = UINT_MAX;
 	char *buf = NULL;
 	size_t len = 0;
@@ -530,7 +537,7 @@ static int cmd_fmt(int argc, char **argv)
 		return usage_error("fmt takes exactly one policy file");
 
 	struct kfp_ctx ctx;
-	kfp_ctx_init(&ctx);
+	kfpc_ctx_init(&ctx);
 	if (o.max_errors)
 		ctx.max_errors = o.max_errors;
 	struct kfp_source *src = kfp_source_load(&ctx, argv[first]);
@@ -639,7 +646,7 @@ static int cmd_import_fingerprint(int argc, char **argv)
 			*dot = 0;
 	}
 	struct kfp_ctx ctx;
-	kfp_ctx_init(&ctx);
+	kfpc_ctx_init(&ctx);
 	struct kfp_host_profile *p = kfp_profile_from_fingerprint(&ctx, path, name);
 	free(name);
 	kfp_diags_print(&ctx, stderr);
@@ -693,7 +700,7 @@ static int cmd_import_firecracker(int argc, char **argv)
 	struct kfp_import_opts io = { .name = name, .min_kernel = o.min_kernel, .source = base };
 	char *text = NULL;
 	struct kfp_ctx ctx;
-	kfp_ctx_init(&ctx);
+	kfpc_ctx_init(&ctx);
 	ctx.max_errors = UINT_MAX;
 	int status = kfp_import_firecracker(&ctx, path, cat, &io, &text);
 	kfp_diags_print(&ctx, stderr);
