@@ -94,199 +94,126 @@ static bool check_bitmap(struct yp *y, const struct bitmap *b,
 }
 
 struct fingerprint {
-	struct yp y;
-	struct kfp_host_profile *p;
+	struct profile_reader r;
+	const char *name;
 	struct yp_pos kernel_at;
 	struct yp_pos x86_at, arm_at; /* the first x86 or arm64 modifier key */
 	bool has_x86, has_arm, has_kernel, has_config;
-	struct cpuid_b cpuid;
-	struct regs_b msrs, regs, id_regs, fw_regs, cache_regs;
 };
 
-static void fingerprint_fini(struct fingerprint *f)
+/* At a key of a modifier: "bitmap" is loaded into *b, other keys
+ * skipped. */
+static bool fp_bitmap_or_skip(struct yp *y, struct bitmap *b, bool *has_bitmap)
 {
-	free(f->cpuid.v);
-	free(f->msrs.v);
-	free(f->regs.v);
-	free(f->id_regs.v);
-	free(f->fw_regs.v);
-	free(f->cache_regs.v);
-	yp_fini(&f->y);
-}
-
-/* Iterates over a sequence of mappings, calling fn at each mapping. */
-static bool fp_each(struct fingerprint *f, const char *what,
-		    bool (*fn)(struct fingerprint *f))
-{
-	struct yp *y = &f->y;
-	if (!yp_expect(y, YAML_SEQUENCE_START_EVENT, what))
-		return false;
-	for (;;) {
-		if (!yp_next(y))
-			return false;
-		if (yp_is(y, YAML_SEQUENCE_END_EVENT))
-			return true;
-		if (!yp_expect(y, YAML_MAPPING_START_EVENT, "a mapping") || !fn(f))
-			return false;
-	}
+	if (!yp_is_key(y, "bitmap"))
+		return yp_next(y) && yp_skip(y);
+	*has_bitmap = true;
+	return yp_next(y) && load_bitmap(y, b);
 }
 
 /* cpuid modifier: {register: eax|ebx|ecx|edx, bitmap: "0b..."} */
-static bool fp_cpuid_reg(struct yp *y, struct bitmap regs[4], bool seen[4])
+struct cpuid_reg {
+	struct bitmap b;
+	int reg;
+	bool has_bitmap;
+};
+
+/* The register modifiers of a cpuid leaf. */
+struct cpuid_regs {
+	struct bitmap v[4];
+	bool seen[4];
+};
+
+static bool fp_cpuid_reg_key(struct yp *y, void *arg)
 {
-	struct yp_pos start = yp_at(y);
-	struct bitmap b = { .no_prefix = true };
-	int reg = -1;
-	bool has_bitmap = false, done;
+	struct cpuid_reg *c = arg;
 	char buf[64];
 
-	if (!yp_expect(y, YAML_MAPPING_START_EVENT, "a register modifier"))
+	if (!yp_is_key(y, "register"))
+		return fp_bitmap_or_skip(y, &c->b, &c->has_bitmap);
+	if (!yp_next(y) || !yp_expect(y, YAML_SCALAR_EVENT, "a register name"))
 		return false;
-	for (;;) {
-		if (!yp_next_key(y, &done))
-			return false;
-		if (done)
-			break;
-		if (yp_is_key(y, "register")) {
-			if (!yp_next(y) || !yp_expect(y, YAML_SCALAR_EVENT, "a register name"))
-				return false;
-			for (int i = 0; i < 4; i++)
-				if (yp_is_key(y, cpuid_regs[i]))
-					reg = i;
-			if (reg < 0)
-				return yp_fail(y, "unknown cpuid register '%s' (expected eax, ebx, ecx or edx)",
-					       yp_excerpt(yp_text(y), yp_len(y), buf));
-		} else if (yp_is_key(y, "bitmap")) {
-			if (!yp_next(y) || !load_bitmap(y, &b))
-				return false;
-			has_bitmap = true;
-		} else if (!yp_next(y) || !yp_skip(y)) {
-			return false;
-		}
-	}
-	if (reg < 0 || !has_bitmap)
-		return yp_fail_at(y, start, "cpuid modifier without %s",
-				  reg < 0 ? "'register'" : "'bitmap'");
-	if (seen[reg])
-		return yp_fail_at(y, start, "cpuid register %s is given twice",
-				  cpuid_regs[reg]);
-	seen[reg] = true;
-	regs[reg] = b;
+	for (int i = 0; i < 4; i++)
+		if (yp_is_key(y, cpuid_regs[i]))
+			c->reg = i;
+	if (c->reg < 0)
+		return yp_fail(y, "unknown cpuid register '%s' (expected eax, ebx, ecx or edx)",
+			       yp_excerpt(yp_text(y), yp_len(y), buf));
 	return true;
 }
 
-static bool fp_cpuid_regs(struct yp *y, struct bitmap regs[4], bool seen[4])
+static bool fp_cpuid_reg(struct yp *y, void *arg)
 {
-	if (!yp_expect(y, YAML_SEQUENCE_START_EVENT, "a sequence of register modifiers"))
+	struct cpuid_regs *regs = arg;
+	struct yp_pos start = yp_at(y);
+	struct cpuid_reg c = { .b = { .no_prefix = true }, .reg = -1 };
+
+	if (!yp_each_key(y, "a register modifier", fp_cpuid_reg_key, &c))
 		return false;
-	for (;;) {
-		if (!yp_next(y))
-			return false;
-		if (yp_is(y, YAML_SEQUENCE_END_EVENT))
-			return true;
-		if (!fp_cpuid_reg(y, regs, seen))
-			return false;
-	}
+	if (c.reg < 0 || !c.has_bitmap)
+		return yp_fail_at(y, start, "cpuid modifier without %s",
+				  c.reg < 0 ? "'register'" : "'bitmap'");
+	if (regs->seen[c.reg])
+		return yp_fail_at(y, start, "cpuid register %s is given twice",
+				  cpuid_regs[c.reg]);
+	regs->seen[c.reg] = true;
+	regs->v[c.reg] = c.b;
+	return true;
 }
 
 /* {leaf, subleaf, flags, modifiers[]} */
-static bool fp_cpuid_leaf(struct fingerprint *f)
+static const char *const leaf_keys[4] = { "leaf", "subleaf", "flags", "modifiers" };
+
+struct cpuid_leaf {
+	struct cpuid_at c;
+	struct cpuid_regs regs;
+	bool has[4];
+};
+
+static bool fp_cpuid_leaf_key(struct yp *y, void *arg)
 {
-	struct yp *y = &f->y;
-	struct cpuid_at c = { .at = yp_at(y) };
-	struct bitmap regs[4];
-	bool seen_reg[4] = { false, false, false, false };
-	bool has[4] = { false, false, false, false }, done;
-	static const char *const keys[4] = { "leaf", "subleaf", "flags", "modifiers" };
+	struct cpuid_leaf *l = arg;
+	int k = -1;
+
+	for (int i = 0; i < 4; i++)
+		if (yp_is_key(y, leaf_keys[i]))
+			k = i;
+	if (!yp_next(y))
+		return false;
+	if (k >= 0)
+		l->has[k] = true;
+	return k == 0 ? yp_uint32(y, "cpuid leaf", &l->c.e.function) :
+	       k == 1 ? yp_uint32(y, "cpuid subleaf", &l->c.e.index) :
+	       k == 2 ? yp_uint32(y, "cpuid flags", &l->c.e.flags) :
+	       k == 3 ? yp_each(y, YAML_SEQUENCE_START_EVENT,
+				"a sequence of register modifiers", fp_cpuid_reg, &l->regs) :
+			yp_skip(y);
+}
+
+static bool fp_cpuid_leaf(struct fingerprint *f, struct yp *y)
+{
+	struct cpuid_leaf l = { .c = { .at = yp_at(y) } };
 	char entry[96];
 
-	for (;;) {
-		if (!yp_next_key(y, &done))
-			return false;
-		if (done)
-			break;
-		int k = -1;
-		for (int i = 0; i < 4; i++)
-			if (yp_is_key(y, keys[i]))
-				k = i;
-		if (!yp_next(y))
-			return false;
-		if (k >= 0)
-			has[k] = true;
-		bool ok = k == 0 ? yp_uint32(y, "cpuid leaf", &c.e.function) :
-			  k == 1 ? yp_uint32(y, "cpuid subleaf", &c.e.index) :
-			  k == 2 ? yp_uint32(y, "cpuid flags", &c.e.flags) :
-			  k == 3 ? fp_cpuid_regs(y, regs, seen_reg) :
-				   yp_skip(y);
-		if (!ok)
-			return false;
-	}
+	if (!yp_each_key(y, "a mapping", fp_cpuid_leaf_key, &l))
+		return false;
 	for (int i = 0; i < 4; i++)
-		if (!has[i])
-			return yp_fail_at(y, c.at, "cpuid modifier without '%s'", keys[i]);
+		if (!l.has[i])
+			return yp_fail_at(y, l.c.at, "cpuid modifier without '%s'", leaf_keys[i]);
 	snprintf(entry, sizeof(entry), "cpuid leaf 0x%" PRIx32 " subleaf 0x%" PRIx32,
-		 c.e.function, c.e.index);
-	uint32_t *out[4] = { &c.e.eax, &c.e.ebx, &c.e.ecx, &c.e.edx };
+		 l.c.e.function, l.c.e.index);
+	uint32_t *out[4] = { &l.c.e.eax, &l.c.e.ebx, &l.c.e.ecx, &l.c.e.edx };
 	for (int i = 0; i < 4; i++) {
 		char what[128];
-		if (!seen_reg[i])
-			return yp_fail_at(y, c.at, "%s has no bitmap for %s", entry,
+		if (!l.regs.seen[i])
+			return yp_fail_at(y, l.c.at, "%s has no bitmap for %s", entry,
 					  cpuid_regs[i]);
 		snprintf(what, sizeof(what), "%s %s", entry, cpuid_regs[i]);
-		if (!check_bitmap(y, &regs[i], what, 32, 32, 32))
+		if (!check_bitmap(y, &l.regs.v[i], what, 32, 32, 32))
 			return false;
-		*out[i] = (uint32_t)regs[i].lo;
+		*out[i] = (uint32_t)l.regs.v[i].lo;
 	}
-	KFP_VEC_PUSH(f->cpuid.v, f->cpuid.n, f->cpuid.cap, c);
-	return true;
-}
-
-/* {addr, bitmap} for msr_modifiers and reg_modifiers, {index, bitmap} for
- * vcpu_features: the first key is `key`. */
-static bool fp_addr_bitmap(struct fingerprint *f, const char *kind,
-			   const char *key, unsigned id_bits, struct reg_at *r,
-			   struct bitmap *b)
-{
-	struct yp *y = &f->y;
-	bool has_addr = false, has_bitmap = false, done;
-
-	r->at = yp_at(y);
-	for (;;) {
-		if (!yp_next_key(y, &done))
-			return false;
-		if (done)
-			break;
-		if (yp_is_key(y, key)) {
-			if (!yp_next(y) || !yp_uint(y, kind, id_bits, &r->id))
-				return false;
-			has_addr = true;
-		} else if (yp_is_key(y, "bitmap")) {
-			if (!yp_next(y) || !load_bitmap(y, b))
-				return false;
-			has_bitmap = true;
-		} else if (!yp_next(y) || !yp_skip(y)) {
-			return false;
-		}
-	}
-	if (!has_addr || !has_bitmap)
-		return yp_fail_at(y, r->at, "%s modifier without '%s'", kind,
-				  has_addr ? "bitmap" : key);
-	return true;
-}
-
-static bool fp_msr(struct fingerprint *f)
-{
-	struct reg_at r;
-	struct bitmap b;
-	char entry[64];
-
-	if (!fp_addr_bitmap(f, "msr", "addr", 32, &r, &b))
-		return false;
-	snprintf(entry, sizeof(entry), "msr 0x%" PRIx64, r.id);
-	if (!check_bitmap(&f->y, &b, entry, 64, 64, 64))
-		return false;
-	r.value = b.lo;
-	KFP_VEC_PUSH(f->msrs.v, f->msrs.n, f->msrs.cap, r);
+	KFP_VEC_PUSH(f->r.b.cpuid.v, f->r.b.cpuid.n, f->r.b.cpuid.cap, l.c);
 	return true;
 }
 
@@ -305,139 +232,186 @@ static bool is_fw_reg(uint64_t id)
 	return space == KFP_ARM64_FW_REG_BASE || space == KFP_ARM64_FW_BMAP_BASE;
 }
 
+/* msr: kept with its value. */
+static bool fp_take_msr(struct fingerprint *f, struct reg_at *r, const struct bitmap *b,
+			const char *entry)
+{
+	(void)entry;
+	r->value = b->lo;
+	KFP_VEC_PUSH(f->r.b.msrs.v, f->r.b.msrs.n, f->r.b.msrs.cap, *r);
+	return true;
+}
+
 /* arm64 register: every id goes to reg_list, ID, firmware and cache
  * registers also keep their value. */
-static bool fp_reg(struct fingerprint *f)
+static bool fp_take_reg(struct fingerprint *f, struct reg_at *r, const struct bitmap *b,
+			const char *entry)
 {
-	struct reg_at r;
-	struct bitmap b;
-	char entry[64];
+	struct profile_bufs *bufs = &f->r.b;
 
-	if (!fp_addr_bitmap(f, "register", "addr", 64, &r, &b))
-		return false;
-	snprintf(entry, sizeof(entry), "register 0x%" PRIx64, r.id);
-	if (!check_bitmap(&f->y, &b, entry, 32, 64, 128))
-		return false;
-	if ((r.id & KVM_REG_ARCH_MASK) != KVM_REG_ARM64)
-		return yp_fail_at(&f->y, r.at, "%s is not an arm64 ONE_REG id",
+	if ((r->id & KVM_REG_ARCH_MASK) != KVM_REG_ARM64)
+		return yp_fail_at(&f->r.y, r->at, "%s is not an arm64 ONE_REG id",
 				  entry);
-	unsigned size_bits = 8u << ((r.id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
-	if ((size_bits < 128 && b.hi) || (size_bits < 64 && b.lo >> size_bits))
-		return yp_fail_at(&f->y, b.at, "%s: the value does not fit the register's %u bits",
+	unsigned size_bits = 8u << ((r->id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
+	if ((size_bits < 128 && b->hi) || (size_bits < 64 && b->lo >> size_bits))
+		return yp_fail_at(&f->r.y, b->at, "%s: the value does not fit the register's %u bits",
 				  entry, size_bits);
-	r.value = b.lo;
-	KFP_VEC_PUSH(f->regs.v, f->regs.n, f->regs.cap, r);
-	if (is_id_reg(r.id))
-		KFP_VEC_PUSH(f->id_regs.v, f->id_regs.n, f->id_regs.cap, r);
-	else if (is_fw_reg(r.id))
-		KFP_VEC_PUSH(f->fw_regs.v, f->fw_regs.n, f->fw_regs.cap, r);
-	else if (kfp_arm64_is_cache_reg(r.id))
-		KFP_VEC_PUSH(f->cache_regs.v, f->cache_regs.n, f->cache_regs.cap, r);
+	r->value = b->lo;
+	KFP_VEC_PUSH(bufs->reg_list.v, bufs->reg_list.n, bufs->reg_list.cap, *r);
+	if (is_id_reg(r->id))
+		KFP_VEC_PUSH(bufs->id_regs.v, bufs->id_regs.n, bufs->id_regs.cap, *r);
+	else if (is_fw_reg(r->id))
+		KFP_VEC_PUSH(bufs->fw_regs.v, bufs->fw_regs.n, bufs->fw_regs.cap, *r);
+	else if (kfp_arm64_is_cache_reg(r->id))
+		KFP_VEC_PUSH(bufs->cache_regs.v, bufs->cache_regs.n, bufs->cache_regs.cap,
+			     *r);
 	return true;
 }
 
-/* {index, bitmap}: kvm_vcpu_init.features[index]; only word 0 exists. */
-static bool fp_vcpu_feature(struct fingerprint *f)
+/* kvm_vcpu_init.features[index]; only word 0 exists. */
+static bool fp_take_vcpu_feature(struct fingerprint *f, struct reg_at *r,
+				 const struct bitmap *b, const char *entry)
 {
+	if (r->id != 0)
+		return yp_fail_at(&f->r.y, r->at, "%s: KVM defines feature word 0 only",
+				  entry);
+	f->r.p->vcpu_features |= (uint32_t)b->lo;
+	return true;
+}
+
+/* {addr, bitmap} for msr_modifiers and reg_modifiers, {index, bitmap} for
+ * vcpu_features. */
+struct modifier_kind {
+	const char *kind, *key;
+	unsigned id_bits;      /* of the value of key */
+	unsigned w1, w2, w3;   /* the widths a bitmap may have */
+	bool decimal;          /* named "<kind> <key> N", else "<kind> 0xN" */
+	bool (*take)(struct fingerprint *f, struct reg_at *r, const struct bitmap *b,
+		     const char *entry);
+};
+
+static const struct modifier_kind msr_kind = {
+	"msr", "addr", 32, 64, 64, 64, false, fp_take_msr,
+};
+static const struct modifier_kind reg_kind = {
+	"register", "addr", 64, 32, 64, 128, false, fp_take_reg,
+};
+static const struct modifier_kind vcpu_kind = {
+	"vcpu_features", "index", 32, 32, 32, 32, true, fp_take_vcpu_feature,
+};
+
+struct modifier {
+	const struct modifier_kind *k;
 	struct reg_at r;
 	struct bitmap b;
-	char entry[64];
+	bool has_id, has_bitmap;
+};
 
-	if (!fp_addr_bitmap(f, "vcpu_features", "index", 32, &r, &b))
-		return false;
-	snprintf(entry, sizeof(entry), "vcpu_features index %" PRIu64, r.id);
-	if (!check_bitmap(&f->y, &b, entry, 32, 32, 32))
-		return false;
-	if (r.id != 0)
-		return yp_fail_at(&f->y, r.at, "%s: KVM defines feature word 0 only",
-				  entry);
-	f->p->vcpu_features |= (uint32_t)b.lo;
-	return true;
+static bool fp_modifier_key(struct yp *y, void *arg)
+{
+	struct modifier *m = arg;
+
+	if (!yp_is_key(y, m->k->key))
+		return fp_bitmap_or_skip(y, &m->b, &m->has_bitmap);
+	m->has_id = true;
+	return yp_next(y) && yp_uint(y, m->k->kind, m->k->id_bits, &m->r.id);
 }
 
-static bool fp_mark_arch(struct fingerprint *f, bool arm)
+static bool fp_modifier(struct fingerprint *f, struct yp *y, const struct modifier_kind *k)
 {
-	if (arm && !f->has_arm) {
-		f->has_arm = true;
-		f->arm_at = yp_at(&f->y);
-	} else if (!arm && !f->has_x86) {
-		f->has_x86 = true;
-		f->x86_at = yp_at(&f->y);
-	}
-	return true;
+	struct modifier m = { .k = k, .r = { .at = yp_at(y) } };
+	char entry[64];
+
+	if (!yp_each_key(y, "a mapping", fp_modifier_key, &m))
+		return false;
+	if (!m.has_id || !m.has_bitmap)
+		return yp_fail_at(y, m.r.at, "%s modifier without '%s'", k->kind,
+				  m.has_id ? "bitmap" : k->key);
+	if (k->decimal)
+		snprintf(entry, sizeof(entry), "%s %s %" PRIu64, k->kind, k->key, m.r.id);
+	else
+		snprintf(entry, sizeof(entry), "%s 0x%" PRIx64, k->kind, m.r.id);
+	return check_bitmap(y, &m.b, entry, k->w1, k->w2, k->w3) &&
+	       k->take(f, &m.r, &m.b, entry);
+}
+
+/* A list of guest_cpu_config: cpuid modifiers (kind NULL) or others. */
+struct fp_list {
+	struct fingerprint *f;
+	const struct modifier_kind *kind;
+};
+
+static bool fp_list_item(struct yp *y, void *arg)
+{
+	const struct fp_list *l = arg;
+	return l->kind ? fp_modifier(l->f, y, l->kind) : fp_cpuid_leaf(l->f, y);
 }
 
 /* guest_cpu_config: Firecracker's template format. */
-static bool fp_config(struct fingerprint *f)
+static bool fp_config_key(struct yp *y, void *arg)
 {
-	struct yp *y = &f->y;
-	bool done, ok;
+	static const struct {
+		const char *key, *what;
+		bool arm;
+		const struct modifier_kind *kind;
+	} lists[] = {
+		{ "cpuid_modifiers", "a sequence of cpuid modifiers", false, NULL },
+		{ "msr_modifiers", "a sequence of msr modifiers", false, &msr_kind },
+		{ "reg_modifiers", "a sequence of register modifiers", true, &reg_kind },
+		{ "vcpu_features", "a sequence of vcpu feature words", true, &vcpu_kind },
+	};
+	struct fingerprint *f = arg;
 
-	if (!yp_expect(y, YAML_MAPPING_START_EVENT, "a mapping (guest_cpu_config)"))
-		return false;
-	for (;;) {
-		if (!yp_next_key(y, &done))
-			return false;
-		if (done)
-			return true;
-		if (yp_is_key(y, "cpuid_modifiers")) {
-			ok = fp_mark_arch(f, false) && yp_next(y) &&
-			     fp_each(f, "a sequence of cpuid modifiers", fp_cpuid_leaf);
-		} else if (yp_is_key(y, "msr_modifiers")) {
-			ok = fp_mark_arch(f, false) && yp_next(y) &&
-			     fp_each(f, "a sequence of msr modifiers", fp_msr);
-		} else if (yp_is_key(y, "reg_modifiers")) {
-			ok = fp_mark_arch(f, true) && yp_next(y) &&
-			     fp_each(f, "a sequence of register modifiers", fp_reg);
-		} else if (yp_is_key(y, "vcpu_features")) {
-			ok = fp_mark_arch(f, true) && yp_next(y) &&
-			     fp_each(f, "a sequence of vcpu feature words",
-				     fp_vcpu_feature);
-		} else {
-			/* kvm_capabilities lists changes to Firecracker's own
-			 * capability checks, not KVM_CHECK_EXTENSION values;
-			 * other keys do not describe the host either. */
-			ok = yp_next(y) && yp_skip(y);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (!yp_is_key(y, lists[i].key))
+			continue;
+		if (lists[i].arm && !f->has_arm) {
+			f->has_arm = true;
+			f->arm_at = yp_at(y);
+		} else if (!lists[i].arm && !f->has_x86) {
+			f->has_x86 = true;
+			f->x86_at = yp_at(y);
 		}
-		if (!ok)
-			return false;
+		struct fp_list l = { f, lists[i].kind };
+		return yp_next(y) && yp_each(y, YAML_SEQUENCE_START_EVENT, lists[i].what,
+					     fp_list_item, &l);
 	}
+	/* kvm_capabilities lists changes to Firecracker's own capability
+	 * checks, not KVM_CHECK_EXTENSION values; other keys do not describe
+	 * the host either. */
+	return yp_next(y) && yp_skip(y);
 }
 
-static bool fp_top(struct fingerprint *f)
+static bool fp_top_key(struct yp *y, void *arg)
 {
-	struct yp *y = &f->y;
-	bool done, ok;
+	struct fingerprint *f = arg;
 
-	if (!yp_expect(y, YAML_MAPPING_START_EVENT, "a mapping (a fingerprint)"))
-		return false;
-	for (;;) {
-		if (!yp_next_key(y, &done))
-			return false;
-		if (done)
-			return true;
-		if (yp_is_key(y, "kernel_version")) {
-			ok = yp_next(y) && yp_string(y, "kernel_version",
-						     &f->p->kernel_release);
-			f->kernel_at = yp_at(y);
-			f->has_kernel = true;
-		} else if (yp_is_key(y, "guest_cpu_config")) {
-			ok = yp_next(y) && fp_config(f);
-			f->has_config = true;
-		} else {
-			ok = yp_next(y) && yp_skip(y);
-		}
-		if (!ok)
-			return false;
+	if (yp_is_key(y, "kernel_version")) {
+		bool ok = yp_next(y) && yp_string(y, "kernel_version",
+						  &f->r.p->kernel_release);
+		f->kernel_at = yp_at(y);
+		f->has_kernel = true;
+		return ok;
 	}
+	if (yp_is_key(y, "guest_cpu_config")) {
+		f->has_config = true;
+		return yp_next(y) &&
+		       yp_each_key(y, "a mapping (guest_cpu_config)", fp_config_key, f);
+	}
+	return yp_next(y) && yp_skip(y);
+}
+
+static bool fp_top(struct profile_reader *r)
+{
+	return yp_each_key(&r->y, "a mapping (a fingerprint)", fp_top_key, r);
 }
 
 /* The architecture, from the kernel name and the kinds of modifiers; the
  * two must agree. */
 static bool fp_arch(struct fingerprint *f)
 {
-	struct kfp_host_profile *p = f->p;
-	struct yp *y = &f->y;
+	struct kfp_host_profile *p = f->r.p;
+	struct yp *y = &f->r.y;
 	bool k_arm = ends_with(p->kernel_release, "aarch64");
 	bool k_x86 = ends_with(p->kernel_release, "x86_64");
 
@@ -455,33 +429,6 @@ static bool fp_arch(struct fingerprint *f)
 	return true;
 }
 
-static bool fp_finish(struct fingerprint *f, struct yp_pos top)
-{
-	struct kfp_host_profile *p = f->p;
-	struct yp *y = &f->y;
-	char buf[64];
-
-	if (!f->has_kernel)
-		return yp_fail_at(y, top, "missing 'kernel_version': not a Firecracker fingerprint");
-	if (!f->has_config)
-		return yp_fail_at(y, top, "missing 'guest_cpu_config': not a Firecracker fingerprint");
-	if (!kfp_kver_parse(p->kernel_release, &p->kernel))
-		return yp_fail_at(y, f->kernel_at, "kernel_version '%s' does not start with MAJOR.MINOR",
-				  yp_excerpt(p->kernel_release,
-					  strlen(p->kernel_release), buf));
-	if (!fp_arch(f) || !kfp_cpuid_finish(y, &f->cpuid, &p->cpuid, &p->ncpuid) ||
-	    !kfp_regs_finish(y, &f->msrs, "msr", &p->msrs, &p->nmsrs) ||
-	    !kfp_reg_list_finish(y, &f->regs, &p->reg_list, &p->nreg_list) ||
-	    !kfp_regs_finish(y, &f->id_regs, "ID register", &p->id_regs, &p->nid_regs) ||
-	    !kfp_regs_finish(y, &f->fw_regs, "firmware register", &p->fw_regs,
-			 &p->nfw_regs) ||
-	    !kfp_regs_finish(y, &f->cache_regs, "cache register", &p->cache_regs,
-			 &p->ncache_regs))
-		return false;
-	kfp_profile_set_xfeatures(p);
-	return true;
-}
-
 /* "dir/fingerprint_X.json" -> "fingerprint_X" */
 static char *default_name(const char *path)
 {
@@ -493,9 +440,43 @@ static char *default_name(const char *path)
 	return kfp_xstrndup(base, n);
 }
 
+static bool fp_finish(struct profile_reader *r, struct yp_pos top)
+{
+	struct fingerprint *f = (struct fingerprint *)r;
+	struct kfp_host_profile *p = r->p;
+	struct yp *y = &r->y;
+	char buf[64];
+
+	p->name = f->name ? kfp_xstrdup(f->name) : default_name(y->file);
+	if (!f->has_kernel)
+		return yp_fail_at(y, top, "missing 'kernel_version': not a Firecracker fingerprint");
+	if (!f->has_config)
+		return yp_fail_at(y, top, "missing 'guest_cpu_config': not a Firecracker fingerprint");
+	if (!kfp_kver_parse(p->kernel_release, &p->kernel))
+		return yp_fail_at(y, f->kernel_at, "kernel_version '%s' does not start with MAJOR.MINOR",
+				  yp_excerpt(p->kernel_release,
+					  strlen(p->kernel_release), buf));
+	if (!fp_arch(f) || !kfp_bufs_finish(y, &r->b, "msr", p))
+		return false;
+	kfp_profile_set_xfeatures(p);
+	if (!*p->name || !kfp_utf8_valid(p->name)) {
+		kfp_error(y->ctx, NULL, "%s: the host name must be non-empty UTF-8 text", y->file);
+		y->failed = true; /* the error is queued */
+		return false;
+	}
+	return true;
+}
+
 struct kfp_host_profile *kfp_profile_from_fingerprint(struct kfp_ctx *ctx, const char *path,
 						      const char *name)
 {
+	static const struct profile_format format = {
+		.what = "a Firecracker fingerprint",
+		.fail = "cannot import the fingerprint",
+		.lenient = true,
+		.top = fp_top,
+		.finish = fp_finish,
+	};
 	struct fingerprint f;
 	size_t len;
 	char *data = kfp_profile_read_file(ctx, path, &len);
@@ -503,25 +484,8 @@ struct kfp_host_profile *kfp_profile_from_fingerprint(struct kfp_ctx *ctx, const
 		return NULL;
 
 	memset(&f, 0, sizeof(f));
-	yp_init(&f.y, ctx, path, data, len, true);
-	f.p = kfp_xcalloc(1, sizeof(*f.p));
-	f.p->path = kfp_xstrdup(path);
-	f.p->name = name ? kfp_xstrdup(name) : default_name(path);
-	bool ok = yp_begin(&f.y, "a Firecracker fingerprint");
-	struct yp_pos top = yp_at(&f.y);
-	ok = ok && fp_top(&f) && yp_end(&f.y) && fp_finish(&f, top);
-	if (ok && (!*f.p->name || !kfp_utf8_valid(f.p->name))) {
-		kfp_error(ctx, NULL, "%s: the host name must be non-empty UTF-8 text", path);
-		ok = false;
-	} else if (!ok && !f.y.failed) {
-		kfp_error(ctx, NULL, "%s: cannot import the fingerprint", path);
-	}
-	struct kfp_host_profile *p = f.p;
-	if (!ok) {
-		kfp_profile_free(p);
-		p = NULL;
-	}
-	fingerprint_fini(&f);
+	f.name = name;
+	struct kfp_host_profile *p = kfp_profile_read(&f.r, &format, ctx, path, data, len);
 	free(data);
 	return p;
 }

@@ -117,6 +117,52 @@ bool kfp_cpuid_finish(struct yp *y, struct cpuid_b *b, struct kfp_cpuid_entry **
 	return true;
 }
 
+void kfp_bufs_fini(struct profile_bufs *b)
+{
+	struct regs_b *regs[] = { &b->caps, &b->msrs, &b->reg_list, &b->id_regs,
+				  &b->wmasks, &b->fw_regs, &b->cache_regs };
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		free(regs[i]->v);
+	free(b->cpuid.v);
+	free(b->hv_cpuid.v);
+}
+
+/* cache_regs holds CLIDR_EL1 and the CCSIDR_EL1 demux registers only;
+ * CCSIDR_EL1 is 32 bits. */
+static bool check_cache_regs(struct yp *y, const struct regs_b *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct reg_at *r = &b->v[i];
+		if (!kfp_arm64_is_cache_reg(r->id))
+			return yp_fail_at(y, r->at,
+					  "cache register 0x%" PRIx64 " is neither CLIDR_EL1 (0x%" PRIx64 ") nor a CCSIDR_EL1 demux register (0x%" PRIx64 " + CSSELR)",
+					  r->id, KFP_ARM64_CLIDR_EL1, KFP_ARM64_CCSIDR_BASE);
+		if (r->id != KFP_ARM64_CLIDR_EL1 && r->value >> 32)
+			return yp_fail_at(y, r->at,
+					  "cache register 0x%" PRIx64 ": 0x%" PRIx64 " does not fit in 32 bits (CCSIDR_EL1)",
+					  r->id, r->value);
+	}
+	return true;
+}
+
+bool kfp_bufs_finish(struct yp *y, struct profile_bufs *b, const char *msr,
+		     struct kfp_host_profile *p)
+{
+	return kfp_regs_finish(y, &b->caps, "capability", &p->caps, &p->ncaps) &&
+	       kfp_cpuid_finish(y, &b->cpuid, &p->cpuid, &p->ncpuid) &&
+	       kfp_cpuid_finish(y, &b->hv_cpuid, &p->hv_cpuid, &p->nhv_cpuid) &&
+	       kfp_regs_finish(y, &b->msrs, msr, &p->msrs, &p->nmsrs) &&
+	       kfp_reg_list_finish(y, &b->reg_list, &p->reg_list, &p->nreg_list) &&
+	       kfp_regs_finish(y, &b->id_regs, "ID register", &p->id_regs, &p->nid_regs) &&
+	       kfp_regs_finish(y, &b->wmasks, "writable mask register",
+			       &p->writable_masks, &p->nwritable_masks) &&
+	       kfp_regs_finish(y, &b->fw_regs, "firmware register", &p->fw_regs,
+			       &p->nfw_regs) &&
+	       check_cache_regs(y, &b->cache_regs) &&
+	       kfp_regs_finish(y, &b->cache_regs, "cache register", &p->cache_regs,
+			       &p->ncache_regs);
+}
+
 static const struct kfp_reg_value *find_reg(const struct kfp_reg_value *v,
 					    size_t n, uint64_t id)
 {

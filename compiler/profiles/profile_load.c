@@ -53,111 +53,90 @@ static bool key_arch(enum top_key k, enum kfp_arch *arch)
 }
 
 struct loader {
-	struct yp y;
-	struct kfp_host_profile *p;
+	struct profile_reader r;
 	bool seen[TK_COUNT];
 	struct yp_pos key_at[TK_COUNT];
-	struct regs_b caps, msrs, reg_list, id_regs, wmasks, fw_regs, cache_regs;
-	struct cpuid_b cpuid, hv_cpuid;
 };
 
-static void loader_fini(struct loader *l)
+/* A mapping of integers to integers (kvm_caps, msrs, id_regs, ...). */
+struct reg_map {
+	struct regs_b *b;
+	const char *kwhat, *vwhat;
+	unsigned id_bits, value_bits;
+};
+
+static bool load_reg_pair(struct yp *y, void *arg)
 {
-	free(l->caps.v);
-	free(l->msrs.v);
-	free(l->reg_list.v);
-	free(l->id_regs.v);
-	free(l->wmasks.v);
-	free(l->fw_regs.v);
-	free(l->cache_regs.v);
-	free(l->cpuid.v);
-	free(l->hv_cpuid.v);
-	yp_fini(&l->y);
+	const struct reg_map *m = arg;
+	struct reg_at r = { .at = yp_at(y) };
+	if (!yp_uint(y, m->kwhat, m->id_bits, &r.id) || !yp_next(y) ||
+	    !yp_uint(y, m->vwhat, m->value_bits, &r.value))
+		return false;
+	KFP_VEC_PUSH(m->b->v, m->b->n, m->b->cap, r);
+	return true;
 }
 
-/* A mapping of integers to integers (kvm_caps, msrs, id_regs, ...). */
 static bool load_reg_map(struct yp *y, struct regs_b *b, const char *kwhat,
 			 unsigned id_bits, const char *vwhat, unsigned value_bits)
 {
-	if (!yp_expect(y, YAML_MAPPING_START_EVENT, "a mapping"))
-		return false;
-	for (;;) {
-		struct reg_at r = { .id = 0 };
-		if (!yp_next(y))
-			return false;
-		if (yp_is(y, YAML_MAPPING_END_EVENT))
-			return true;
-		r.at = yp_at(y);
-		if (!yp_uint(y, kwhat, id_bits, &r.id) || !yp_next(y) ||
-		    !yp_uint(y, vwhat, value_bits, &r.value))
-			return false;
-		KFP_VEC_PUSH(b->v, b->n, b->cap, r);
-	}
+	struct reg_map m = { b, kwhat, vwhat, id_bits, value_bits };
+	return yp_each(y, YAML_MAPPING_START_EVENT, "a mapping", load_reg_pair, &m);
 }
 
 /* [function, index, flags, eax, ebx, ecx, edx] */
-static bool load_cpuid_entry(struct yp *y, struct cpuid_b *b)
+struct cpuid_fields {
+	struct cpuid_at c;
+	size_t n;
+};
+
+static bool load_cpuid_field(struct yp *y, void *arg)
 {
 	static const char *const what[7] = {
 		"cpuid function", "cpuid index", "cpuid flags",
 		"cpuid eax", "cpuid ebx", "cpuid ecx", "cpuid edx",
 	};
-	struct cpuid_at c = { .at = yp_at(y) };
+	struct cpuid_fields *f = arg;
 	uint32_t *field[7] = {
-		&c.e.function, &c.e.index, &c.e.flags,
-		&c.e.eax, &c.e.ebx, &c.e.ecx, &c.e.edx,
+		&f->c.e.function, &f->c.e.index, &f->c.e.flags,
+		&f->c.e.eax, &f->c.e.ebx, &f->c.e.ecx, &f->c.e.edx,
 	};
-	size_t n;
+	size_t i = f->n++;
+	if (i == 7)
+		return yp_fail(y, "cpuid entry has more than 7 values (function, index, flags, eax, ebx, ecx, edx)");
+	return yp_uint32(y, what[i], field[i]);
+}
+
+static bool load_cpuid_entry(struct yp *y, void *arg)
+{
+	struct cpuid_b *b = arg;
+	struct cpuid_fields f = { .c = { .at = yp_at(y) } };
 
 	if (!yp_is(y, YAML_SEQUENCE_START_EVENT))
 		return yp_fail(y, "expected a cpuid entry [function, index, flags, eax, ebx, ecx, edx], got %s",
 			       yp_ev_what(&y->ev));
-	for (n = 0;; n++) {
-		if (!yp_next(y))
-			return false;
-		if (yp_is(y, YAML_SEQUENCE_END_EVENT))
-			break;
-		if (n == 7)
-			return yp_fail(y, "cpuid entry has more than 7 values (function, index, flags, eax, ebx, ecx, edx)");
-		if (!yp_uint32(y, what[n], field[n]))
-			return false;
-	}
-	if (n != 7)
-		return yp_fail_at(y, c.at, "cpuid entry has %zu values, expected 7 (function, index, flags, eax, ebx, ecx, edx)",
-				  n);
-	KFP_VEC_PUSH(b->v, b->n, b->cap, c);
+	if (!yp_each(y, YAML_SEQUENCE_START_EVENT, "a cpuid entry", load_cpuid_field, &f))
+		return false;
+	if (f.n != 7)
+		return yp_fail_at(y, f.c.at, "cpuid entry has %zu values, expected 7 (function, index, flags, eax, ebx, ecx, edx)",
+				  f.n);
+	KFP_VEC_PUSH(b->v, b->n, b->cap, f.c);
 	return true;
 }
 
 static bool load_cpuid(struct yp *y, struct cpuid_b *b)
 {
-	if (!yp_expect(y, YAML_SEQUENCE_START_EVENT, "a sequence of cpuid entries"))
-		return false;
-	for (;;) {
-		if (!yp_next(y))
-			return false;
-		if (yp_is(y, YAML_SEQUENCE_END_EVENT))
-			return true;
-		if (!load_cpuid_entry(y, b))
-			return false;
-	}
+	return yp_each(y, YAML_SEQUENCE_START_EVENT, "a sequence of cpuid entries",
+		       load_cpuid_entry, b);
 }
 
-static bool load_reg_list(struct yp *y, struct regs_b *b)
+static bool load_reg_id(struct yp *y, void *arg)
 {
-	if (!yp_expect(y, YAML_SEQUENCE_START_EVENT, "a sequence of register ids"))
+	struct regs_b *b = arg;
+	struct reg_at r = { .at = yp_at(y) };
+	if (!yp_uint(y, "register id", 64, &r.id))
 		return false;
-	for (;;) {
-		struct reg_at r = { .value = 0 };
-		if (!yp_next(y))
-			return false;
-		if (yp_is(y, YAML_SEQUENCE_END_EVENT))
-			return true;
-		r.at = yp_at(y);
-		if (!yp_uint(y, "register id", 64, &r.id))
-			return false;
-		KFP_VEC_PUSH(b->v, b->n, b->cap, r);
-	}
+	KFP_VEC_PUSH(b->v, b->n, b->cap, r);
+	return true;
 }
 
 /* Looks a key up in a table; on failure reports it with a suggestion. */
@@ -178,80 +157,84 @@ static int lookup_key(struct yp *y, const char *const *keys, size_t n,
 	return -1;
 }
 
-static bool load_xsave(struct yp *y, struct kfp_host_profile *p)
+/* At a key of a mapping with these keys, each allowed once: its index
+ * (its position recorded in first[]), or -1 after an error.  prefix names
+ * the mapping in the error on a duplicate. */
+static int take_key(struct yp *y, const char *const *keys, size_t n, const char *where,
+		    const char *prefix, bool *seen, struct yp_pos *first)
 {
-	static const char *const keys[] = { "size", "xcr0", "xss" };
-	struct yp_pos first[3];
-	bool seen[3] = { false, false, false };
-	bool done;
-
-	if (!yp_expect(y, YAML_MAPPING_START_EVENT,
-		       "a mapping {size: N, xcr0: X, xss: X}"))
-		return false;
-	for (;;) {
-		if (!yp_next_key(y, &done))
-			return false;
-		if (done)
-			return true;
-		int k = lookup_key(y, keys, 3, "xsave");
-		if (k < 0)
-			return false;
-		if (seen[k])
-			return yp_fail(y, "duplicate key 'xsave.%s' (first at %zu:%zu)",
-				       keys[k], first[k].line + 1, first[k].col + 1);
-		seen[k] = true;
-		first[k] = yp_at(y);
-		if (!yp_next(y))
-			return false;
-		bool ok = k == 0 ? yp_uint32(y, "xsave size", &p->xsave_size) :
-			  k == 1 ? yp_uint(y, "xcr0", 64, &p->xcr0) :
-				   yp_uint(y, "xss", 64, &p->xss);
-		if (!ok)
-			return false;
+	int k = lookup_key(y, keys, n, where);
+	if (k < 0)
+		return -1;
+	if (seen[k]) {
+		yp_fail(y, "duplicate key '%s%s' (first at %zu:%zu)", prefix, keys[k],
+			first[k].line + 1, first[k].col + 1);
+		return -1;
 	}
+	seen[k] = true;
+	first[k] = yp_at(y);
+	return k;
 }
 
-static bool load_vcpu_features(struct yp *y, uint32_t *features)
+static const char *const xsave_keys[] = { "size", "xcr0", "xss" };
+
+struct xsave {
+	struct kfp_host_profile *p;
+	bool seen[3];
+	struct yp_pos first[3];
+};
+
+static bool load_xsave_key(struct yp *y, void *arg)
 {
-	char buf[64];
-	if (!yp_expect(y, YAML_SEQUENCE_START_EVENT,
-		       "a sequence of vCPU feature names"))
+	struct xsave *x = arg;
+	int k = take_key(y, xsave_keys, 3, "xsave", "xsave.", x->seen, x->first);
+	if (k < 0 || !yp_next(y))
 		return false;
-	for (;;) {
-		if (!yp_next(y))
-			return false;
-		if (yp_is(y, YAML_SEQUENCE_END_EVENT))
-			return true;
-		if (!yp_is(y, YAML_SCALAR_EVENT))
-			return yp_fail(y, "expected a vCPU feature name, got %s",
-				       yp_ev_what(&y->ev));
-		unsigned bit = KFP_NVCPU_FEATURE_NAMES;
-		uint64_t v;
-		for (unsigned i = 0; i < KFP_NVCPU_FEATURE_NAMES; i++)
-			if (yp_is_key(y, kfp_vcpu_feature_names[i]))
-				bit = i;
-		const char *word = yp_excerpt(yp_text(y), yp_len(y), buf);
-		if (bit == KFP_NVCPU_FEATURE_NAMES) {
-			/* Bits without a name yet are written as numbers. */
-			if (yp_parse_uint(yp_text(y), yp_len(y), &v) == 0 &&
-			    y->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-				if (v >= 32)
-					return yp_fail(y, "vCPU feature bit %" PRIu64 " is out of range (0..31)",
-						       v);
-				bit = (unsigned)v;
-			} else {
-				const char *s = kfp_suggest(word, kfp_vcpu_feature_names,
-							    KFP_NVCPU_FEATURE_NAMES);
-				if (s)
-					return yp_fail(y, "unknown vCPU feature '%s'; did you mean '%s'?",
-						       word, s);
-				return yp_fail(y, "unknown vCPU feature '%s'", word);
-			}
+	return k == 0 ? yp_uint32(y, "xsave size", &x->p->xsave_size) :
+	       k == 1 ? yp_uint(y, "xcr0", 64, &x->p->xcr0) :
+			yp_uint(y, "xss", 64, &x->p->xss);
+}
+
+static bool load_xsave(struct yp *y, struct kfp_host_profile *p)
+{
+	struct xsave x = { .p = p };
+	return yp_each_key(y, "a mapping {size: N, xcr0: X, xss: X}", load_xsave_key, &x);
+}
+
+static bool load_vcpu_feature(struct yp *y, void *arg)
+{
+	uint32_t *features = arg;
+	char buf[64];
+	if (!yp_is(y, YAML_SCALAR_EVENT))
+		return yp_fail(y, "expected a vCPU feature name, got %s",
+			       yp_ev_what(&y->ev));
+	unsigned bit = KFP_NVCPU_FEATURE_NAMES;
+	uint64_t v;
+	for (unsigned i = 0; i < KFP_NVCPU_FEATURE_NAMES; i++)
+		if (yp_is_key(y, kfp_vcpu_feature_names[i]))
+			bit = i;
+	const char *word = yp_excerpt(yp_text(y), yp_len(y), buf);
+	if (bit == KFP_NVCPU_FEATURE_NAMES) {
+		/* Bits without a name yet are written as numbers. */
+		if (yp_parse_uint(yp_text(y), yp_len(y), &v) == 0 &&
+		    y->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+			if (v >= 32)
+				return yp_fail(y, "vCPU feature bit %" PRIu64 " is out of range (0..31)",
+					       v);
+			bit = (unsigned)v;
+		} else {
+			const char *s = kfp_suggest(word, kfp_vcpu_feature_names,
+						    KFP_NVCPU_FEATURE_NAMES);
+			if (s)
+				return yp_fail(y, "unknown vCPU feature '%s'; did you mean '%s'?",
+					       word, s);
+			return yp_fail(y, "unknown vCPU feature '%s'", word);
 		}
-		if (*features & 1u << bit)
-			return yp_fail(y, "vCPU feature '%s' is listed twice", word);
-		*features |= 1u << bit;
 	}
+	if (*features & 1u << bit)
+		return yp_fail(y, "vCPU feature '%s' is listed twice", word);
+	*features |= 1u << bit;
+	return true;
 }
 
 static bool load_arch(struct yp *y, enum kfp_arch *arch)
@@ -297,8 +280,9 @@ static bool load_format(struct yp *y)
 
 static bool load_value(struct loader *l, enum top_key k)
 {
-	struct yp *y = &l->y;
-	struct kfp_host_profile *p = l->p;
+	struct yp *y = &l->r.y;
+	struct kfp_host_profile *p = l->r.p;
+	struct profile_bufs *b = &l->r.b;
 
 	switch (k) {
 	case TK_FORMAT:
@@ -310,17 +294,17 @@ static bool load_value(struct loader *l, enum top_key k)
 	case TK_KERNEL:
 		return load_kernel(y, p);
 	case TK_CAPS:
-		return load_reg_map(y, &l->caps, "capability number", 32,
+		return load_reg_map(y, &b->caps, "capability number", 32,
 				    "capability value", 32);
 	case TK_CPUID:
-		return load_cpuid(y, &l->cpuid);
+		return load_cpuid(y, &b->cpuid);
 	case TK_MSRS:
-		return load_reg_map(y, &l->msrs, "MSR index", 32, "MSR value", 64);
+		return load_reg_map(y, &b->msrs, "MSR index", 32, "MSR value", 64);
 	case TK_XSAVE:
 		return load_xsave(y, p);
 	case TK_HV_CPUID:
 		p->has_hv_cpuid = true;
-		return load_cpuid(y, &l->hv_cpuid);
+		return load_cpuid(y, &b->hv_cpuid);
 	case TK_EVMCS: {
 		uint64_t v = 0;
 		if (!yp_uint(y, "evmcs_version", 16, &v))
@@ -329,22 +313,24 @@ static bool load_value(struct loader *l, enum top_key k)
 		return true;
 	}
 	case TK_REG_LIST:
-		return load_reg_list(y, &l->reg_list);
+		return yp_each(y, YAML_SEQUENCE_START_EVENT, "a sequence of register ids",
+			       load_reg_id, &b->reg_list);
 	case TK_ID_REGS:
-		return load_reg_map(y, &l->id_regs, "ID register id", 64,
+		return load_reg_map(y, &b->id_regs, "ID register id", 64,
 				    "ID register value", 64);
 	case TK_WMASKS:
 		p->has_writable_masks = true;
-		return load_reg_map(y, &l->wmasks, "writable mask register id", 64,
+		return load_reg_map(y, &b->wmasks, "writable mask register id", 64,
 				    "writable mask", 64);
 	case TK_FW_REGS:
-		return load_reg_map(y, &l->fw_regs, "firmware register id", 64,
+		return load_reg_map(y, &b->fw_regs, "firmware register id", 64,
 				    "firmware register value", 64);
 	case TK_CACHE_REGS:
-		return load_reg_map(y, &l->cache_regs, "cache register id", 64,
+		return load_reg_map(y, &b->cache_regs, "cache register id", 64,
 				    "cache register value", 64);
 	case TK_VCPU:
-		return load_vcpu_features(y, &p->vcpu_features);
+		return yp_each(y, YAML_SEQUENCE_START_EVENT, "a sequence of vCPU feature names",
+			       load_vcpu_feature, &p->vcpu_features);
 	default:
 		return false;
 	}
@@ -354,55 +340,24 @@ static bool load_value(struct loader *l, enum top_key k)
 static bool check_key_arch(struct loader *l, enum top_key k)
 {
 	enum kfp_arch want;
-	if (!l->seen[TK_ARCH] || !key_arch(k, &want) || want == l->p->arch)
+	if (!l->seen[TK_ARCH] || !key_arch(k, &want) || want == l->r.p->arch)
 		return true;
-	return yp_fail_at(&l->y, l->key_at[k],
+	return yp_fail_at(&l->r.y, l->key_at[k],
 			  "'%s' belongs in %s profiles, but this one is %s",
-			  top_keys[k], kfp_profile_arch_name(want), kfp_profile_arch_name(l->p->arch));
+			  top_keys[k], kfp_profile_arch_name(want), kfp_profile_arch_name(l->r.p->arch));
 }
 
-static bool load_top(struct loader *l)
+static bool load_top_key(struct yp *y, void *arg)
 {
-	struct yp *y = &l->y;
-	bool done;
-
-	if (!yp_expect(y, YAML_MAPPING_START_EVENT, "a mapping (a host profile)"))
-		return false;
-	for (;;) {
-		if (!yp_next_key(y, &done))
-			return false;
-		if (done)
-			return true;
-		int k = lookup_key(y, top_keys, TK_COUNT, "a host profile");
-		if (k < 0)
-			return false;
-		if (l->seen[k])
-			return yp_fail(y, "duplicate key '%s' (first at %zu:%zu)",
-				       top_keys[k], l->key_at[k].line + 1,
-				       l->key_at[k].col + 1);
-		l->seen[k] = true;
-		l->key_at[k] = yp_at(y);
-		if (!check_key_arch(l, k) || !yp_next(y) || !load_value(l, k))
-			return false;
-	}
+	struct loader *l = arg;
+	int k = take_key(y, top_keys, TK_COUNT, "a host profile", "", l->seen, l->key_at);
+	return k >= 0 && check_key_arch(l, (enum top_key)k) && yp_next(y) &&
+	       load_value(l, (enum top_key)k);
 }
 
-/* cache_regs holds CLIDR_EL1 and the CCSIDR_EL1 demux registers only;
- * CCSIDR_EL1 is 32 bits. */
-static bool check_cache_regs(struct yp *y, const struct regs_b *b)
+static bool load_top(struct profile_reader *r)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		const struct reg_at *r = &b->v[i];
-		if (!kfp_arm64_is_cache_reg(r->id))
-			return yp_fail_at(y, r->at,
-					  "cache register 0x%" PRIx64 " is neither CLIDR_EL1 (0x%" PRIx64 ") nor a CCSIDR_EL1 demux register (0x%" PRIx64 " + CSSELR)",
-					  r->id, KFP_ARM64_CLIDR_EL1, KFP_ARM64_CCSIDR_BASE);
-		if (r->id != KFP_ARM64_CLIDR_EL1 && r->value >> 32)
-			return yp_fail_at(y, r->at,
-					  "cache register 0x%" PRIx64 ": 0x%" PRIx64 " does not fit in 32 bits (CCSIDR_EL1)",
-					  r->id, r->value);
-	}
-	return true;
+	return yp_each_key(&r->y, "a mapping (a host profile)", load_top_key, r);
 }
 
 /* Every key kfp probe writes for the profile's arch.  The last of them is
@@ -412,72 +367,71 @@ static bool check_complete(struct loader *l, struct yp_pos top)
 {
 	static const enum top_key x86[] = { TK_CPUID, TK_MSRS, TK_XSAVE };
 	static const enum top_key arm64[] = { TK_REG_LIST, TK_ID_REGS, TK_FW_REGS, TK_VCPU };
-	bool is_x86 = l->p->arch == KFP_ARCH_X86_64;
+	bool is_x86 = l->r.p->arch == KFP_ARCH_X86_64;
 	const enum top_key *keys = is_x86 ? x86 : arm64;
 	size_t n = is_x86 ? sizeof(x86) / sizeof(x86[0]) : sizeof(arm64) / sizeof(arm64[0]);
 	for (size_t i = 0; i < n; i++)
 		if (!l->seen[keys[i]])
-			return yp_fail_at(&l->y, top,
+			return yp_fail_at(&l->r.y, top,
 					  "missing required key '%s' of an %s profile (kfp probe always writes it: is the file truncated?)",
-					  top_keys[keys[i]], kfp_profile_arch_name(l->p->arch));
+					  top_keys[keys[i]], kfp_profile_arch_name(l->r.p->arch));
 	return true;
 }
 
-static bool load_finish(struct loader *l, struct yp_pos top)
+static bool load_finish(struct profile_reader *r, struct yp_pos top)
 {
 	static const enum top_key required[] = { TK_FORMAT, TK_NAME, TK_ARCH, TK_KERNEL };
-
-	struct kfp_host_profile *p = l->p;
-	struct yp *y = &l->y;
+	struct loader *l = (struct loader *)r;
 
 	for (size_t i = 0; i < 4; i++)
 		if (!l->seen[required[i]])
-			return yp_fail_at(y, top, "missing required key '%s'",
+			return yp_fail_at(&r->y, top, "missing required key '%s'",
 					  top_keys[required[i]]);
 
 	for (int k = 0; k < TK_COUNT; k++)
 		if (l->seen[k] && !check_key_arch(l, (enum top_key)k))
 			return false;
-	return kfp_regs_finish(y, &l->caps, "capability", &p->caps, &p->ncaps) &&
-	       kfp_cpuid_finish(y, &l->cpuid, &p->cpuid, &p->ncpuid) &&
-	       kfp_cpuid_finish(y, &l->hv_cpuid, &p->hv_cpuid, &p->nhv_cpuid) &&
-	       kfp_regs_finish(y, &l->msrs, "MSR", &p->msrs, &p->nmsrs) &&
-	       kfp_reg_list_finish(y, &l->reg_list, &p->reg_list, &p->nreg_list) &&
-	       kfp_regs_finish(y, &l->id_regs, "ID register", &p->id_regs, &p->nid_regs) &&
-	       kfp_regs_finish(y, &l->wmasks, "writable mask register",
-			   &p->writable_masks, &p->nwritable_masks) &&
-	       kfp_regs_finish(y, &l->fw_regs, "firmware register", &p->fw_regs,
-			   &p->nfw_regs) &&
-	       check_cache_regs(y, &l->cache_regs) &&
-	       kfp_regs_finish(y, &l->cache_regs, "cache register", &p->cache_regs,
-			   &p->ncache_regs) &&
-	       check_complete(l, top);
+	return kfp_bufs_finish(&r->y, &r->b, "MSR", r->p) && check_complete(l, top);
+}
+
+struct kfp_host_profile *kfp_profile_read(struct profile_reader *r,
+					  const struct profile_format *fmt,
+					  struct kfp_ctx *ctx, const char *file,
+					  const char *data, size_t len)
+{
+	yp_init(&r->y, ctx, file, data, len, fmt->lenient);
+	r->p = kfp_xcalloc(1, sizeof(*r->p));
+	r->p->path = kfp_xstrdup(file);
+	bool ok = yp_begin(&r->y, fmt->what);
+	struct yp_pos top = yp_at(&r->y);
+	ok = ok && fmt->top(r) && yp_end(&r->y) && fmt->finish(r, top);
+	struct kfp_host_profile *p = r->p;
+	if (!ok) {
+		if (!r->y.failed)
+			kfp_error(ctx, NULL, "%s: %s", file, fmt->fail);
+		kfp_profile_free(p);
+		p = NULL;
+	}
+	kfp_bufs_fini(&r->b);
+	yp_fini(&r->y);
+	return p;
 }
 
 struct kfp_host_profile *kfp_profile_parse(struct kfp_ctx *ctx, const char *name,
 					   const char *data, size_t len)
 {
+	static const struct profile_format format = {
+		.what = "a host profile",
+		.fail = "cannot parse the host profile",
+		.top = load_top,
+		.finish = load_finish,
+	};
 	struct loader l;
-	struct yp_pos top;
 
 	if (!name)
 		name = "<host profile>";
 	memset(&l, 0, sizeof(l));
-	yp_init(&l.y, ctx, name, data, len, false);
-	l.p = kfp_xcalloc(1, sizeof(*l.p));
-	l.p->path = kfp_xstrdup(name);
-	bool ok = yp_begin(&l.y, "a host profile");
-	top = yp_at(&l.y);
-	ok = ok && load_top(&l) && yp_end(&l.y) && load_finish(&l, top);
-	struct kfp_host_profile *p = l.p;
-	if (!ok) {
-		if (!l.y.failed)
-			kfp_error(ctx, NULL, "%s: cannot parse the host profile", name);
-		kfp_profile_free(p);
-		p = NULL;
-	}
-	loader_fini(&l);
-	return p;
+	return kfp_profile_read(&l.r, &format, ctx, name, data, len);
 }
 
 /* Reads a whole file; NULL and an error queued on failure. */
@@ -531,17 +485,12 @@ void kfp_profile_free(struct kfp_host_profile *p)
 {
 	if (!p)
 		return;
-	free(p->path);
-	free(p->name);
-	free(p->kernel_release);
-	free(p->caps);
-	free(p->cpuid);
-	free(p->hv_cpuid);
-	free(p->msrs);
-	free(p->reg_list);
-	free(p->id_regs);
-	free(p->writable_masks);
-	free(p->fw_regs);
-	free(p->cache_regs);
+	void *owned[] = {
+		p->path, p->name, p->kernel_release, p->caps, p->cpuid, p->hv_cpuid,
+		p->msrs, p->reg_list, p->id_regs, p->writable_masks, p->fw_regs,
+		p->cache_regs,
+	};
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		free(owned[i]);
 	free(p);
 }

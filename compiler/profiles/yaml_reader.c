@@ -334,18 +334,38 @@ bool yp_expect(struct yp *y, yaml_event_type_t type, const char *what)
 	return yp_fail(y, "expected %s, got %s", what, yp_ev_what(&y->ev));
 }
 
-/* Moves to the next key of a mapping, which must be a scalar; *done is set
- * instead at the mapping's end. */
-bool yp_next_key(struct yp *y, bool *done)
+bool yp_each(struct yp *y, yaml_event_type_t type, const char *what, yp_entry_fn *fn,
+	     void *arg)
 {
-	*done = false;
-	if (!yp_next(y))
+	yaml_event_type_t end = type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_END_EVENT
+								  : YAML_MAPPING_END_EVENT;
+	if (!yp_expect(y, type, what))
 		return false;
-	if (yp_is(y, YAML_MAPPING_END_EVENT)) {
-		*done = true;
-		return true;
+	for (;;) {
+		if (!yp_next(y))
+			return false;
+		if (yp_is(y, end))
+			return true;
+		if (!fn(y, arg))
+			return false;
 	}
-	return yp_expect(y, YAML_SCALAR_EVENT, "a key");
+}
+
+struct key_fn {
+	yp_entry_fn *fn;
+	void *arg;
+};
+
+static bool at_key(struct yp *y, void *arg)
+{
+	const struct key_fn *k = arg;
+	return yp_expect(y, YAML_SCALAR_EVENT, "a key") && k->fn(y, k->arg);
+}
+
+bool yp_each_key(struct yp *y, const char *what, yp_entry_fn *fn, void *arg)
+{
+	struct key_fn k = { fn, arg };
+	return yp_each(y, YAML_MAPPING_START_EVENT, what, at_key, &k);
 }
 
 /* The current event is a node to ignore (fingerprints only). */

@@ -59,9 +59,17 @@ bool yp_begin(struct yp *y, const char *what);
 bool yp_end(struct yp *y);
 /* The current event is of this type, else an error naming `what`. */
 bool yp_expect(struct yp *y, yaml_event_type_t type, const char *what);
-/* Moves to the next key of a mapping, which must be a scalar; *done is set
- * instead at the mapping's end. */
-bool yp_next_key(struct yp *y, bool *done);
+/* Called at each entry of a collection (yp_each, yp_each_key) with the
+ * caller's arg; false stops the walk. */
+typedef bool yp_entry_fn(struct yp *y, void *arg);
+/* The current event starts a sequence or a mapping (type is
+ * YAML_SEQUENCE_START_EVENT or YAML_MAPPING_START_EVENT), else an error
+ * naming `what`: calls fn at each item, or at each key of a mapping (any
+ * node; fn reads the value too), until the end. */
+bool yp_each(struct yp *y, yaml_event_type_t type, const char *what, yp_entry_fn *fn,
+	     void *arg);
+/* The same over a mapping whose keys must be scalars. */
+bool yp_each_key(struct yp *y, const char *what, yp_entry_fn *fn, void *arg);
 /* Skips the current node. */
 bool yp_skip(struct yp *y);
 
