@@ -149,13 +149,9 @@ static int arm64_apply(struct session *s, const struct opts *o, struct kfp_outpu
 	v.kernel = uname(&u) == 0 ? u.release : NULL;
 	if (o->json) {
 		arm64_verdict_print_json(&v, stdout);
-		if (v.mismatches)
-			fprintf(stderr, "kfp: the guest does not see what the policy says: %u mismatches\n",
-				v.mismatches);
+		warn_mismatches(v.mismatches);
 	} else {
-		printf("policy \"%s\" version %llu, fleet \"%s\", identity ", s->cfg->policy,
-		       (unsigned long long)s->cfg->policy_version, s->cfg->fleet);
-		print_identity(s->cfg->id, stdout);
+		print_policy_identity(s);
 		printf("\nhost kernel %s: KVM accepted %u writes (%s); the guest read %zu ID registers\n\n",
 		       v.kernel ? v.kernel : "?", s->rep.napplied,
 		       s->a->plan->have_masks ? "writable masks" : "no writable masks", n);
@@ -224,16 +220,10 @@ static int arm64_verify_state(int argc, char **argv)
 	} else if (r < 0) {
 		status = runtime_failed(&s, "verify-state", r);
 	} else {
-		printf("OK: %s fits fleet \"%s\" of policy \"%s\" on this host (identity ", path,
-		       s.cfg->fleet, s.cfg->policy);
-		print_identity(s.cfg->id, stdout);
-		puts(")");
+		print_fits(&s, path, " on this host");
 	}
 out:
-	session_end(&s);
-	if (fflush(stdout) != 0 && status == EXIT_OK)
-		status = EXIT_USAGE;
-	return status;
+	return session_finish(&s, status);
 }
 
 const struct tool_arch tool_arch_arm64 = {

@@ -175,13 +175,9 @@ static int x86_apply(struct session *s, const struct opts *o, struct kfp_output 
 	v.kernel = uname(&u) == 0 ? u.release : NULL;
 	if (o->json) {
 		verdict_print_json(&v, stdout);
-		if (verdict_mismatches(&v))
-			fprintf(stderr, "kfp: the guest does not see what the policy says: %u mismatches\n",
-				verdict_mismatches(&v));
+		warn_mismatches(verdict_mismatches(&v));
 	} else {
-		printf("policy \"%s\" version %llu, fleet \"%s\", identity ", s->cfg->policy,
-		       (unsigned long long)s->cfg->policy_version, s->cfg->fleet);
-		print_identity(s->cfg->id, stdout);
+		print_policy_identity(s);
 		printf("\nhost kernel %s: KVM accepted %u writes; the guest ran CPUID for %zu (leaf, subleaf) pairs\n\n",
 		       v.kernel ? v.kernel : "?", s->rep.napplied, nq);
 		verdict_print_table(&v, o->all, stdout);
@@ -196,32 +192,32 @@ static int x86_apply(struct session *s, const struct opts *o, struct kfp_output 
 	return status;
 }
 
+/* state_read, its message on stderr: EXIT_OK or EXIT_USAGE. */
+static int read_state(const char *path, struct state_file *st)
+{
+	char err[512];
+	if (state_read(path, st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kfp: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 /* Checks a saved vCPU state against a fleet before a destination loads it.
  * Reads no KVM: the destination decides before it creates the vCPU. */
 static int x86_verify_state(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct session s = { 0 };
-	session_init(&s);
-	int first = parse_opts(argc, argv, &o);
-	int status = EXIT_USAGE;
 	static struct state_file st;
-	char err[512];
-	if (first < 0)
-		goto out;
-	if (argc - first != 2) {
-		status = usage_error("verify-state takes a policy file and a state file");
-		goto out;
-	}
-	if ((status = compile_policy(&s, argv[first], &o)) != EXIT_OK ||
-	    (status = pick_fleet(&s, &o)) != EXIT_OK)
+	int status = EXIT_USAGE;
+	int first = session_args(&s, argc, argv, &o, 2, 2, "verify-state",
+				 "a policy file and a state file");
+	if (first < 0 || (status = session_policy(&s, argv[first], &o)) != EXIT_OK)
 		goto out;
 	s.cfg = kfp_build_config(s.pol, s.fl);
-	if (state_read(argv[first + 1], &st, err, sizeof(err)) < 0) {
-		fprintf(stderr, "kfp: %s\n", err);
-		status = EXIT_USAGE;
+	if ((status = read_state(argv[first + 1], &st)) != EXIT_OK)
 		goto out;
-	}
 	struct kfp_x86_state view = state_view(&st);
 	int r = kfp_x86_verify_state(s.cfg, &view, &s.rep);
 	if (r < 0) {
@@ -230,10 +226,7 @@ static int x86_verify_state(int argc, char **argv)
 		print_report(&s.rep, stderr);
 		status = EXIT_POLICY;
 	} else {
-		printf("OK: %s fits fleet \"%s\" of policy \"%s\" (identity ", argv[first + 1],
-		       s.cfg->fleet, s.cfg->policy);
-		print_identity(s.cfg->id, stdout);
-		puts(")");
+		print_fits(&s, argv[first + 1], "");
 	}
 out:
 	session_end(&s);
@@ -245,31 +238,23 @@ static int x86_restore_state(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct session s = { 0 };
-	session_init(&s);
-	int first = parse_opts(argc, argv, &o);
-	int status = EXIT_USAGE;
 	static struct state_file st;
-	char err[512];
 	struct utsname u;
 	const char *kernel = uname(&u) == 0 ? u.release : "?";
+	int status = EXIT_USAGE;
+	int first = session_args(&s, argc, argv, &o, 1, 2, "restore-state",
+				 "a state file and, optionally, a policy file");
 	if (first < 0)
 		goto out;
-	if (argc - first != 1 && argc - first != 2) {
-		status = usage_error("restore-state takes a state file and, optionally, a policy file");
-		goto out;
-	}
 	const char *path = argv[first];
-	if (state_read(path, &st, err, sizeof(err)) < 0) {
-		fprintf(stderr, "kfp: %s\n", err);
+	if (read_state(path, &st) != EXIT_OK)
 		goto out;
-	}
 	if (!st.xsave_size || !st.nxcrs) {
 		fprintf(stderr, "kfp: %s has no xsave-size, xsave-data or xcr lines: it can be verified, not loaded\n", path);
 		goto out;
 	}
 	if (argc - first == 2) {
-		if ((status = compile_policy(&s, argv[first + 1], &o)) != EXIT_OK ||
-		    (status = pick_fleet(&s, &o)) != EXIT_OK)
+		if ((status = session_policy(&s, argv[first + 1], &o)) != EXIT_OK)
 			goto out;
 	} else {
 		/* No policy: only the host's own check (the catalog names what
@@ -323,10 +308,7 @@ static int x86_restore_state(int argc, char **argv)
 	       s.cfg ? " and fleet " : "", s.cfg ? s.cfg->fleet : "");
 	status = restore_load(s.kvm_fd, &st, s.a->host, stdout) == 0 ? EXIT_OK : EXIT_POLICY;
 out:
-	session_end(&s);
-	if (fflush(stdout) != 0 && status == EXIT_OK)
-		status = EXIT_USAGE;
-	return status;
+	return session_finish(&s, status);
 }
 
 const struct tool_arch tool_arch_x86_64 = {

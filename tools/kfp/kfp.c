@@ -148,10 +148,7 @@ static int cmd_apply(int argc, char **argv)
 	if (status == EXIT_OK)
 		status = s.arch->apply(&s, &o, &state_out);
 	kfp_output_discard(&state_out);
-	session_end(&s);
-	if (fflush(stdout) != 0 && status == EXIT_OK)
-		status = EXIT_USAGE;
-	return status;
+	return session_finish(&s, status);
 }
 
 int main(int argc, char **argv)

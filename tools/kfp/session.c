@@ -166,27 +166,52 @@ int runtime_failed(const struct session *s, const char *what, int r)
 	return EXIT_POLICY;
 }
 
-int session_start_files(struct session *s, int argc, char **argv, struct opts *o,
-			const char *cmd, const char **second)
+int session_args(struct session *s, int argc, char **argv, struct opts *o, int min, int max,
+		 const char *cmd, const char *takes)
 {
 	session_init(s);
 	int first = parse_opts(argc, argv, o);
 	if (first < 0)
+		return -1;
+	if (argc - first < min || argc - first > max) {
+		usage_error("%s takes %s", cmd, takes);
+		return -1;
+	}
+	return first;
+}
+
+int session_policy(struct session *s, const char *path, const struct opts *o)
+{
+	int status = compile_policy(s, path, o);
+	if (status != EXIT_OK)
+		return status;
+	return pick_fleet(s, o);
+}
+
+int session_finish(struct session *s, int status)
+{
+	session_end(s);
+	if (fflush(stdout) != 0 && status == EXIT_OK)
+		status = EXIT_USAGE;
+	return status;
+}
+
+int session_start_files(struct session *s, int argc, char **argv, struct opts *o,
+			const char *cmd, const char **second)
+{
+	int nfiles = second ? 2 : 1;
+	int first = session_args(s, argc, argv, o, nfiles, nfiles, cmd,
+				 second ? "a policy file and a state file" : "one policy file");
+	if (first < 0)
 		return EXIT_USAGE;
-	if (second && argc - first != 2)
-		return usage_error("%s takes a policy file and a state file", cmd);
-	if (!second && argc - first != 1)
-		return usage_error("%s takes one policy file", cmd);
 	if (second)
 		*second = argv[first + 1];
 	if (!s->arch) {
 		fprintf(stderr, "kfp: %s: this architecture is not supported (x86_64 and arm64 only)\n", cmd);
 		return EXIT_USAGE;
 	}
-	int status = compile_policy(s, argv[first], o);
+	int status = session_policy(s, argv[first], o);
 	if (status != EXIT_OK)
-		return status;
-	if ((status = pick_fleet(s, o)) != EXIT_OK)
 		return status;
 	s->cfg = kfp_build_config(s->pol, s->fl);
 	s->kvm_fd = kvm_open();
@@ -206,4 +231,26 @@ void print_ok(const struct session *s)
 	       s->cfg->policy);
 	print_identity(s->cfg->id, stdout);
 	puts(")");
+}
+
+void print_fits(const struct session *s, const char *path, const char *where)
+{
+	printf("OK: %s fits fleet \"%s\" of policy \"%s\"%s (identity ", path, s->cfg->fleet,
+	       s->cfg->policy, where);
+	print_identity(s->cfg->id, stdout);
+	puts(")");
+}
+
+void print_policy_identity(const struct session *s)
+{
+	printf("policy \"%s\" version %llu, fleet \"%s\", identity ", s->cfg->policy,
+	       (unsigned long long)s->cfg->policy_version, s->cfg->fleet);
+	print_identity(s->cfg->id, stdout);
+}
+
+void warn_mismatches(unsigned mismatches)
+{
+	if (mismatches)
+		fprintf(stderr, "kfp: the guest does not see what the policy says: %u mismatches\n",
+			mismatches);
 }

@@ -61,6 +61,18 @@ int compile_policy(struct session *s, const char *path, const struct opts *o);
  * architecture. */
 int pick_fleet(struct session *s, const struct opts *o);
 
+/* session_init and the options: the index of the first of the min to max
+ * file arguments, or -1 after a message ("CMD takes TAKES"). */
+int session_args(struct session *s, int argc, char **argv, struct opts *o, int min, int max,
+		 const char *cmd, const char *takes);
+
+/* compile_policy, then pick_fleet. */
+int session_policy(struct session *s, const char *path, const struct opts *o);
+
+/* session_end; a status of EXIT_OK becomes EXIT_USAGE if stdout cannot be
+ * flushed.  Returns the status. */
+int session_finish(struct session *s, int status);
+
 /* Everything before the first write: compile, choose the fleet, build its
  * tables, open KVM (and the arch's session_open).  With `second`, the
  * command takes a second file after the policy (verify-state's state). */
@@ -74,5 +86,11 @@ void print_report(const struct kfp_report *rep, FILE *out);
 int runtime_failed(const struct session *s, const char *what, int r);
 /* "OK: this host can run fleet ..." */
 void print_ok(const struct session *s);
+/* "OK: PATH fits fleet ...WHERE (identity ...)" */
+void print_fits(const struct session *s, const char *path, const char *where);
+/* apply's first line on stdout: "policy ... identity ID", no newline. */
+void print_policy_identity(const struct session *s);
+/* apply --json: the mismatches, if any, named on stderr. */
+void warn_mismatches(unsigned mismatches);
 
 #endif

@@ -5,22 +5,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int bad(char *err, size_t size, const char *path, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int bad(char *err, size_t size, const char *path, unsigned line, const char *fmt, ...)
-{
-	int n = snprintf(err, size, "%s:%u: ", path, line);
-	va_list ap;
-	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < size)
-		vsnprintf(err + n, size - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "state_lines.h"
 
 /* Reads `count` hex numbers ("0x..") after the keyword; false if the line
  * does not have exactly that many. */
@@ -64,86 +52,82 @@ static bool xsave_data(const char *s, struct state_file *st)
 	return true;
 }
 
+/* One line of the x86 file after its magic (state_lines.h). */
+static int state_line(void *file, char *line, const struct state_where *w)
+{
+	struct state_file *st = file;
+	uint64_t v[7];
+	int rc = 0;
+	if (!strncmp(line, "identity ", 9)) {
+		const char *h = line + 9;
+		for (int i = 0; i < 16 && rc == 0; i++) {
+			unsigned b;
+			if (sscanf(h + 2 * i, "%2x", &b) != 1)
+				rc = state_bad(w, "an identity has 32 hex digits");
+			st->id[i] = (uint8_t)b;
+		}
+		st->has_id = true;
+	} else if (!strncmp(line, "cpuid ", 6)) {
+		if (!numbers(line + 6, v, 7))
+			rc = state_bad(w, "cpuid needs function, index, flags, eax, ebx, ecx, edx");
+		else if (st->ncpuid == KFP_MAX_CPUID_ENTRIES)
+			rc = state_bad(w, "more than %d cpuid entries", KFP_MAX_CPUID_ENTRIES);
+		else
+			st->cpuid[st->ncpuid++] = (struct kvm_cpuid_entry2){
+				.function = (uint32_t)v[0], .index = (uint32_t)v[1],
+				.flags = (uint32_t)v[2], .eax = (uint32_t)v[3],
+				.ebx = (uint32_t)v[4], .ecx = (uint32_t)v[5], .edx = (uint32_t)v[6],
+			};
+	} else if (!strncmp(line, "msr ", 4)) {
+		if (!numbers(line + 4, v, 2))
+			rc = state_bad(w, "msr needs an index and a value");
+		else if (st->nmsrs == KFP_MAX_PLAN_MSRS)
+			rc = state_bad(w, "more than %d MSRs", KFP_MAX_PLAN_MSRS);
+		else
+			st->msrs[st->nmsrs++] = (struct kvm_msr_entry){
+				.index = (uint32_t)v[0], .data = v[1],
+			};
+	} else if (!strncmp(line, "xsave ", 6)) {
+		if (!numbers(line + 6, v, 2)) {
+			rc = state_bad(w, "xsave needs XSTATE_BV and XCOMP_BV");
+		} else {
+			for (int i = 0; i < 8; i++) {
+				st->xsave[512 + i] = (uint8_t)(v[0] >> (8 * i));
+				st->xsave[520 + i] = (uint8_t)(v[1] >> (8 * i));
+			}
+			st->has_xsave = true;
+		}
+	} else if (!strncmp(line, "xcr ", 4)) {
+		if (!numbers(line + 4, v, 2))
+			rc = state_bad(w, "xcr needs an index and a value");
+		else if (st->nxcrs == KVM_MAX_XCRS)
+			rc = state_bad(w, "more than %d XCRs", KVM_MAX_XCRS);
+		else
+			st->xcrs[st->nxcrs++] = (struct kvm_xcr){ .xcr = (uint32_t)v[0], .value = v[1] };
+	} else if (!strncmp(line, "xsave-size ", 11)) {
+		if (!numbers(line + 11, v, 1) || v[0] < 576 || v[0] > KFP_XSAVE_MAX)
+			rc = state_bad(w, "xsave-size must be 576 to %d bytes", KFP_XSAVE_MAX);
+		else
+			st->xsave_size = (uint32_t)v[0];
+	} else if (!strncmp(line, "xsave-data ", 11)) {
+		rc = xsave_data(line + 11, st) ? 0 : state_bad(w,
+			"xsave-data needs an offset and up to 32 bytes in hex, inside xsave-size");
+	} else {
+		rc = STATE_UNKNOWN;
+	}
+	return rc;
+}
+
 int state_read(const char *path, struct state_file *st, char *err, size_t err_size)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return bad(err, err_size, path, 0, "%s", strerror(errno));
-	memset(st, 0, sizeof(*st));
-	char line[512];
-	unsigned n = 0;
-	int rc = 0;
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
-		uint64_t v[7];
-		n++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (n == 1) {
-			if (strcmp(line, "kfp-x86-state 1\n"))
-				rc = bad(err, err_size, path, n, "not a kfp x86 state file (expected \"kfp-x86-state 1\")");
-		} else if (!strncmp(line, "identity ", 9)) {
-			const char *h = line + 9;
-			for (int i = 0; i < 16 && rc == 0; i++) {
-				unsigned b;
-				if (sscanf(h + 2 * i, "%2x", &b) != 1)
-					rc = bad(err, err_size, path, n, "an identity has 32 hex digits");
-				st->id[i] = (uint8_t)b;
-			}
-			st->has_id = true;
-		} else if (!strncmp(line, "cpuid ", 6)) {
-			if (!numbers(line + 6, v, 7))
-				rc = bad(err, err_size, path, n, "cpuid needs function, index, flags, eax, ebx, ecx, edx");
-			else if (st->ncpuid == KFP_MAX_CPUID_ENTRIES)
-				rc = bad(err, err_size, path, n, "more than %d cpuid entries", KFP_MAX_CPUID_ENTRIES);
-			else
-				st->cpuid[st->ncpuid++] = (struct kvm_cpuid_entry2){
-					.function = (uint32_t)v[0], .index = (uint32_t)v[1],
-					.flags = (uint32_t)v[2], .eax = (uint32_t)v[3],
-					.ebx = (uint32_t)v[4], .ecx = (uint32_t)v[5], .edx = (uint32_t)v[6],
-				};
-		} else if (!strncmp(line, "msr ", 4)) {
-			if (!numbers(line + 4, v, 2))
-				rc = bad(err, err_size, path, n, "msr needs an index and a value");
-			else if (st->nmsrs == KFP_MAX_PLAN_MSRS)
-				rc = bad(err, err_size, path, n, "more than %d MSRs", KFP_MAX_PLAN_MSRS);
-			else
-				st->msrs[st->nmsrs++] = (struct kvm_msr_entry){
-					.index = (uint32_t)v[0], .data = v[1],
-				};
-		} else if (!strncmp(line, "xsave ", 6)) {
-			if (!numbers(line + 6, v, 2)) {
-				rc = bad(err, err_size, path, n, "xsave needs XSTATE_BV and XCOMP_BV");
-			} else {
-				for (int i = 0; i < 8; i++) {
-					st->xsave[512 + i] = (uint8_t)(v[0] >> (8 * i));
-					st->xsave[520 + i] = (uint8_t)(v[1] >> (8 * i));
-				}
-				st->has_xsave = true;
-			}
-		} else if (!strncmp(line, "xcr ", 4)) {
-			if (!numbers(line + 4, v, 2))
-				rc = bad(err, err_size, path, n, "xcr needs an index and a value");
-			else if (st->nxcrs == KVM_MAX_XCRS)
-				rc = bad(err, err_size, path, n, "more than %d XCRs", KVM_MAX_XCRS);
-			else
-				st->xcrs[st->nxcrs++] = (struct kvm_xcr){ .xcr = (uint32_t)v[0], .value = v[1] };
-		} else if (!strncmp(line, "xsave-size ", 11)) {
-			if (!numbers(line + 11, v, 1) || v[0] < 576 || v[0] > KFP_XSAVE_MAX)
-				rc = bad(err, err_size, path, n, "xsave-size must be 576 to %d bytes", KFP_XSAVE_MAX);
-			else
-				st->xsave_size = (uint32_t)v[0];
-		} else if (!strncmp(line, "xsave-data ", 11)) {
-			rc = xsave_data(line + 11, st) ? 0 : bad(err, err_size, path, n,
-				"xsave-data needs an offset and up to 32 bytes in hex, inside xsave-size");
-		} else {
-			line[strcspn(line, "\n")] = 0;
-			rc = bad(err, err_size, path, n, "unknown line \"%.40s\"", line);
-		}
-	}
-	if (rc == 0 && n == 0)
-		rc = bad(err, err_size, path, 0, "empty file");
-	fclose(f);
-	return rc;
+	static const struct state_format x86 = {
+		.magic = "kfp-x86-state 1",
+		.arch = "x86",
+		.line_size = 512,
+		.cut_ends = false,
+		.line = state_line,
+	};
+	return state_lines_read(path, &x86, st, sizeof(*st), err, err_size);
 }
 
 void state_write(FILE *out, const uint8_t id[16], const struct kvm_cpuid2 *cpuid,

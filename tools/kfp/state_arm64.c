@@ -3,26 +3,14 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "state_lines.h"
 
 static unsigned reg_bytes(uint64_t id)
 {
 	return 1u << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
-}
-
-static int bad(char *err, size_t size, const char *path, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int bad(char *err, size_t size, const char *path, unsigned line, const char *fmt, ...)
-{
-	int n = snprintf(err, size, "%s:%u: ", path, line);
-	va_list ap;
-	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < size)
-		vsnprintf(err + n, size - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 static int hex_digit(char c)
@@ -58,66 +46,60 @@ static bool parse_value(const char *s, size_t len, uint8_t *out, unsigned bytes)
 	return true;
 }
 
+/* One line of the arm64 file after its magic (state_lines.h). */
+static int state_line(void *file, char *line, const struct state_where *w)
+{
+	struct arm64_state_file *st = file;
+	int rc = 0;
+	if (!strncmp(line, "identity ", 9)) {
+		const char *h = line + 9;
+		if (strlen(h) != 32)
+			rc = state_bad(w, "an identity has 32 hex digits");
+		for (int i = 0; i < 16 && rc == 0; i++) {
+			int hi = hex_digit(h[2 * i]), lo = hex_digit(h[2 * i + 1]);
+			if (hi < 0 || lo < 0)
+				rc = state_bad(w, "an identity has 32 hex digits");
+			st->id[i] = (uint8_t)(hi << 4 | lo);
+		}
+		st->has_id = true;
+	} else if (!strncmp(line, "kernel ", 7)) {
+		snprintf(st->kernel, sizeof(st->kernel), "%.64s", line + 7);
+	} else if (!strncmp(line, "reg ", 4)) {
+		char *end, *v;
+		errno = 0;
+		uint64_t id = strtoull(line + 4, &end, 16);
+		v = end + strspn(end, " \t");
+		size_t len = strcspn(v, " \t");
+		if (errno || end == line + 4 || strncmp(line + 4, "0x", 2) || v[len] != 0)
+			rc = state_bad(w, "reg needs an id and a value");
+		else if (reg_bytes(id) > ARM64_STATE_REG_BYTES)
+			rc = state_bad(w, "register 0x%016" PRIx64 " is larger than %d bytes",
+				       id, ARM64_STATE_REG_BYTES);
+		else if (st->nregs == KFP_MAX_REG_LIST)
+			rc = state_bad(w, "more than %d registers", KFP_MAX_REG_LIST);
+		else if (!parse_value(v, len, st->values[st->nregs], reg_bytes(id)))
+			rc = state_bad(w, "the value of 0x%016" PRIx64 " is not a hex number of %u bytes",
+				       id, reg_bytes(id));
+		else {
+			st->regs[st->nregs] = (struct kfp_arm64_saved_reg){ id, st->values[st->nregs] };
+			st->nregs++;
+		}
+	} else {
+		rc = STATE_UNKNOWN;
+	}
+	return rc;
+}
+
 int arm64_state_read(const char *path, struct arm64_state_file *st, char *err, size_t err_size)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return bad(err, err_size, path, 0, "%s", strerror(errno));
-	memset(st, 0, sizeof(*st));
-	char line[1024];
-	unsigned n = 0;
-	int rc = 0;
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
-		n++;
-		line[strcspn(line, "\r\n")] = 0;
-		if (line[0] == '#' || line[0] == 0)
-			continue;
-		if (n == 1) {
-			if (strcmp(line, "kfp-arm64-state 1"))
-				rc = bad(err, err_size, path, n,
-					 "not a kfp arm64 state file (expected \"kfp-arm64-state 1\")");
-		} else if (!strncmp(line, "identity ", 9)) {
-			const char *h = line + 9;
-			if (strlen(h) != 32)
-				rc = bad(err, err_size, path, n, "an identity has 32 hex digits");
-			for (int i = 0; i < 16 && rc == 0; i++) {
-				int hi = hex_digit(h[2 * i]), lo = hex_digit(h[2 * i + 1]);
-				if (hi < 0 || lo < 0)
-					rc = bad(err, err_size, path, n, "an identity has 32 hex digits");
-				st->id[i] = (uint8_t)(hi << 4 | lo);
-			}
-			st->has_id = true;
-		} else if (!strncmp(line, "kernel ", 7)) {
-			snprintf(st->kernel, sizeof(st->kernel), "%.64s", line + 7);
-		} else if (!strncmp(line, "reg ", 4)) {
-			char *end, *v;
-			errno = 0;
-			uint64_t id = strtoull(line + 4, &end, 16);
-			v = end + strspn(end, " \t");
-			size_t len = strcspn(v, " \t");
-			if (errno || end == line + 4 || strncmp(line + 4, "0x", 2) || v[len] != 0)
-				rc = bad(err, err_size, path, n, "reg needs an id and a value");
-			else if (reg_bytes(id) > ARM64_STATE_REG_BYTES)
-				rc = bad(err, err_size, path, n, "register 0x%016" PRIx64 " is larger than %d bytes",
-					 id, ARM64_STATE_REG_BYTES);
-			else if (st->nregs == KFP_MAX_REG_LIST)
-				rc = bad(err, err_size, path, n, "more than %d registers", KFP_MAX_REG_LIST);
-			else if (!parse_value(v, len, st->values[st->nregs], reg_bytes(id)))
-				rc = bad(err, err_size, path, n,
-					 "the value of 0x%016" PRIx64 " is not a hex number of %u bytes", id,
-					 reg_bytes(id));
-			else {
-				st->regs[st->nregs] = (struct kfp_arm64_saved_reg){ id, st->values[st->nregs] };
-				st->nregs++;
-			}
-		} else {
-			rc = bad(err, err_size, path, n, "unknown line \"%.40s\"", line);
-		}
-	}
-	if (rc == 0 && n == 0)
-		rc = bad(err, err_size, path, 0, "empty file");
-	fclose(f);
-	return rc;
+	static const struct state_format arm64 = {
+		.magic = "kfp-arm64-state 1",
+		.arch = "arm64",
+		.line_size = 1024,
+		.cut_ends = true,
+		.line = state_line,
+	};
+	return state_lines_read(path, &arm64, st, sizeof(*st), err, err_size);
 }
 
 void arm64_state_write(FILE *out, const uint8_t id[16], const char *kernel, const uint64_t *ids,
