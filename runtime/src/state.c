@@ -63,6 +63,24 @@ static unsigned xfeatures(const struct kfp_config *cfg, uint64_t present, uint64
 	return n;
 }
 
+unsigned kfp_state_check_identity(const struct kfp_config *cfg, const uint8_t *id,
+				  struct kfp_report *rep)
+{
+	if (!id) {
+		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
+			       "the state carries no kfp policy identity");
+		return 1;
+	}
+	if (memcmp(id, cfg->id, sizeof(cfg->id)) != 0) {
+		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
+			       "the state was saved under another configuration than fleet \"%s\" "
+			       "of policy \"%s\" version %" PRIu64,
+			       cfg->fleet, cfg->policy, cfg->policy_version);
+		return 1;
+	}
+	return 0;
+}
+
 KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_x86_state *st,
 				 struct kfp_report *rep)
 {
@@ -72,17 +90,7 @@ KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_
 	const struct kfp_x86_config *x = cfg->x86;
 	unsigned bad = 0;
 
-	if (!st->id) {
-		bad++;
-		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
-			       "the state carries no kfp policy identity");
-	} else if (memcmp(st->id, cfg->id, sizeof(cfg->id)) != 0) {
-		bad++;
-		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
-			       "the state was saved under another configuration than fleet \"%s\" "
-			       "of policy \"%s\" version %" PRIu64,
-			       cfg->fleet, cfg->policy, cfg->policy_version);
-	}
+	bad += kfp_state_check_identity(cfg, st->id, rep);
 
 	/* Feature registers: exactly the fleet's. */
 	for (uint32_t i = 0; i < x->ncpuid; i++) {

@@ -519,17 +519,7 @@ KFP_API int kfp_arm64_verify_state(const struct kfp_arm64_plan *plan, int vcpu_f
 	unsigned bad = 0;
 	int r = 0;
 
-	if (!st->id) {
-		bad++;
-		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
-			       "the state carries no kfp policy identity");
-	} else if (memcmp(st->id, cfg->id, sizeof(cfg->id)) != 0) {
-		bad++;
-		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
-			       "the state was saved under another configuration than fleet \"%s\" "
-			       "of policy \"%s\" version %" PRIu64,
-			       cfg->fleet, cfg->policy, cfg->policy_version);
-	}
+	bad += kfp_state_check_identity(cfg, st->id, rep);
 
 	for (uint32_t i = 0; i < st->nregs && r == 0; i++) {
 		const struct kfp_arm64_saved_reg *s = &st->regs[i];
