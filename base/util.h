@@ -19,6 +19,18 @@ char *kfp_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 
  * says so under its own name (tools/cli.c).  NULL: abort silently. */
 void kfp_set_oom_handler(void (*handler)(void));
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int kfp_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Reads a whole file into a NUL-terminated buffer (the caller frees it).
  * Returns NULL with errno set on failure; EFBIG beyond max bytes. */
 char *kfp_read_file(const char *path, size_t max, size_t *len);

@@ -59,12 +59,6 @@ static bool jc_fail(struct jc *c, size_t at, const char *fmt, ...)
 	return false;
 }
 
-static int hexval(int ch)
-{
-	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
-	       ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-}
-
 /* A string from its opening quote to after its closing one. */
 static bool jc_string(struct jc *c)
 {
@@ -95,7 +89,7 @@ static bool jc_string(struct jc *c)
 		c->pos++;
 		uint32_t cp = 0;
 		for (int i = 0; i < 4; i++, c->pos++) {
-			int v = c->pos < len ? hexval((unsigned char)s[c->pos]) : -1;
+			int v = c->pos < len ? kfp_hex_digit((unsigned char)s[c->pos]) : -1;
 			if (v < 0)
 				return jc_fail(c, c->pos, "\\u needs four hexadecimal digits");
 			cp = cp << 4 | (uint32_t)v;
@@ -405,7 +399,7 @@ static bool hexbin(struct rd *r, const node *v, const char *what, unsigned bits,
 		return verr(r, v, "%s \"%s\" needs the prefix 0x or 0b and digits", what, s);
 	uint64_t x = 0;
 	for (s += 2; *s; s++) {
-		int d = hexval((unsigned char)*s);
+		int d = kfp_hex_digit((unsigned char)*s);
 		if (d < 0 || d >= (int)base)
 			return verr(r, v, "%s \"%s\" is not a number", what, text);
 		if (x > (UINT64_MAX - (uint64_t)d) / base)

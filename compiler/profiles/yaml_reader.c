@@ -17,19 +17,6 @@
 
 /* ------------------------------------------------------------------ */
 /* Integers and text                                                  */
-/* ------------------------------------------------------------------ */
-/* Integers and text                                                  */
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Parses decimal or 0x hex.  Returns 0, -EINVAL (not an integer), -EDOM
@@ -43,7 +30,7 @@ int yp_parse_uint(const char *s, size_t len, uint64_t *out)
 
 	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		for (size_t i = 2; i < len; i++) {
-			int d = hexval(s[i]);
+			int d = kfp_hex_digit(s[i]);
 			if (d < 0)
 				return -EINVAL;
 			big |= (v >> 60) != 0;

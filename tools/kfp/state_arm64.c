@@ -6,22 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "state_lines.h"
 
 static unsigned reg_bytes(uint64_t id)
 {
 	return 1u << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* "0x..." into `bytes` little-endian bytes (arm64's order, as KVM gives
@@ -33,7 +23,7 @@ static bool parse_value(const char *s, size_t len, uint8_t *out, unsigned bytes)
 	memset(out, 0, bytes);
 	unsigned nibble = 0;
 	for (size_t i = len; i > 2; i--, nibble++) {
-		int d = hex_digit(s[i - 1]);
+		int d = kfp_hex_digit(s[i - 1]);
 		if (d < 0)
 			return false;
 		if (nibble / 2 >= bytes) {
@@ -56,7 +46,7 @@ static int state_line(void *file, char *line, const struct state_where *w)
 		if (strlen(h) != 32)
 			rc = state_bad(w, "an identity has 32 hex digits");
 		for (int i = 0; i < 16 && rc == 0; i++) {
-			int hi = hex_digit(h[2 * i]), lo = hex_digit(h[2 * i + 1]);
+			int hi = kfp_hex_digit(h[2 * i]), lo = kfp_hex_digit(h[2 * i + 1]);
 			if (hi < 0 || lo < 0)
 				rc = state_bad(w, "an identity has 32 hex digits");
 			st->id[i] = (uint8_t)(hi << 4 | lo);
