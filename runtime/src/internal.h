@@ -110,7 +110,7 @@ struct kfp_bit_site {
  * clears the lowest set bit of *bits, stores it in *bit and its row in *f;
  * false once *bits is 0. */
 /* Whether a saved state's policy identity (16 bytes, or NULL) is cfg's:
- * 0 if so, else 1, with the refusal reported (state.c; both arches). */
+ * 0 if so, else 1, with the refusal reported (report.c; both arches). */
 unsigned kfp_state_check_identity(const struct kfp_config *cfg, const uint8_t *id,
 				  struct kfp_report *rep);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -60,4 +62,24 @@ void kfp_report_add(struct kfp_report *rep, uint8_t status, const char *name,
 	va_start(ap, fmt);
 	vsnprintf(it->detail, sizeof(it->detail), fmt, ap);
 	va_end(ap);
+}
+
+/* A saved state's policy identity, for both arches' state checks: the
+ * refusal of another configuration's state is a report like any other. */
+unsigned kfp_state_check_identity(const struct kfp_config *cfg, const uint8_t *id,
+				  struct kfp_report *rep)
+{
+	if (!id) {
+		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
+			       "the state carries no kfp policy identity");
+		return 1;
+	}
+	if (memcmp(id, cfg->id, sizeof(cfg->id)) != 0) {
+		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
+			       "the state was saved under another configuration than fleet \"%s\" "
+			       "of policy \"%s\" version %" PRIu64,
+			       cfg->fleet, cfg->policy, cfg->policy_version);
+		return 1;
+	}
+	return 0;
 }

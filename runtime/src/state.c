@@ -63,24 +63,6 @@ static unsigned xfeatures(const struct kfp_config *cfg, uint64_t present, uint64
 	return n;
 }
 
-unsigned kfp_state_check_identity(const struct kfp_config *cfg, const uint8_t *id,
-				  struct kfp_report *rep)
-{
-	if (!id) {
-		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
-			       "the state carries no kfp policy identity");
-		return 1;
-	}
-	if (memcmp(id, cfg->id, sizeof(cfg->id)) != 0) {
-		kfp_report_add(rep, KFP_ITEM_REFUSED, "policy identity", NULL, 0,
-			       "the state was saved under another configuration than fleet \"%s\" "
-			       "of policy \"%s\" version %" PRIu64,
-			       cfg->fleet, cfg->policy, cfg->policy_version);
-		return 1;
-	}
-	return 0;
-}
-
 KFP_API int kfp_x86_verify_state(const struct kfp_config *cfg, const struct kfp_x86_state *st,
 				 struct kfp_report *rep)
 {
