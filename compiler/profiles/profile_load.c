@@ -437,36 +437,16 @@ struct kfp_host_profile *kfp_profile_parse(struct kfp_ctx *ctx, const char *name
 /* Reads a whole file; NULL and an error queued on failure. */
 char *kfp_profile_read_file(struct kfp_ctx *ctx, const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		kfp_error(ctx, NULL, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 16384, n = 0, k;
-	char *buf = kfp_xmalloc(cap + 1);
-	while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += k;
-		if (n > KFP_PROFILE_MAX_FILE_SIZE) {
-			kfp_error(ctx, NULL, "%s: larger than %u MiB, not a host profile", path,
-				  KFP_PROFILE_MAX_FILE_SIZE >> 20);
-			goto fail;
-		}
-		if (n == cap) {
-			cap *= 2;
-			buf = kfp_xrealloc(buf, cap + 1);
-		}
-	}
-	if (ferror(f)) {
+	char *buf = kfp_read_file(path, KFP_PROFILE_MAX_FILE_SIZE, len);
+	if (buf)
+		return buf;
+	if (errno == EFBIG)
+		kfp_error(ctx, NULL, "%s: larger than %u MiB, not a host profile", path,
+			  KFP_PROFILE_MAX_FILE_SIZE >> 20);
+	else if (errno == EISDIR || errno == EIO)
 		kfp_error(ctx, NULL, "%s: cannot read: %s", path, strerror(errno));
-		goto fail;
-	}
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
-fail:
-	fclose(f);
-	free(buf);
+	else
+		kfp_error(ctx, NULL, "%s: cannot open: %s", path, strerror(errno));
 	return NULL;
 }
 
